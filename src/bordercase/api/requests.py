@@ -1,0 +1,155 @@
+"""API routes for requests: each one parses, finds the request through access, calls one service."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import Http404, HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import AuthenticationError
+
+from bordercase.accounts.models import User
+from bordercase.api.schemas import ErrorOut, EventOut, RequestCreateIn, RequestOut, TransitionIn
+from bordercase.cases import access, lifecycle
+from bordercase.cases.errors import InvalidInput
+from bordercase.cases.identifiers import InvalidIdentifier, reference_normalise
+from bordercase.cases.models import Event, Organisation, Request, Scheme
+from bordercase.cases.services.people import person_create
+from bordercase.cases.services.requests import request_create
+from bordercase.cases.services.transitions import request_transition
+
+router = Router(tags=["requests"])
+ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.auth  # type: ignore[attr-defined]
+    if not isinstance(user, User):
+        raise AuthenticationError
+    return user
+
+
+def _find(user: User, reference: str) -> Request:
+    try:
+        canonical = reference_normalise(reference)
+    except InvalidIdentifier as exc:
+        raise Http404(str(exc)) from exc
+    try:
+        return access.request_for_user(user, canonical)
+    except Request.DoesNotExist as exc:
+        raise Http404(f"No request {canonical} that you can see. Check the reference.") from exc
+
+
+def request_out(req: Request, user: User, roles: access.Roles | None = None) -> RequestOut:
+    parties = access.parties(user, req, roles)
+    available = lifecycle.available(state=req.state, parties=parties, steps=req.scheme.steps)
+    nominee = req.nominee
+    return RequestOut(
+        reference=req.reference,
+        scheme=req.scheme.code,
+        status=req.status,
+        status_label=req.state.label,
+        organisation=req.organisation.name if req.organisation else None,
+        assessing_body=req.assessing_body.code if req.assessing_body else None,
+        nominee=None if nominee is None else {
+            "given_names": nominee.given_names, "family_name": nominee.family_name,
+            "date_of_birth": nominee.date_of_birth, "nationality": nominee.nationality,
+        },
+        answers=req.answers,
+        created_at=req.created_at,
+        lodged_at=req.lodged_at,
+        status_changed_at=req.status_changed_at,
+        transitions_available=[t.name for t in available],
+    )
+
+
+class RequestFilter(Schema):
+    status: lifecycle.State | None = None
+    scheme: str | None = None
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+class RequestPage(Schema):
+    count: int
+    items: list[RequestOut]
+
+
+@router.get("/requests", response=RequestPage, summary="List the requests you can see, newest first")
+def list_requests(request: HttpRequest, filters: Query[RequestFilter]) -> RequestPage:
+    user = _user(request)
+    found = access.visible_requests(user).order_by("-created_at", "-pk")
+    if filters.status:
+        found = found.filter(status=filters.status)
+    if filters.scheme:
+        found = found.filter(scheme__code=filters.scheme)
+    roles = access.roles_of(user)
+    page = found[filters.offset : filters.offset + filters.limit]
+    return RequestPage(count=found.count(), items=[request_out(r, user, roles) for r in page])
+
+
+@router.post("/requests", response={201: RequestOut, **ERRORS}, summary="Start a draft request")
+def create_request(request: HttpRequest, body: RequestCreateIn) -> Status[RequestOut]:
+    user = _user(request)
+    scheme = Scheme.objects.filter(code=body.scheme).first()
+    if scheme is None:
+        raise InvalidInput({"scheme": f"There is no scheme {body.scheme!r}. GET /api/v1/schemes lists them."})
+    organisation = None
+    if body.organisation_nzbn:
+        # Only organisations the caller acts for are found, so a foreign NZBN reveals nothing.
+        organisation = Organisation.objects.filter(
+            nzbn=body.organisation_nzbn, memberships__user=user, kind=Organisation.Kind.EMPLOYER
+        ).first()
+        if organisation is None:
+            raise InvalidInput({"organisation_nzbn": "You do not act for an employer with that NZBN. "
+                                                     "Check the number, or ask its administrator to invite you."})
+    body_org = None
+    if body.assessing_body:
+        body_org = scheme.assessing_bodies.filter(code=body.assessing_body).first()
+        if body_org is None:
+            codes = ", ".join(scheme.assessing_bodies.values_list("code", flat=True))
+            raise InvalidInput({"assessing_body": f"{body.assessing_body!r} does not assess {scheme.title}: "
+                                                  f"use one of {codes}."})
+    # One transaction, so a create the scheme's rules refuse does not leave its nominee behind.
+    with transaction.atomic():
+        nominee = None
+        if body.nominee is not None:
+            try:
+                nominee = person_create(**body.nominee.dict())
+            except InvalidInput as exc:
+                raise InvalidInput({f"nominee.{k}": v for k, v in exc.errors.items()}) from exc
+        created = request_create(
+            by=user, scheme=scheme, organisation=organisation, nominee=nominee, assessing_body=body_org,
+            answers=body.answers,
+        )
+    return Status(201, request_out(access.request_for_user(user, created.reference), user))
+
+
+@router.get("/requests/{reference}", response={200: RequestOut, **ERRORS}, summary="Read one request")
+def read_request(request: HttpRequest, reference: str) -> RequestOut:
+    user = _user(request)
+    return request_out(_find(user, reference), user)
+
+
+@router.post(
+    "/requests/{reference}/transitions/{name}", response={200: RequestOut, **ERRORS},
+    summary="Move a request on: lodge, decline, invite, …",
+    description="Answers 409 when the request is not in a state the transition starts from, 403 when you "
+    "may see the request but not make this transition, 422 when a required reason is missing.",
+)
+def transition_request(request: HttpRequest, reference: str, name: str, body: TransitionIn) -> RequestOut:
+    user = _user(request)
+    moved = request_transition(request=_find(user, reference), name=name, by=user, reason=body.reason)
+    return request_out(access.request_for_user(user, moved.reference), user)
+
+
+@router.get("/requests/{reference}/events", response={200: list[EventOut], **ERRORS},
+            summary="A request's history, oldest first, with its hash chain")
+def list_events(request: HttpRequest, reference: str) -> list[EventOut]:
+    found = _find(_user(request), reference)
+    return [
+        EventOut(
+            position=e.position, at=e.at, actor=e.actor_label, transition=e.transition, from_state=e.from_state,
+            to_state=e.to_state, reason=e.reason, prev_hash=e.prev_hash, hash=e.hash,
+        )
+        for e in Event.objects.filter(request=found).order_by("position")
+    ]

@@ -1,0 +1,88 @@
+"""Who may see a request, and in what capacity each user stands to it.
+
+Views and API handlers get requests only through these functions: a request the user may
+not see does not exist for them (a 404, never a 403).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from bordercase.accounts.models import User
+from bordercase.cases.lifecycle import Party, State
+from bordercase.cases.models import Membership, Organisation, Request
+
+Role = Membership.Role
+
+
+@dataclass(frozen=True)
+class Roles:
+    """The organisations a user acts for, by role, read once per call."""
+
+    user_id: int | None
+    employer_of: frozenset[int]
+    assessor_at: frozenset[int]
+    inz_officer: bool
+    administrator: bool
+
+    @property
+    def sees_all_lodged(self) -> bool:
+        return self.inz_officer or self.administrator
+
+
+def roles_of(user: User) -> Roles:
+    if not user.is_authenticated or not user.is_active:
+        return Roles(None, frozenset(), frozenset(), False, False)
+    rows = list(user.memberships.values_list("role", "organisation_id", "organisation__kind"))
+    return Roles(
+        user_id=user.pk,
+        employer_of=frozenset(org for role, org, _ in rows if role == Role.EMPLOYER),
+        assessor_at=frozenset(org for role, org, _ in rows if role == Role.ASSESSOR),
+        inz_officer=any(r == Role.INZ_OFFICER and k == Organisation.Kind.IMMIGRATION for r, _, k in rows),
+        administrator=any(r == Role.ADMINISTRATOR and k == Organisation.Kind.MINISTRY for r, _, k in rows),
+    )
+
+
+def visible_requests(user: User) -> QuerySet[Request]:
+    """The requests this user may see, with what the pages and API show of them loaded."""
+    requests = Request.objects.select_related("scheme", "organisation", "nominee", "assessing_body")
+    roles = roles_of(user)
+    if roles.user_id is None:
+        return requests.none()
+    lodged = ~Q(status=State.DRAFT)
+    if roles.sees_all_lodged:
+        # Officers and administrators see every lodged request, and no one's drafts.
+        return requests.filter(lodged)
+    own = Q(organisation_id__in=roles.employer_of) | Q(organisation__isnull=True, created_by_id=roles.user_id)
+    as_nominee = Q(nominee__user_id=roles.user_id) & lodged
+    as_assessor = Q(assessing_body_id__in=roles.assessor_at) & lodged
+    return requests.filter(own | as_nominee | as_assessor)
+
+
+def request_for_user(user: User, reference: str) -> Request:
+    """The request, if this user may see it; otherwise Request.DoesNotExist."""
+    return visible_requests(user).get(reference=reference)
+
+
+def parties(user: User, request: Request, roles: Roles | None = None) -> frozenset[Party]:
+    """The capacities in which this user stands to this request."""
+    roles = roles or roles_of(user)
+    if roles.user_id is None:
+        return frozenset()
+    held: set[Party] = set()
+    if request.organisation_id is not None:
+        if request.organisation_id in roles.employer_of:
+            held.add(Party.APPLICANT)
+    elif request.created_by_id == roles.user_id:
+        held.add(Party.APPLICANT)
+    if request.nominee_id is not None and request.nominee.user_id == roles.user_id:
+        held.add(Party.NOMINEE)
+    if request.assessing_body_id in roles.assessor_at:
+        held.add(Party.ASSESSOR)
+    if roles.inz_officer:
+        held.add(Party.INZ_OFFICER)
+    if roles.administrator:
+        held.add(Party.ADMINISTRATOR)
+    return frozenset(held)

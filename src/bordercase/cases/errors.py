@@ -1,0 +1,27 @@
+"""Domain errors that interfaces turn into pages and API answers. Every message says what to do next."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+
+
+class InvalidInput(Exception):
+    """Input that breaks a rule; ``errors`` maps each field to what is wrong with it."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+
+    @classmethod
+    def from_validation_error(cls, exc: ValidationError) -> InvalidInput:
+        if hasattr(exc, "error_dict"):
+            return cls({field: " ".join(m for e in errs for m in e.messages) for field, errs in exc.error_dict.items()})
+        return cls({"__all__": " ".join(exc.messages)})
+
+
+class Refused(Exception):
+    """The caller may not do this, though they may see what it is done to."""
+
+
+class ConcurrentChange(Exception):
+    """Someone else changed the record first; reload and try again."""

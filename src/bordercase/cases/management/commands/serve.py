@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
+from django.db.migrations.executor import MigrationExecutor
+from gunicorn.app.base import BaseApplication
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from bordercase.wsgi import application
+
+        return application
+
+
+class Command(BaseCommand):
+    help = "Serve bordercase over HTTP with gunicorn."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("BORDERCASE_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3")),
+                            help="gunicorn worker processes (default 3, or WEB_CONCURRENCY)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        executor = MigrationExecutor(connections["default"])
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            raise CommandError("The database is not up to date: run `bordercase migrate` first.")
+        call_command("collectstatic", interactive=False, verbosity=0)
+        address = f"{options['host']}:{options['port']}"
+        self.stdout.write(f"bordercase is serving on http://{address} (Ctrl+C to stop)")
+        _Gunicorn({
+            "bind": address,
+            "workers": options["workers"],
+            "accesslog": "-",
+            "errorlog": "-",
+            "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        }).run()

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from bordercase.cases.lifecycle import State
+
+
+class Request(models.Model):
+    """One request under one scheme: an employer's nomination or an individual's expression of interest.
+
+    ``status`` changes only through the transition services, which append an event in the same
+    transaction and move ``events_head_hash`` to it, so the request row anchors its own chain.
+    """
+
+    reference = models.CharField(max_length=12, unique=True, editable=False)
+    scheme = models.ForeignKey("cases.Scheme", on_delete=models.PROTECT, related_name="requests")
+    organisation = models.ForeignKey(
+        "cases.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="requests",
+        help_text="The employer applying; empty when an individual applies for themselves.",
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requests_created")
+    nominee = models.ForeignKey(
+        "cases.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="requests",
+        help_text="The worker nominated, or the individual requester.",
+    )
+    assessing_body = models.ForeignKey(
+        "cases.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="requests_to_assess",
+    )
+    answers = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=20, choices=[(s.value, s.label) for s in State], default=State.DRAFT.value)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    lodged_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    events_count = models.PositiveIntegerField(default=0, editable=False)
+    events_head_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=[s.value for s in State]), name="request_status_known"),
+            models.CheckConstraint(
+                condition=Q(status=State.DRAFT.value) | Q(lodged_at__isnull=False), name="request_lodged_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["scheme", "status"], name="request_scheme_status")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def state(self) -> State:
+        return State(self.status)

@@ -1,0 +1,66 @@
+"""Appending to a request's hash-chained event log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F
+from django.utils import timezone
+
+from bordercase.accounts.models import User
+from bordercase.cases.chain import GENESIS, event_hash
+from bordercase.cases.models import Event, Request
+
+
+@dataclass(frozen=True)
+class System:
+    """bordercase acting on its own: timers, the ballot, imports."""
+
+    label: str = "bordercase"
+
+
+SYSTEM = System()
+Actor = User | System
+
+
+def actor_label(actor: Actor) -> str:
+    if isinstance(actor, System):
+        return f"system:{actor.label}"
+    return f"user:{actor.pk}:{actor.email}"
+
+
+def event_append(
+    *, request: Request, by: Actor, transition: str, from_state: str, to_state: str, reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> Event:
+    """Record one event and move the request's chain head to it.
+
+    Call inside the transaction that makes the change, holding the request row, so that two
+    changes to one request can never both take the same position.
+    """
+    at = timezone.now()
+    data = data or {}
+    prev_hash = request.events_head_hash or GENESIS
+    label = actor_label(by)
+    event = Event.objects.create(
+        request=request,
+        position=request.events_count + 1,
+        actor=by if isinstance(by, User) else None,
+        actor_label=label,
+        at=at,
+        transition=transition,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        data=data,
+        prev_hash=prev_hash,
+        hash=event_hash(
+            reference=request.reference, actor_label=label, at=at, transition=transition,
+            from_state=from_state, to_state=to_state, reason=reason, data=data, prev_hash=prev_hash,
+        ),
+    )
+    Request.objects.filter(pk=request.pk).update(events_count=F("events_count") + 1, events_head_hash=event.hash)
+    request.events_count += 1
+    request.events_head_hash = event.hash
+    return event

@@ -1,0 +1,34 @@
+"""Recording the people requests are about."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+
+from bordercase.cases.errors import InvalidInput
+from bordercase.cases.models import Person
+
+
+def person_create(
+    *, given_names: str, family_name: str, date_of_birth: date, nationality: str, passport_number: str, email: str,
+) -> Person:
+    person = Person(
+        given_names=given_names.strip(),
+        family_name=family_name.strip(),
+        date_of_birth=date_of_birth,
+        nationality=nationality.strip().upper(),
+        passport_number="".join(passport_number.split()).upper(),
+        email=email.strip(),
+    )
+    errors: dict[str, str] = {}
+    if date_of_birth >= date.today():
+        errors["date_of_birth"] = "The date of birth must be in the past: check the year."
+    try:
+        person.full_clean(exclude=["user"])
+    except ValidationError as exc:
+        errors = {**InvalidInput.from_validation_error(exc).errors, **errors}
+    if errors:
+        raise InvalidInput(errors)
+    person.save()
+    return person

@@ -1,0 +1,57 @@
+"""The `bordercase` command: one entry point for people and operators, wrapping Django's commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from bordercase import __version__
+
+COMMANDS: dict[str, str] = {
+    "serve": "Serve bordercase over HTTP with gunicorn (http://127.0.0.1:8000 unless told otherwise).",
+    "migrate": "Create or update the database tables.",
+    "demo": "Load a demo dataset with one user per role, print their sign-in details and serve it.",
+    "createadmin": "Create a scheme administrator's account.",
+    "audit": "`audit verify`: re-compute every request's event chain and report any tampering.",
+    "check": "Check the configuration; add --deploy to check it is safe for production.",
+    "manage": "Run any other Django management command, such as `manage shell`.",
+}
+
+
+def usage() -> str:
+    width = max(len(name) for name in COMMANDS)
+    lines = [
+        f"bordercase {__version__}: runs border-exception schemes end to end.",
+        "",
+        "Usage: bordercase COMMAND [OPTIONS]   (bordercase COMMAND --help for its options)",
+        "",
+        "Commands:",
+        *(f"  {name.ljust(width)}  {summary}" for name, summary in COMMANDS.items()),
+        "",
+        "Configuration comes from the environment: DATABASE_URL, SECRET_KEY, BORDERCASE_MODE, ALLOWED_HOSTS,",
+        "DEBUG and BORDERCASE_VAR_DIR. See README.md.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(usage())
+        return
+    if args[0] == "--version":
+        print(__version__)
+        return
+    command, rest = args[0], args[1:]
+    if command not in COMMANDS:
+        print(f"bordercase: there is no command {command!r}.\n", file=sys.stderr)
+        print(usage(), file=sys.stderr)
+        raise SystemExit(2)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bordercase.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["bordercase", *(rest if command == "manage" else [command, *rest])])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+if (window.GOVUKFrontend && document.body.classList.contains("govuk-frontend-supported")) {
+  window.GOVUKFrontend.initAll();
+}

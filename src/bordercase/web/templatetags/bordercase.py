@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from django import template
+
+from bordercase.cases.lifecycle import TRANSITIONS, State
+
+register = template.Library()
+
+_TAG_COLOUR = {
+    State.DRAFT: "grey",
+    State.LODGED: "blue",
+    State.IN_ASSESSMENT: "light-blue",
+    State.INFO_REQUESTED: "yellow",
+    State.DECLINED: "red",
+    State.ELIGIBLE: "green",
+    State.ALLOCATED: "green",
+    State.WAITLISTED: "purple",
+    State.RECOMMENDED: "turquoise",
+    State.INVITED: "turquoise",
+    State.TRAVEL_REQUESTED: "pink",
+    State.VISA_GRANTED: "green",
+    State.VISA_DECLINED: "red",
+    State.WITHDRAWN: "grey",
+    State.LAPSED: "grey",
+}
+
+
+@register.inclusion_tag("web/includes/status_tag.html")
+def status_tag(status: str) -> dict[str, str]:
+    state = State(status)
+    return {"label": state.label, "colour": _TAG_COLOUR[state]}
+
+
+@register.filter
+def event_title(transition: str) -> str:
+    if transition in TRANSITIONS:
+        return TRANSITIONS[transition].done
+    return "Started as a draft" if transition == "create" else transition.replace("_", " ").capitalize()

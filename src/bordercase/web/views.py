@@ -1,0 +1,82 @@
+"""Pages. Each view finds records through cases.access and changes them through services."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from bordercase.accounts.models import ApiToken, User
+from bordercase.accounts.tokens import token_create, token_revoke
+from bordercase.cases import access
+from bordercase.cases.identifiers import InvalidIdentifier, reference_normalise
+from bordercase.cases.models import Request
+from bordercase.web.forms import SignInForm, TokenCreateForm
+
+
+def start(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/start.html")
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "web/sign_in.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+
+def _user(request: HttpRequest) -> User:
+    # login_required guards every view that calls this, so an anonymous user here is a wiring mistake.
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
+
+
+@login_required
+def requests_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    found = access.visible_requests(user).order_by("-updated_at", "-pk")
+    page = Paginator(found, 25).get_page(request.GET.get("page"))
+    memberships = user.memberships.select_related("organisation")
+    return render(request, "web/requests.html", {"page": page, "organisations": memberships})
+
+
+@login_required
+def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    user = _user(request)
+    try:
+        req = access.request_for_user(user, reference_normalise(reference))
+    except (InvalidIdentifier, Request.DoesNotExist) as exc:
+        raise Http404("No such request for this user") from exc
+    if req.reference != reference:
+        return redirect("web:request", reference=req.reference)
+    events = req.events.select_related("actor").order_by("position")
+    return render(request, "web/request.html", {"req": req, "events": events})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = TokenCreateForm()
+    context: dict[str, object] = {}
+    if request.method == "POST" and request.POST.get("action") == "revoke":
+        try:
+            token_revoke(user=user, token_id=int(request.POST.get("token_id", "")))
+        except (ValueError, ApiToken.DoesNotExist) as exc:
+            raise Http404("No such token for this user") from exc
+        return redirect("web:api-tokens")
+    if request.method == "POST":
+        form = TokenCreateForm(request.POST)
+        if form.is_valid():
+            token, text = token_create(user=user, name=form.cleaned_data["name"])
+            context.update(new_token=text, new_token_name=token.name)
+            form = TokenCreateForm()
+    context.update(form=form, tokens=user.api_tokens.all())
+    response = render(request, "web/api_tokens.html", context)
+    if "new_token" in context:
+        response["Cache-Control"] = "no-store"
+    return response
