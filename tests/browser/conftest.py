@@ -1,0 +1,87 @@
+"""A real Chromium (Debian's) driven by Playwright against the live test server, with axe-core."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+# Playwright's sync API runs an event loop in this thread; Django's test server and ORM calls
+# from the test itself are still synchronous, so Django's async guard does not apply.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("BORDERCASE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"No Chromium at {CHROMIUM}: run scripts/ensure-chromium or set BORDERCASE_CHROMIUM.")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+class Pages:
+    """A page with what every browser test checks: no console errors and no axe-core violations."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page, self.base_url = page, base_url
+        self.console_errors: list[str] = []
+        page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
+        page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+
+    def goto(self, path: str) -> Any:
+        return self.page.goto(self.base_url + path)
+
+    def assert_accessible(self, name: str) -> None:
+        """axe-core (WCAG 2.2 A and AA rules) finds nothing; a screenshot is kept to look at."""
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        # Evaluated through the DevTools protocol, so the page's CSP (no inline scripts) still applies to the app.
+        self.page.evaluate(AXE.read_text(encoding="utf-8"))
+        result = self.page.evaluate(
+            "() => axe.run(document, {runOnly: {type: 'tag', values: "
+            "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})"
+        )
+        violations = [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
+        assert violations == [], f"axe-core found problems on {name}: {violations}"
+        assert self.console_errors == [], f"console errors on {name}: {self.console_errors}"
+
+    def sign_in(self, email: str, password: str) -> None:
+        self.goto("/sign-in/")
+        self.page.get_by_label("Email address").fill(email)
+        self.page.get_by_label("Password").fill(password)
+        self.page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.fixture
+def pages(browser: Browser, live_server: Any) -> Iterator[Pages]:
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    yield Pages(context.new_page(), live_server.url)
+    context.close()
+
+
+@pytest.fixture
+def pages_without_javascript(browser: Browser, live_server: Any) -> Iterator[Pages]:
+    context = browser.new_context(java_script_enabled=False)
+    yield Pages(context.new_page(), live_server.url)
+    context.close()

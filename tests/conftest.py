@@ -1,0 +1,126 @@
+"""Shared personas and helpers: two employers, an assessor at each body, an INZ officer, an administrator,
+an individual and an outsider, all made through the real services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from bordercase.accounts.models import User
+from bordercase.accounts.tokens import token_create
+from bordercase.cases.identifiers import nzbn_with_check_digit
+from bordercase.cases.models import Organisation, Request, Scheme
+from bordercase.cases.reference_data import seed
+from bordercase.cases.services.events import Actor
+from bordercase.cases.services.organisations import employer_create, membership_add, organisation_by_code
+from bordercase.cases.services.people import person_create
+from bordercase.cases.services.requests import request_create
+from bordercase.cases.services.transitions import request_transition
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class World:
+    employer_a: User
+    employer_b: User
+    assessor_nztech: User
+    assessor_itpnz: User
+    assessor_inz: User
+    inz_officer: User
+    administrator: User
+    individual: User
+    outsider: User
+    org_a: Organisation
+    org_b: Organisation
+
+    def actor(self, name: str) -> User:
+        return getattr(self, name)
+
+
+def _user(email: str, name: str, org: Organisation | None = None, role: str | None = None) -> User:
+    user = User.objects.create_user(email, PASSWORD, full_name=name)
+    if org is not None and role is not None:
+        membership_add(user=user, organisation=org, role=role)
+    return user
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    # Browser tests empty the database between tests, taking the migration's rows with them.
+    seed(Organisation, Scheme)
+    org_a = employer_create(name="Kōwhai Software Limited", nzbn=nzbn_with_check_digit("942904100001"))
+    org_b = employer_create(name="Harbourside Engineering Limited", nzbn=nzbn_with_check_digit("942904100002"))
+    return World(
+        employer_a=_user("aroha@kowhai.example", "Aroha Ngata", org_a, "employer"),
+        employer_b=_user("sam@harbourside.example", "Sam Whitford", org_b, "employer"),
+        assessor_nztech=_user("mere@nztech.example", "Mere Tawhiri", organisation_by_code("nztech"), "assessor"),
+        assessor_itpnz=_user("david@itpnz.example", "David Chen", organisation_by_code("itpnz"), "assessor"),
+        assessor_inz=_user("priya@inz.example", "Priya Raman", organisation_by_code("inz"), "assessor"),
+        inz_officer=_user("tom@inz.example", "Tom Faleolo", organisation_by_code("inz"), "inz_officer"),
+        administrator=_user("admin@mbie.example", "Hine Walker", organisation_by_code("mbie"), "administrator"),
+        individual=_user("li.wei@example.com", "Li Wei"),
+        outsider=_user("nobody@example.com", "No Body"),
+        org_a=org_a,
+        org_b=org_b,
+    )
+
+
+_counter = iter(range(10_000, 99_999))
+
+
+def nominee(**overrides: Any) -> Any:
+    n = next(_counter)
+    fields = {
+        "given_names": "Ravi", "family_name": f"Kumar{n}", "date_of_birth": date(1988, 4, 12),
+        "nationality": "IND", "passport_number": f"Z{n}", "email": f"ravi{n}@example.com",
+    }
+    return person_create(**{**fields, **overrides})
+
+
+@pytest.fixture
+def make_request(world: World) -> Callable[..., Request]:
+    """A draft request; by default Kōwhai Software's, under the tech scheme, assessed by NZTech."""
+
+    def make(
+        *, scheme: str = "tech-specialists-2022", by: User | None = None, organisation: Organisation | None = None,
+        body: str | None = "nztech", with_nominee: bool = True,
+    ) -> Request:
+        scheme_row = Scheme.objects.get(code=scheme)
+        if by is None:
+            by = world.employer_a
+            organisation = organisation or world.org_a
+        return request_create(
+            by=by, scheme=scheme_row, organisation=organisation, nominee=nominee() if with_nominee else None,
+            assessing_body=organisation_by_code(body) if body else None,
+        )
+
+    return make
+
+
+def walk(request: Request, steps: list[tuple[str, Actor]], reason: str = "Because the evidence says so.") -> Request:
+    """Make each (transition, actor) in turn, giving every transition a reason."""
+    for name, actor in steps:
+        request = request_transition(request=request, name=name, by=actor, reason=reason)
+    return request
+
+
+@pytest.fixture
+def api_client(world: World) -> Callable[[User], Client]:
+    """A test client that sends a fresh API token of the given user."""
+
+    def client_for(user: User) -> Client:
+        _, text = token_create(user=user, name="tests")
+        return Client(headers={"Authorization": f"Bearer {text}"})
+
+    return client_for

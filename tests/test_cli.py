@@ -1,0 +1,100 @@
+"""The `bordercase` command."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from bordercase.accounts.models import User
+from bordercase.cases.models import Membership
+from bordercase.cli import COMMANDS, main
+
+BORDERCASE = [sys.executable, "-c", "from bordercase.cli import main; main()"]
+
+
+def test_help_lists_every_command_with_one_line_each(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["--help"])
+    out = capsys.readouterr().out
+    for name in ("serve", "migrate", "demo", "createadmin", "audit"):
+        lines = [line for line in out.splitlines() if line.strip().startswith(name + " ")]
+        assert len(lines) == 1, f"{name} should have exactly one line in --help"
+        assert COMMANDS[name] in lines[0]
+
+
+def test_an_unknown_command_is_refused_with_the_list(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serv"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "there is no command 'serv'" in err and "createadmin" in err
+
+
+@pytest.mark.django_db
+def test_createadmin_makes_a_scheme_administrator(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADMIN_PASSWORD", "a long and unusual passphrase")
+    call_command("createadmin", email="Hine@MBIE.example", name="Hine Walker", password_from_env="ADMIN_PASSWORD")
+    user = User.objects.get(email="hine@mbie.example")
+    assert user.check_password("a long and unusual passphrase") and user.is_staff
+    membership = Membership.objects.get(user=user)
+    assert (membership.role, membership.organisation.code) == ("administrator", "mbie")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("email", "password", "message"),
+    [
+        ("hine@mbie.example", "short", "not strong enough"),
+        ("not-an-email", "a long and unusual passphrase", "is not an email address"),
+    ],
+)
+def test_createadmin_refuses_bad_input_and_creates_nothing(
+    monkeypatch: pytest.MonkeyPatch, email: str, password: str, message: str
+) -> None:
+    monkeypatch.setenv("ADMIN_PASSWORD", password)
+    with pytest.raises(CommandError, match=message):
+        call_command("createadmin", email=email, name="Hine Walker", password_from_env="ADMIN_PASSWORD")
+    assert not User.objects.exists()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_refuses_an_unmigrated_database_and_serves_a_migrated_one(tmp_path: Path) -> None:
+    env = {**os.environ, "BORDERCASE_VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
+    port = _free_port()
+    refused = subprocess.run([*BORDERCASE, "serve", "--port", str(port)], env=env, capture_output=True, text=True,
+                             timeout=60, check=False)
+    assert refused.returncode == 1
+    assert "run `bordercase migrate` first" in refused.stderr
+
+    subprocess.run([*BORDERCASE, "migrate", "--verbosity", "0"], env=env, check=True, timeout=120)
+    server = subprocess.Popen([*BORDERCASE, "serve", "--port", str(port), "--workers", "1"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        body = ""
+        for _ in range(60):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                    body = response.read().decode()
+                    csp = response.headers["Content-Security-Policy"]
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert "Request a border exception" in body
+        assert "script-src 'self'" in csp
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/bordercase/build/app.css", timeout=5) as css:
+            assert b"govuk-" in css.read()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

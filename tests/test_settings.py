@@ -1,0 +1,82 @@
+"""Configuration from the environment: safe defaults, and a production mode that refuses to start unsafe."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+STRONG_KEY = "k3J9-xQ2vL8mN4pR7sT1uW5yZ0aB6cD-eF2gH9iJ3kL7mN1oP5qR8sT4uV0wX6yZ"
+CHECK = [sys.executable, "-c", "from bordercase.cli import main; main()", "check"]
+
+
+def run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {"PATH": "/usr/bin:/bin", "BORDERCASE_VAR_DIR": str(tmp_path / "var"), **env}
+    return subprocess.run(args, env=environment, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_production_mode_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
+    result = run(CHECK, tmp_path, BORDERCASE_MODE="production", ALLOWED_HOSTS="bordercase.example")
+    assert result.returncode != 0
+    assert "Production mode needs SECRET_KEY" in result.stderr
+
+
+def test_production_mode_refuses_a_short_secret_key(tmp_path: Path) -> None:
+    result = run(CHECK, tmp_path, BORDERCASE_MODE="production", SECRET_KEY="changeme", ALLOWED_HOSTS="x.example")
+    assert result.returncode != 0
+    assert "at least 50 random characters" in result.stderr
+
+
+def test_production_mode_refuses_debug(tmp_path: Path) -> None:
+    result = run(CHECK, tmp_path, BORDERCASE_MODE="production", SECRET_KEY=STRONG_KEY, DEBUG="true",
+                 ALLOWED_HOSTS="x.example")
+    assert result.returncode != 0
+    assert "DEBUG must be off in production mode" in result.stderr
+
+
+def test_production_mode_passes_the_deployment_check_with_no_warnings(tmp_path: Path) -> None:
+    result = run([*CHECK, "--deploy", "--fail-level", "WARNING"], tmp_path, BORDERCASE_MODE="production",
+                 SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="bordercase.example")
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_development_mode_fails_the_deployment_check(tmp_path: Path) -> None:
+    # The same check catches a development configuration put on the internet by mistake.
+    result = run([*CHECK, "--deploy", "--fail-level", "WARNING"], tmp_path)
+    assert result.returncode != 0
+    assert "security.W018" in result.stderr  # DEBUG on
+
+
+def test_a_bad_boolean_names_the_variable(tmp_path: Path) -> None:
+    result = run(CHECK, tmp_path, DEBUG="maybe")
+    assert result.returncode != 0
+    assert "DEBUG must be true or false, not 'maybe'" in result.stderr
+
+
+def test_development_keeps_a_random_secret_key_of_its_own_outside_the_repository(tmp_path: Path) -> None:
+    assert run(CHECK, tmp_path).returncode == 0
+    key_file = tmp_path / "var" / "secret-key"
+    first = key_file.read_text()
+    assert len(first) >= 50 and oct(key_file.stat().st_mode)[-3:] == "600"
+    assert run(CHECK, tmp_path).returncode == 0
+    assert key_file.read_text() == first
+    other = tmp_path / "other"
+    run(CHECK, other)
+    assert (other / "var" / "secret-key").read_text() != first
+
+
+def test_the_default_database_is_sqlite_under_var_in_wal_mode(tmp_path: Path) -> None:
+    migrate = [sys.executable, "-c", "from bordercase.cli import main; main()", "migrate", "--verbosity", "0"]
+    result = run(migrate, tmp_path)
+    assert result.returncode == 0, result.stderr
+    database = tmp_path / "var" / "bordercase.sqlite3"
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert connection.execute("SELECT count(*) FROM cases_scheme").fetchone()[0] == 8
+
+
+def test_time_is_stored_in_utc_and_shown_in_new_zealand_time(settings: object) -> None:
+    assert settings.TIME_ZONE == "Pacific/Auckland"  # type: ignore[attr-defined]
+    assert settings.USE_TZ is True  # type: ignore[attr-defined]
