@@ -1,0 +1,76 @@
+"""Effective-dated parameters: every value has the date it took effect and the source it comes from."""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ParameterNotInForce(LookupError):
+    """Asked for a parameter as at a date before its first value took effect."""
+
+
+class BadOverride(ValueError):
+    """A what-if value that does not fit the parameter it replaces."""
+
+
+@dataclass(frozen=True)
+class Value:
+    effective_from: dt.date
+    value: Any
+    reference: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    description: str
+    unit: str
+    values: tuple[Value, ...]
+    _starts: tuple[dt.date, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_starts", tuple(v.effective_from for v in self.values))
+
+    def at(self, as_at: dt.date) -> Value:
+        index = bisect.bisect_right(self._starts, as_at) - 1
+        if index < 0:
+            first = self.values[0].effective_from
+            raise ParameterNotInForce(
+                f"{self.name} has no value before {first:%-d %B %Y}, so nothing can be evaluated as at "
+                f"{as_at:%-d %B %Y}: evaluate as at {first:%-d %B %Y} or later."
+            )
+        return self.values[index]
+
+
+def override(value: Any, path: list[str], new: Any, name: str) -> Any:
+    """``value`` with the part at ``path`` replaced by ``new``, refusing a change of kind (a what-if is a value)."""
+    if not path:
+        if isinstance(value, bool) != isinstance(new, bool) or (
+            not isinstance(value, bool) and isinstance(value, int | float) != isinstance(new, int | float)
+        ) or (isinstance(value, str) != isinstance(new, str)) or (isinstance(value, list) != isinstance(new, list)):
+            raise BadOverride(f"{name} is {_kind(value)}, so it cannot be set to {new!r}: give {_kind(value)}.")
+        return new
+    if not isinstance(value, dict):
+        raise BadOverride(f"{name} has no part {path[0]!r}: it is {_kind(value)}.")
+    if path[0] not in value:
+        raise BadOverride(f"{name} has no part {path[0]!r}: its parts are {', '.join(map(str, value))}.")
+    changed = copy.copy(value)
+    changed[path[0]] = override(value[path[0]], path[1:], new, f"{name}.{path[0]}")
+    return changed
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    return "a table of values"

@@ -1,0 +1,137 @@
+"""A loaded scheme: its parameters, questions and criteria, and the evaluation of answers against them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+from bordercase.policy.answers import AnswerRule, Question, check_answers
+from bordercase.policy.anzsco import anzsco
+from bordercase.policy.criteria import CriterionFunction
+from bordercase.policy.files import DocumentFile, PolicyFile, SourceFile, StepsFile
+from bordercase.policy.outcomes import CriterionResult, Evaluation, combine
+from bordercase.policy.parameters import BadOverride, Parameter, override
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    clause: str
+    function: CriterionFunction
+    reads: tuple[str, ...]
+    mandatory: bool
+    mandatory_parameter: str = ""
+
+
+# Per date, each criterion with the parameters it reads and whether it is mandatory on that date.
+_Resolved = tuple[tuple[str, str, CriterionFunction, dict[str, Any], bool], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Scheme:
+    id: str
+    title: str
+    kind: str
+    summary: str
+    sources: tuple[SourceFile, ...]
+    parameters: Mapping[str, Parameter]
+    questions: Mapping[str, Question]
+    answer_rules: tuple[AnswerRule, ...]
+    documents: tuple[DocumentFile, ...]
+    steps: StepsFile
+    criteria: tuple[Criterion, ...]
+    version: str
+    folder: str
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    _cache: dict[dt.date, _Resolved] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def build(cls, spec: PolicyFile, parameters: dict[str, Parameter], questions: dict[str, Question],
+              criteria: tuple[Criterion, ...], version: str, folder: str) -> Scheme:
+        rules = tuple(AnswerRule(kind, tuple(names)) for rule in spec.answer_rules
+                      for kind, names in (("exactly_one_of", rule.exactly_one_of),
+                                          ("at_most_one_of", rule.at_most_one_of)) if names)
+        return cls(spec.id, spec.title, spec.kind, spec.summary, tuple(spec.sources), parameters, questions, rules,
+                   tuple(spec.documents), spec.steps, criteria, version, folder)
+
+    @property
+    def policy_version(self) -> str:
+        if not self.overrides:
+            return self.version
+        changes = ",".join(f"{k}={v}" for k, v in self.overrides.items())
+        return f"{self.version}+what-if({changes})"
+
+    def check(self, answers: Any) -> dict[str, Any]:
+        """Typed answers, or ``InvalidAnswers`` naming every field and rule broken."""
+        return check_answers(self.id, self.questions, self.answer_rules, answers, anzsco().known)
+
+    def as_at(self, answers: Mapping[str, Any], as_at: dt.date | None = None) -> dt.date:
+        """The date parameters are resolved at: the one asked for, else the lodgement date, else today."""
+        return as_at or answers.get("lodged_on") or dt.date.today()
+
+    def evaluate(self, answers: Mapping[str, Any], as_at: dt.date | None = None) -> Evaluation:
+        """Apply every criterion to answers already checked by ``check``."""
+        date = as_at or answers.get("lodged_on") or dt.date.today()
+        resolved = self._cache.get(date) or self._resolve(date)
+        results = tuple(
+            CriterionResult(cid, *function(answers, params), clause, mandatory)
+            for cid, clause, function, params, mandatory in resolved
+        )
+        return Evaluation(self.id, combine(results), results, self.policy_version, date)
+
+    def evaluate_only(self, answers: Mapping[str, Any], date: dt.date, ids: frozenset[str]
+                      ) -> dict[str, CriterionResult]:
+        """Just these criteria: what a what-if re-runs when a change touches only them."""
+        resolved = self._cache.get(date) or self._resolve(date)
+        return {cid: CriterionResult(cid, *function(answers, params), clause, mandatory)
+                for cid, clause, function, params, mandatory in resolved if cid in ids}
+
+    def value(self, name: str, as_at: dt.date) -> Any:
+        if name in self.overrides:
+            return self.overrides[name]
+        return self.parameters[name].at(as_at).value
+
+    def _resolve(self, date: dt.date) -> _Resolved:
+        resolved = []
+        for c in self.criteria:
+            params: dict[str, Any] = {name: self.value(name, date) for name in c.reads}
+            params["as_at"] = date
+            mandatory = bool(self.value(c.mandatory_parameter, date)) if c.mandatory_parameter else c.mandatory
+            resolved.append((c.id, c.clause, c.function, params, mandatory))
+        self._cache[date] = tuple(resolved)
+        return self._cache[date]
+
+    def what_if(self, changes: Mapping[str, Any]) -> Scheme:
+        """This scheme with parameters replaced at every date: ``{"salary_thresholds.2613": 110000}``."""
+        overrides: dict[str, Any] = dict(self.overrides)
+        for dotted, new in changes.items():
+            name, *path = dotted.split(".")
+            if name not in self.parameters:
+                raise BadOverride(f"{self.id} has no parameter {name!r}: its parameters are "
+                                  f"{', '.join(self.parameters)}.")
+            current = overrides.get(name, self.parameters[name].values[-1].value)
+            overrides[name] = override(current, path, _like(current, path, new), name)
+        return replace(self, overrides=overrides, _cache={})
+
+    def touched_by(self, names: set[str]) -> frozenset[str]:
+        """The criteria whose result can change when these parameters change."""
+        return frozenset(c.id for c in self.criteria if names & {*c.reads, c.mandatory_parameter})
+
+    def options(self, question: Question, as_at: dt.date | None = None) -> list[tuple[str, str]]:
+        if question.options_from:
+            return [(name, name) for name in self.value(question.options_from, as_at or dt.date.today())]
+        return list(question.options)
+
+
+def _like(current: Any, path: list[str], new: Any) -> Any:
+    """Money parameters hold Decimals; a what-if number for one becomes a Decimal too."""
+    target = current
+    for part in path:
+        target = target.get(part) if isinstance(target, dict) else None
+    if isinstance(target, Decimal) and isinstance(new, int | float) and not isinstance(new, bool):
+        return Decimal(str(new))
+    return new
+

@@ -1,0 +1,5 @@
+"""The Essential non-health worker expression-of-interest category: an assessor decides every request."""
+
+from bordercase.policy.eoi import category_criterion
+
+assessor_review = category_criterion("Essential non-health worker")
