@@ -31,8 +31,10 @@ def criterion(*, reads: tuple[str, ...] = ()) -> Callable[[CriterionFunction], C
 
 def money(amount: Decimal | int | float, per: str = "") -> str:
     """NZ$120,000 or NZ$51.00 an hour: cents only when there are any, or when the amount is hourly."""
-    text = f"NZ${amount:,.2f}" if per == "hour" or amount != int(amount) else f"NZ${int(amount):,}"
-    return f"{text} an hour" if per == "hour" else text
+    text = f"{amount:,.2f}"
+    if per == "hour":
+        return f"NZ${text} an hour"
+    return "NZ$" + (text[:-3] if text.endswith(".00") else text)
 
 
 def day(date: dt.date) -> str:

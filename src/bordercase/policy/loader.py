@@ -43,7 +43,10 @@ def _parameter(name: str, spec: ParameterFile) -> Parameter:
 
 
 def _keys_as_text(value: Any) -> Any:
-    return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
+    """Table keys as text (YAML reads 2613 as a number); lists as tuples, so a value cannot be changed in place."""
+    if isinstance(value, dict):
+        return {str(k): _keys_as_text(v) for k, v in value.items()}
+    return tuple(value) if isinstance(value, list) else value
 
 
 def shared_parameter(name: str) -> tuple[Parameter, bytes]:

@@ -52,9 +52,11 @@ def override(value: Any, path: list[str], new: Any, name: str) -> Any:
     if not path:
         if isinstance(value, bool) != isinstance(new, bool) or (
             not isinstance(value, bool) and isinstance(value, int | float) != isinstance(new, int | float)
-        ) or (isinstance(value, str) != isinstance(new, str)) or (isinstance(value, list) != isinstance(new, list)):
+        ) or (isinstance(value, str) != isinstance(new, str)) or (
+            isinstance(value, list | tuple) != isinstance(new, list | tuple)
+        ):
             raise BadOverride(f"{name} is {_kind(value)}, so it cannot be set to {new!r}: give {_kind(value)}.")
-        return new
+        return tuple(new) if isinstance(new, list) else new
     if not isinstance(value, dict):
         raise BadOverride(f"{name} has no part {path[0]!r}: it is {_kind(value)}.")
     if path[0] not in value:
@@ -71,6 +73,6 @@ def _kind(value: Any) -> str:
         return "a number"
     if isinstance(value, str):
         return "text"
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return "a list"
     return "a table of values"

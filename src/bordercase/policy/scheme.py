@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -26,6 +27,8 @@ class Criterion:
     mandatory_parameter: str = ""
 
 
+_make_result = CriterionResult._make
+_make_evaluation = Evaluation._make
 # Per date, each criterion with the parameters it reads and whether it is mandatory on that date.
 _Resolved = tuple[tuple[str, str, CriterionFunction, dict[str, Any], bool], ...]
 
@@ -57,7 +60,7 @@ class Scheme:
         return cls(spec.id, spec.title, spec.kind, spec.summary, tuple(spec.sources), parameters, questions, rules,
                    tuple(spec.documents), spec.steps, criteria, version, folder)
 
-    @property
+    @functools.cached_property
     def policy_version(self) -> str:
         if not self.overrides:
             return self.version
@@ -76,17 +79,16 @@ class Scheme:
         """Apply every criterion to answers already checked by ``check``."""
         date = as_at or answers.get("lodged_on") or dt.date.today()
         resolved = self._cache.get(date) or self._resolve(date)
-        results = tuple(
-            CriterionResult(cid, *function(answers, params), clause, mandatory)
-            for cid, clause, function, params, mandatory in resolved
-        )
-        return Evaluation(self.id, combine(results), results, self.policy_version, date)
+        make = _make_result  # a local name and tuple-building make this loop the fast path of a whole-pool run
+        results = tuple([make((cid, *function(answers, params), clause, mandatory))
+                         for cid, clause, function, params, mandatory in resolved])
+        return _make_evaluation((self.id, combine(results), results, self.policy_version, date))
 
     def evaluate_only(self, answers: Mapping[str, Any], date: dt.date, ids: frozenset[str]
                       ) -> dict[str, CriterionResult]:
         """Just these criteria: what a what-if re-runs when a change touches only them."""
         resolved = self._cache.get(date) or self._resolve(date)
-        return {cid: CriterionResult(cid, *function(answers, params), clause, mandatory)
+        return {cid: _make_result((cid, *function(answers, params), clause, mandatory))
                 for cid, clause, function, params, mandatory in resolved if cid in ids}
 
     def value(self, name: str, as_at: dt.date) -> Any:

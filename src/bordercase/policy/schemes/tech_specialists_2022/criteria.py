@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Iterable, Sequence
 
 from bordercase.policy.anzsco import Match, anzsco
 from bordercase.policy.criteria import MET, NEEDS_REVIEW, NOT_MET, Answers, Params, Result, criterion, money
@@ -11,10 +12,11 @@ from bordercase.policy.criteria import MET, NEEDS_REVIEW, NOT_MET, Answers, Para
 class Role:
     """The role's unit groups, and how they were found, from an ANZSCO code or a job title."""
 
-    __slots__ = ("described", "unit_groups", "unresolved")
+    __slots__ = ("described", "groups_described", "unit_groups", "unresolved")
 
     def __init__(self, unit_groups: tuple[str, ...], described: str, unresolved: str = "") -> None:
         self.unit_groups, self.described, self.unresolved = unit_groups, described, unresolved
+        self.groups_described = " or ".join(f"ANZSCO {anzsco().describe(u)}" for u in unit_groups)
 
 
 _roles: dict[tuple[str, str], Role] = {}
@@ -74,26 +76,27 @@ def salary_threshold(answers: Answers, params: Params) -> Result:
     role = role_of(answers)
     thresholds = params["salary_thresholds"]
     salary = answers["annual_salary_nzd"]
-    applicable = {thresholds[u] for u in role.unit_groups if u in thresholds}
+    units = role.unit_groups
+    if len(units) == 1 and units[0] in thresholds:
+        threshold = thresholds[units[0]]
+        if salary >= threshold:
+            return Result(MET, f"Salary {money(salary)} meets the {money(threshold)} threshold for "
+                               f"{role.groups_described}.")
+        return Result(NOT_MET, f"Salary {money(salary)} is below the {money(threshold)} threshold for "
+                               f"{role.groups_described}.")
+    applicable = [thresholds[u] for u in units if u in thresholds]
     if not applicable:
         return Result(NEEDS_REVIEW, f"Salary {money(salary)} cannot be checked: no salary threshold applies until "
                                     "the role is one of the identified roles in short supply.")
-    data = anzsco()
-    if len(applicable) > 1 or any(u not in thresholds for u in role.unit_groups):
-        # The occupation is not settled, but a salary above every candidate's threshold (or below all) decides.
-        if salary >= max(applicable) and all(u in thresholds for u in role.unit_groups):
-            return Result(MET, f"Salary {money(salary)} meets the threshold of every occupation the role could be "
-                               f"(at most {money(max(applicable))}).")
-        if salary < min(applicable) and role.unit_groups:
-            return Result(NOT_MET, f"Salary {money(salary)} is below the threshold of every identified role the "
-                                   f"role could be (at least {money(min(applicable))}).")
-        return Result(NEEDS_REVIEW, f"Salary {money(salary)} cannot be checked until the occupation is settled: "
-                                    f"{role.unresolved}")
-    threshold = applicable.pop()
-    group = f"ANZSCO {data.describe(role.unit_groups[0])}"
-    if salary >= threshold:
-        return Result(MET, f"Salary {money(salary)} meets the {money(threshold)} threshold for {group}.")
-    return Result(NOT_MET, f"Salary {money(salary)} is below the {money(threshold)} threshold for {group}.")
+    # The occupation is not settled, but a salary above every candidate's threshold (or below all) decides.
+    if salary >= max(applicable) and len(applicable) == len(units):
+        return Result(MET, f"Salary {money(salary)} meets the threshold of every occupation the role could be "
+                           f"(at most {money(max(applicable))}).")
+    if salary < min(applicable):
+        return Result(NOT_MET, f"Salary {money(salary)} is below the threshold of every identified role the "
+                               f"role could be (at least {money(min(applicable))}).")
+    return Result(NEEDS_REVIEW, f"Salary {money(salary)} cannot be checked until the occupation is settled: "
+                                f"{role.unresolved}")
 
 
 @criterion()
@@ -104,15 +107,18 @@ def employment_agreement(answers: Answers, params: Params) -> Result:
                            "workers the employer has already employed.")
 
 
-def _commitment(given: Iterable[str], listed: list[str], what: str, kind: str) -> Result:
-    given = list(given)
-    known = {name.casefold(): name for name in listed}
+@functools.cache
+def _by_folded_name(listed: tuple[str, ...]) -> dict[str, str]:
+    return {name.casefold(): name for name in listed}
+
+
+def _commitment(given: Sequence[str], listed: tuple[str, ...], what: str, kind: str) -> Result:
+    known = _by_folded_name(listed)
     on_list = [known[g.casefold()] for g in given if g.casefold() in known]
-    others = [g for g in given if g.casefold() not in known]
     if on_list:
         return Result(MET, f"{what}: {', '.join(on_list)}, on the maintained list of {kind}.")
-    if others:
-        return Result(NEEDS_REVIEW, f"{what}: {', '.join(others)}, which is not on the maintained list of {kind} "
+    if given:
+        return Result(NEEDS_REVIEW, f"{what}: {', '.join(given)}, which is not on the maintained list of {kind} "
                                     f"({', '.join(listed)}): an assessor must decide whether it counts.")
     return Result(NOT_MET, f"{what}: none given. The scheme asks for one of the {kind}, such as "
                            f"{', '.join(listed[:3])}.")
