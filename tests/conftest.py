@@ -88,13 +88,24 @@ def nominee(**overrides: Any) -> Any:
     return person_create(**{**fields, **overrides})
 
 
+# Answers each seeded scheme accepts at lodging (the rules may still find them ineligible).
+ANSWERS: dict[str, dict[str, Any]] = {
+    "tech-specialists-2022": {"anzsco_code": "261313", "annual_salary_nzd": 145000,
+                              "employment_agreement_signed": True, "pipeline_programmes": ["Summer of Tech"],
+                              "industry_memberships": ["NZTech"]},
+    "other-essential-worker-2020": {"role_duration_months": 4, "unique_skills_not_obtainable_in_nz": True,
+                                    "time_critical": True},
+    "eoi-family-2020": {"explanation": "My husband is a New Zealand citizen living in Auckland."},
+}
+
+
 @pytest.fixture
 def make_request(world: World) -> Callable[..., Request]:
     """A draft request; by default Kōwhai Software's, under the tech scheme, assessed by NZTech."""
 
     def make(
         *, scheme: str = "tech-specialists-2022", by: User | None = None, organisation: Organisation | None = None,
-        body: str | None = "nztech", with_nominee: bool = True,
+        body: str | None = "nztech", with_nominee: bool = True, answers: dict[str, Any] | None = None,
     ) -> Request:
         scheme_row = Scheme.objects.get(code=scheme)
         if by is None:
@@ -103,6 +114,7 @@ def make_request(world: World) -> Callable[..., Request]:
         return request_create(
             by=by, scheme=scheme_row, organisation=organisation, nominee=nominee() if with_nominee else None,
             assessing_body=organisation_by_code(body) if body else None,
+            answers=ANSWERS.get(scheme, {}) if answers is None else answers,
         )
 
     return make

@@ -13,6 +13,7 @@ COMMANDS: dict[str, str] = {
     "demo": "Load a demo dataset with one user per role, print their sign-in details and serve it.",
     "createadmin": "Create a scheme administrator's account.",
     "audit": "`audit verify`: re-compute every request's event chain and report any tampering.",
+    "policy": "Scheme rules: `policy list|show|evaluate|test|simulate` (what-if over lodged requests).",
     "check": "Check the configuration; add --deploy to check it is safe for production.",
     "manage": "Run any other Django management command, such as `manage shell`.",
 }

@@ -8,7 +8,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError
 
 from bordercase.accounts.models import User
-from bordercase.api.schemas import ErrorOut, EventOut, RequestCreateIn, RequestOut, TransitionIn
+from bordercase.api.schemas import ErrorOut, EvaluationOut, EventOut, RequestCreateIn, RequestOut, TransitionIn
 from bordercase.cases import access, lifecycle
 from bordercase.cases.errors import InvalidInput
 from bordercase.cases.identifiers import InvalidIdentifier, reference_normalise
@@ -59,7 +59,17 @@ def request_out(req: Request, user: User, roles: access.Roles | None = None) -> 
         lodged_at=req.lodged_at,
         status_changed_at=req.status_changed_at,
         transitions_available=[t.name for t in available],
+        evaluation=_evaluation_out(req),
     )
+
+
+def _evaluation_out(req: Request) -> EvaluationOut | None:
+    # Read through the prefetch cache when there is one, so a page of requests costs one query.
+    latest = max(req.evaluations.all(), key=lambda e: (e.created_at, e.pk), default=None)
+    if latest is None:
+        return None
+    return EvaluationOut(outcome=latest.outcome, policy_version=latest.policy_version, as_at=latest.as_at,
+                         criteria=latest.criteria, created_at=latest.created_at)
 
 
 class RequestFilter(Schema):
@@ -77,7 +87,7 @@ class RequestPage(Schema):
 @router.get("/requests", response=RequestPage, summary="List the requests you can see, newest first")
 def list_requests(request: HttpRequest, filters: Query[RequestFilter]) -> RequestPage:
     user = _user(request)
-    found = access.visible_requests(user).order_by("-created_at", "-pk")
+    found = access.visible_requests(user).prefetch_related("evaluations").order_by("-created_at", "-pk")
     if filters.status:
         found = found.filter(status=filters.status)
     if filters.scheme:

@@ -34,6 +34,22 @@ class NomineeOut(Schema):
     nationality: str
 
 
+class CriterionOut(Schema):
+    id: str
+    outcome: str = Field(description="met, not_met or needs_review")
+    reason: str
+    clause: str
+    mandatory: bool
+
+
+class EvaluationOut(Schema):
+    outcome: str = Field(description="eligible, ineligible or needs_review: the rules' pre-assessment, not a decision")
+    policy_version: str = Field(description="Content hash of the scheme's policy folder that produced it")
+    as_at: date
+    criteria: list[CriterionOut]
+    created_at: datetime
+
+
 class RequestOut(Schema):
     reference: str
     scheme: str
@@ -47,6 +63,7 @@ class RequestOut(Schema):
     lodged_at: datetime | None
     status_changed_at: datetime | None
     transitions_available: list[str]
+    evaluation: EvaluationOut | None = Field(None, description="The latest evaluation by the scheme's rules")
 
 
 class EventOut(Schema):

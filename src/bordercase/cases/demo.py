@@ -100,11 +100,13 @@ WORKERS = [
     ("Noah", "Dubois", date(1989, 3, 30), "CAN", "AB123456"),
 ]
 
+_COMMITTED = {"employment_agreement_signed": True, "pipeline_programmes": ["Summer of Tech"],
+              "industry_memberships": ["NZTech"]}
 TECH_ANSWERS = [
-    {"job_title": "Senior software engineer", "anzsco_code": "261313", "annual_salary_nzd": 145000},
-    {"job_title": "Head of information security", "anzsco_code": "262112", "annual_salary_nzd": 185000},
-    {"job_title": "Chief technology officer", "anzsco_code": "135111", "annual_salary_nzd": 230000},
-    {"job_title": "3D animator", "anzsco_code": "261211", "annual_salary_nzd": 98000},
+    {"job_title": "Senior software engineer", "annual_salary_nzd": 145000, **_COMMITTED},
+    {"anzsco_code": "262112", "annual_salary_nzd": 185000, **_COMMITTED},
+    {"job_title": "Chief technology officer", "annual_salary_nzd": 230000, **_COMMITTED},
+    {"anzsco_code": "261211", "annual_salary_nzd": 98000, **_COMMITTED, "industry_memberships": ["Game Developers NZ"]},
 ]
 
 

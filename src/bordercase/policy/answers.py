@@ -180,9 +180,12 @@ class AnswerRule:
 
 def check_answers(
     scheme_id: str, questions: Mapping[str, Question], rules: tuple[AnswerRule, ...], answers: Any,
-    anzsco_known: Callable[[str], bool] | None = None,
+    anzsco_known: Callable[[str], bool] | None = None, *, partial: bool = False,
 ) -> dict[str, Any]:
-    """Typed answers, or ``InvalidAnswers`` listing every problem."""
+    """Typed answers, or ``InvalidAnswers`` listing every problem.
+
+    ``partial`` checks only the answers given, for a draft that is still being filled in.
+    """
     if not isinstance(answers, dict):
         raise InvalidAnswers([AnswerError("answers", "type", "must be an object of answer names and values")])
     errors: list[AnswerError] = []
@@ -200,11 +203,11 @@ def check_answers(
         except _Bad as bad:
             errors.append(AnswerError(name, bad.rule, bad.message))
     for name, question in questions.items():
-        if question.required and answers.get(name) is None:
+        if question.required and not partial and answers.get(name) is None:
             errors.append(AnswerError(name, "required", f"is missing: answer '{question.label}'"))
     for rule in rules:
         given = [n for n in rule.names if answers.get(n) is not None]
-        if rule.kind == "exactly_one_of" and len(given) != 1:
+        if rule.kind == "exactly_one_of" and (len(given) > 1 or (not given and not partial)):
             message = "give one of these, not both" if given else "is missing: give one of these"
             errors.append(AnswerError(" or ".join(rule.names), rule.kind, message))
         elif rule.kind == "at_most_one_of" and len(given) > 1:

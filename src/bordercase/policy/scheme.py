@@ -67,9 +67,9 @@ class Scheme:
         changes = ",".join(f"{k}={v}" for k, v in self.overrides.items())
         return f"{self.version}+what-if({changes})"
 
-    def check(self, answers: Any) -> dict[str, Any]:
+    def check(self, answers: Any, *, partial: bool = False) -> dict[str, Any]:
         """Typed answers, or ``InvalidAnswers`` naming every field and rule broken."""
-        return check_answers(self.id, self.questions, self.answer_rules, answers, anzsco().known)
+        return check_answers(self.id, self.questions, self.answer_rules, answers, anzsco().known, partial=partial)
 
     def as_at(self, answers: Mapping[str, Any], as_at: dt.date | None = None) -> dt.date:
         """The date parameters are resolved at: the one asked for, else the lodgement date, else today."""

@@ -15,6 +15,7 @@ from bordercase.accounts.tokens import token_create, token_revoke
 from bordercase.cases import access
 from bordercase.cases.identifiers import InvalidIdentifier, reference_normalise
 from bordercase.cases.models import Request
+from bordercase.cases.services.evaluations import evaluation_latest
 from bordercase.web.forms import SignInForm, TokenCreateForm
 
 
@@ -54,7 +55,8 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
     if req.reference != reference:
         return redirect("web:request", reference=req.reference)
     events = req.events.select_related("actor").order_by("position")
-    return render(request, "web/request.html", {"req": req, "events": events})
+    context = {"req": req, "events": events, "evaluation": evaluation_latest(req)}
+    return render(request, "web/request.html", context)
 
 
 @login_required

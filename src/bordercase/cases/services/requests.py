@@ -11,6 +11,7 @@ from bordercase.cases.errors import InvalidInput, Refused
 from bordercase.cases.identifiers import reference_new
 from bordercase.cases.lifecycle import CREATED, State
 from bordercase.cases.models import Membership, Organisation, Person, Request, Scheme
+from bordercase.cases.services.evaluations import answers_check
 from bordercase.cases.services.events import event_append
 
 
@@ -36,6 +37,8 @@ def request_create(
     if assessing_body is not None and assessing_body not in bodies:
         names = " or ".join(b.name for b in bodies)
         raise InvalidInput({"assessing_body": f"{assessing_body.name} does not assess {scheme.title}: choose {names}."})
+
+    answers_check(scheme, answers or {}, partial=True)
 
     for _attempt in range(5):
         try:

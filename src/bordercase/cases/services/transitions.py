@@ -11,6 +11,7 @@ from bordercase.cases import access, lifecycle
 from bordercase.cases.errors import ConcurrentChange, InvalidInput
 from bordercase.cases.lifecycle import Party, State
 from bordercase.cases.models import Request
+from bordercase.cases.services.evaluations import evaluation_record
 from bordercase.cases.services.events import Actor, System, event_append
 
 
@@ -47,6 +48,8 @@ def request_transition(
             parties=_parties(by, current), steps=current.scheme.steps, reason=reason,
         )
         _check_ready(current, name)
+        if name == "lodge":
+            evaluation_record(current)
         now = timezone.now()
         changes: dict[str, Any] = {"status": transition.target.value, "status_changed_at": now, "updated_at": now}
         if transition.target == State.LODGED:

@@ -36,3 +36,18 @@ def event_title(transition: str) -> str:
     if transition in TRANSITIONS:
         return TRANSITIONS[transition].done
     return "Started as a draft" if transition == "create" else transition.replace("_", " ").capitalize()
+
+
+_FINDING = {"met": ("Met", "green"), "not_met": ("Not met", "red"), "needs_review": ("Needs review", "yellow")}
+
+
+@register.inclusion_tag("web/includes/status_tag.html")
+def finding_tag(outcome: str) -> dict[str, str]:
+    label, colour = _FINDING.get(outcome, (outcome, "grey"))
+    return {"label": label, "colour": colour}
+
+
+@register.filter
+def criterion_title(criterion_id: str) -> str:
+    """``salary_threshold`` as "Salary threshold": criterion ids are written to read as names."""
+    return criterion_id.replace("_", " ").capitalize()
