@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any, NamedTuple
 
@@ -72,7 +73,7 @@ class Evaluation(NamedTuple):
         }
 
 
-def combine(results: tuple[CriterionResult, ...]) -> Outcome:
+def combine(results: Sequence[CriterionResult]) -> Outcome:
     """Eligible when every mandatory criterion is met; ineligible when any is not met; otherwise needs review."""
     review = False
     for result in results:

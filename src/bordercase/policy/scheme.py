@@ -84,12 +84,16 @@ class Scheme:
                          for cid, clause, function, params, mandatory in resolved])
         return _make_evaluation((self.id, combine(results), results, self.policy_version, date))
 
-    def evaluate_only(self, answers: Mapping[str, Any], date: dt.date, ids: frozenset[str]
-                      ) -> dict[str, CriterionResult]:
-        """Just these criteria: what a what-if re-runs when a change touches only them."""
+    def evaluate_only(self, answers: Mapping[str, Any], date: dt.date, positions: tuple[int, ...]
+                      ) -> list[CriterionResult]:
+        """Just the criteria at these positions: what a what-if re-runs when a change touches only them."""
         resolved = self._cache.get(date) or self._resolve(date)
-        return {cid: _make_result((cid, *function(answers, params), clause, mandatory))
-                for cid, clause, function, params, mandatory in resolved if cid in ids}
+        make = _make_result
+        results = []
+        for i in positions:
+            cid, clause, function, params, mandatory = resolved[i]
+            results.append(make((cid, *function(answers, params), clause, mandatory)))
+        return results
 
     def value(self, name: str, as_at: dt.date) -> Any:
         if name in self.overrides:
@@ -118,9 +122,9 @@ class Scheme:
             overrides[name] = override(current, path, _like(current, path, new), name)
         return replace(self, overrides=overrides, _cache={})
 
-    def touched_by(self, names: set[str]) -> frozenset[str]:
-        """The criteria whose result can change when these parameters change."""
-        return frozenset(c.id for c in self.criteria if names & {*c.reads, c.mandatory_parameter})
+    def touched_by(self, names: set[str]) -> tuple[int, ...]:
+        """The positions of the criteria whose result can change when these parameters change."""
+        return tuple(i for i, c in enumerate(self.criteria) if names & {*c.reads, c.mandatory_parameter})
 
     def options(self, question: Question, as_at: dt.date | None = None) -> list[tuple[str, str]]:
         if question.options_from:

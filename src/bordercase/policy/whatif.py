@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import multiprocessing
+import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,11 +70,14 @@ def simulate(
         except ParameterNotInForce:
             not_in_force += 1
             continue
-        after_criteria = tuple(again.get(c.id, c) for c in before.criteria)
-        after = combine(after_criteria) if again else before.outcome
-        for old, new in zip(before.criteria, after_criteria, strict=True):
-            if old.outcome is not new.outcome:
-                moved[(old.id, old.outcome.value, new.outcome.value)] += 1
+        criteria = before.criteria
+        after_criteria = list(criteria)
+        for position, new in zip(touched, again, strict=True):
+            old = criteria[position]
+            after_criteria[position] = new
+            if old[1] is not new[1]:
+                moved[(old[0], old[1].value, new[1].value)] += 1
+        after = combine(after_criteria)
         if after is not before.outcome:
             outcomes[(before.outcome.value, after.value)] += 1
             if len(examples) < EXAMPLES:
@@ -81,6 +87,45 @@ def simulate(
     report.total, report.not_in_force = total, not_in_force
     report.changed = sum(outcomes.values())
     return report
+
+
+def simulate_parallel(
+    base: Scheme, changes: Mapping[str, Any], entries: Sequence[tuple[str, Mapping[str, Any], dt.date | None]],
+    workers: int | None = None,
+) -> WhatIf:
+    """``simulate`` split across processes, one slice of ``entries`` each, merged into one report.
+
+    Forked workers read ``entries`` from the parent's memory, so nothing is copied to them up front.
+    Falls back to one process where fork is not available.
+    """
+    workers = workers or os.cpu_count() or 1
+    if workers < 2 or len(entries) < 10_000 or "fork" not in multiprocessing.get_all_start_methods():
+        return simulate(base, changes, entries)
+    global _SHARED
+    _SHARED = (base, changes, entries)
+    size = -(-len(entries) // workers)
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        parts = pool.map(_simulate_slice, [(i, min(i + size, len(entries))) for i in range(0, len(entries), size)])
+    _SHARED = None
+    report = parts[0]
+    for part in parts[1:]:
+        report.total += part.total
+        report.not_in_force += part.not_in_force
+        report.outcomes.update(part.outcomes)
+        report.criteria.update(part.criteria)
+        report.examples.extend(part.examples)
+    report.changed = sum(report.outcomes.values())
+    del report.examples[EXAMPLES:]
+    return report
+
+
+_SHARED: tuple[Scheme, Mapping[str, Any], Sequence[tuple[str, Mapping[str, Any], dt.date | None]]] | None = None
+
+
+def _simulate_slice(bounds: tuple[int, int]) -> WhatIf:
+    assert _SHARED is not None  # noqa: S101 - set by the parent before it forks
+    base, changes, entries = _SHARED
+    return simulate(base, changes, itertools.islice(entries, *bounds))
 
 
 def table(report: WhatIf) -> str:

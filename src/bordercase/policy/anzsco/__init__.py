@@ -70,6 +70,8 @@ class Anzsco:
                 self.occupations[occupation.code] = occupation
                 self.unit_groups[occupation.unit_group] = occupation.unit_group_title
         self._titles: dict[str, set[str]] = {}
+        # Titles as written, seniority words kept: "Chief Information Officer" is an occupation's own title.
+        self._whole: dict[str, tuple[set[str], Match, str]] = {}
         self._kind: dict[str, Match] = {}
         self._display: dict[str, str] = {}
         for occupation in self.occupations.values():
@@ -80,6 +82,8 @@ class Anzsco:
         self._choices = list(self._titles)
 
     def _add(self, title: str, code: str, kind: Match) -> None:
+        codes, _, _ = self._whole.setdefault(normalise(title, keep_seniority=True), (set(), kind, title))
+        codes.add(code)
         key = normalise(title)
         if not key:
             return
@@ -100,6 +104,11 @@ class Anzsco:
 
     @functools.lru_cache(maxsize=65_536)  # noqa: B019 - one Anzsco lives for the process; titles repeat in a pool
     def code_title(self, title: str) -> Coding:
+        whole = self._whole.get(normalise(title, keep_seniority=True))
+        if whole is not None:
+            codes, kind, shown = whole
+            occupations = tuple(self.occupations[c] for c in sorted(codes))
+            return Coding(title, kind if len(occupations) == 1 else Match.AMBIGUOUS, occupations, (shown,))
         key = normalise(title)
         if key in self._titles:
             return self._coding(title, self._kind[key], [key])
@@ -120,9 +129,10 @@ class Anzsco:
         return Coding(title, match if len(occupations) == 1 else Match.AMBIGUOUS, occupations, matched)
 
 
-def normalise(title: str) -> str:
+def normalise(title: str, *, keep_seniority: bool = False) -> str:
     words = re.sub(r"[^a-z0-9+#]+", " ", title.lower()).split()
-    return " ".join(w for w in words if w not in SENIORITY and w not in {"nec", "aus", "nz"})
+    dropped = {"nec", "aus", "nz"} if keep_seniority else SENIORITY | {"nec", "aus", "nz"}
+    return " ".join(w for w in words if w not in dropped)
 
 
 @functools.cache

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import functools
+import re
 from collections.abc import Iterable, Sequence
 
 from bordercase.policy.anzsco import Match, anzsco
@@ -107,14 +107,29 @@ def employment_agreement(answers: Answers, params: Params) -> Result:
                            "workers the employer has already employed.")
 
 
-@functools.cache
+_folded: dict[int, tuple[tuple[str, ...], dict[str, str]]] = {}
+
+
 def _by_folded_name(listed: tuple[str, ...]) -> dict[str, str]:
-    return {name.casefold(): name for name in listed}
+    # Keyed by identity: the same resolved list comes back for every request lodged on the same day.
+    entry = _folded.get(id(listed))
+    if entry is None or entry[0] is not listed:
+        entry = _folded[id(listed)] = (listed, {_fold(name): name for name in listed})
+    return entry[1]
+
+
+_FILLER = re.compile(r"\b(the|programmes?|programs?|intern)\b|[^\w\s]")
+
+
+def _fold(name: str) -> str:
+    """Summer of Tech Intern Programme is Summer of Tech: names compare without case, filler words or marks."""
+    return " ".join(_FILLER.sub(" ", name.casefold()).split())
 
 
 def _commitment(given: Sequence[str], listed: tuple[str, ...], what: str, kind: str) -> Result:
     known = _by_folded_name(listed)
-    on_list = [known[g.casefold()] for g in given if g.casefold() in known]
+    folded = [(g, _fold(g)) for g in given]
+    on_list = [known[f] for _, f in folded if f in known]
     if on_list:
         return Result(MET, f"{what}: {', '.join(on_list)}, on the maintained list of {kind}.")
     if given:
