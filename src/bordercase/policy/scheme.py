@@ -27,8 +27,11 @@ class Criterion:
     mandatory_parameter: str = ""
 
 
-_make_result = CriterionResult._make
-_make_evaluation = Evaluation._make
+# tuple.__new__ builds the named tuples without the Python-level length check that ``_make`` adds.
+_new = tuple.__new__
+
+
+
 # Per date, each criterion with the parameters it reads and whether it is mandatory on that date.
 _Resolved = tuple[tuple[str, str, CriterionFunction, dict[str, Any], bool], ...]
 
@@ -79,20 +82,21 @@ class Scheme:
         """Apply every criterion to answers already checked by ``check``."""
         date = as_at or answers.get("lodged_on") or dt.date.today()
         resolved = self._cache.get(date) or self._resolve(date)
-        make = _make_result  # a local name and tuple-building make this loop the fast path of a whole-pool run
-        results = tuple([make((cid, *function(answers, params), clause, mandatory))
+        # Local names and tuple.__new__ make this loop the fast path of a whole-pool run.
+        new, result = _new, CriterionResult
+        results = tuple([new(result, (cid, *function(answers, params), clause, mandatory))
                          for cid, clause, function, params, mandatory in resolved])
-        return _make_evaluation((self.id, combine(results), results, self.policy_version, date))
+        return new(Evaluation, (self.id, combine(results), results, self.policy_version, date))
 
     def evaluate_only(self, answers: Mapping[str, Any], date: dt.date, positions: tuple[int, ...]
                       ) -> list[CriterionResult]:
         """Just the criteria at these positions: what a what-if re-runs when a change touches only them."""
         resolved = self._cache.get(date) or self._resolve(date)
-        make = _make_result
+        new, result = _new, CriterionResult
         results = []
         for i in positions:
             cid, clause, function, params, mandatory = resolved[i]
-            results.append(make((cid, *function(answers, params), clause, mandatory)))
+            results.append(new(result, (cid, *function(answers, params), clause, mandatory)))
         return results
 
     def value(self, name: str, as_at: dt.date) -> Any:

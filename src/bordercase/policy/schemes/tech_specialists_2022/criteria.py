@@ -121,9 +121,17 @@ def _by_folded_name(listed: tuple[str, ...]) -> dict[str, str]:
 _FILLER = re.compile(r"\b(the|programmes?|programs?|intern)\b|[^\w\s]")
 
 
+_folds: dict[str, str] = {}
+
+
 def _fold(name: str) -> str:
     """Summer of Tech Intern Programme is Summer of Tech: names compare without case, filler words or marks."""
-    return " ".join(_FILLER.sub(" ", name.casefold()).split())
+    folded = _folds.get(name)
+    if folded is None:
+        folded = " ".join(_FILLER.sub(" ", name.casefold()).split())
+        if len(_folds) < 100_000:  # names repeat across a pool; an unbounded cache would not be safe
+            _folds[name] = folded
+    return folded
 
 
 def _commitment(given: Sequence[str], listed: tuple[str, ...], what: str, kind: str) -> Result:
