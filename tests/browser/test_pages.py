@@ -126,3 +126,26 @@ def test_signing_in_and_reading_requests_works_without_javascript(
     expect(page.get_by_role("table")).to_contain_text(request.reference)
     page.get_by_role("link", name=request.reference).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(request.reference)
+
+
+def test_a_lodged_request_shows_what_the_rules_found_with_every_reason(
+    pages: Pages, world: World, make_request: Callable[..., Request]
+) -> None:
+    answers = {"anzsco_code": "261313", "annual_salary_nzd": 110000, "employment_agreement_signed": True,
+               "pipeline_programmes": ["Code Club Aotearoa"], "industry_memberships": []}
+    lodged = walk(make_request(answers=answers), [("lodge", world.employer_a)])
+
+    pages.sign_in(world.employer_a.email, PASSWORD)
+    pages.goto(f"/requests/{lodged.reference}/")
+    found = pages.page.get_by_role("heading", name="What the scheme's rules found")
+    expect(found).to_be_visible()
+    main = pages.page.locator("main")
+    expect(main).to_contain_text("likely ineligible")
+    expect(main).to_contain_text(
+        "Salary NZ$110,000 is below the NZ$120,000 threshold for ANZSCO 2613 Software and Applications Programmers."
+    )
+    expect(main).to_contain_text("Code Club Aotearoa, which is not on the maintained list")
+    expect(main).to_contain_text("Active member of an industry body: none given.")
+    expect(main.locator(".govuk-tag", has_text="Not met")).to_have_count(2)
+    expect(main.locator(".govuk-tag", has_text="Needs review")).to_have_count(1)
+    pages.assert_accessible("request-evaluation")
