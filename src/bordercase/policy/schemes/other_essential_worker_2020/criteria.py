@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from bordercase.policy.criteria import (
     MET,
@@ -18,6 +18,7 @@ from bordercase.policy.criteria import (
 )
 
 CENT = Decimal("0.01")
+WEEKS = 52
 SIGNIFICANT = {
     "major_infrastructure": "significant to a major infrastructure project",
     "national_or_regional_event": "significant to an event of national or regional importance",
@@ -81,8 +82,15 @@ def _pay(answers: Answers, params: Params) -> tuple[str, Finding]:
         hourly = answers["hourly_rate_nzd"]
         given = money(hourly, "hour")
     elif "annual_salary_nzd" in answers:
-        hourly = answers["annual_salary_nzd"] / hours_a_year
-        given = f"{money(answers['annual_salary_nzd'])} a year ({money(hourly.quantize(CENT), 'hour')})"
+        # The median wage is hourly, so a salary is compared per hour actually worked when the hours are
+        # known (NZ$79,560 for 30 hours a week is NZ$51 an hour, as an hourly rate of NZ$51 would be), and
+        # over a 40-hour week when they are not.
+        weekly_hours = answers.get("hours_per_week")
+        hours = weekly_hours * WEEKS if weekly_hours else hours_a_year
+        hourly = answers["annual_salary_nzd"] / hours
+        # Rounded down, so a salary a fraction of a cent short never reads as meeting the threshold.
+        given = f"{money(answers['annual_salary_nzd'])} a year ({money(hourly.quantize(CENT, ROUND_FLOOR), 'hour')}" \
+                f" over {hours:,} hours)"
     else:
         return f"no pay was given, so it cannot be compared with {threshold}: give annual_salary_nzd or " \
                "hourly_rate_nzd", NOT_MET
