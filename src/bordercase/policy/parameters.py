@@ -6,7 +6,10 @@ import bisect
 import copy
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
+
+Number = int | float | Decimal
 
 
 class ParameterNotInForce(LookupError):
@@ -51,7 +54,7 @@ def override(value: Any, path: list[str], new: Any, name: str) -> Any:
     """``value`` with the part at ``path`` replaced by ``new``, refusing a change of kind (a what-if is a value)."""
     if not path:
         if isinstance(value, bool) != isinstance(new, bool) or (
-            not isinstance(value, bool) and isinstance(value, int | float) != isinstance(new, int | float)
+            not isinstance(value, bool) and isinstance(value, Number) != isinstance(new, Number)
         ) or (isinstance(value, str) != isinstance(new, str)) or (
             isinstance(value, list | tuple) != isinstance(new, list | tuple)
         ):
@@ -69,7 +72,7 @@ def override(value: Any, path: list[str], new: Any, name: str) -> Any:
 def _kind(value: Any) -> str:
     if isinstance(value, bool):
         return "true or false"
-    if isinstance(value, int | float):
+    if isinstance(value, Number):
         return "a number"
     if isinstance(value, str):
         return "text"

@@ -9,6 +9,7 @@ import yaml
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bordercase.policy import casebook
+from bordercase.policy.files import PolicyFileError
 from bordercase.policy.jsonl import evaluate_lines
 from bordercase.policy.loader import UnknownScheme, scheme, schemes
 from bordercase.policy.parameters import BadOverride
@@ -46,8 +47,11 @@ class Command(BaseCommand):
 
     def _list(self, **options: Any) -> None:
         for s in schemes().values():
-            cases = sum(len(casebook.run_file(s, p)) for p in casebook.case_files(s))
-            self.stdout.write(f"{s.id:<38} {s.version}  {len(s.criteria)} criteria, {cases} test cases  {s.title}")
+            try:
+                cases = f"{sum(len(casebook.run_file(s, p)) for p in casebook.case_files(s))} test cases"
+            except PolicyFileError:
+                cases = "test cases unreadable (run `bordercase policy test` to see why)"
+            self.stdout.write(f"{s.id:<38} {s.version}  {len(s.criteria)} criteria, {cases}  {s.title}")
 
     def _show(self, scheme: str, **options: Any) -> None:
         self.stdout.write(describe(_scheme(scheme)))
