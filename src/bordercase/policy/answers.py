@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
@@ -47,7 +47,6 @@ class Question:
     maximum: Decimal | None = None
     integer: bool = False
     max_length: int = 500
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 class _Bad(Exception):

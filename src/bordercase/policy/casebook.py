@@ -67,6 +67,11 @@ def case_files(scheme: Scheme) -> list[Path]:
     return sorted((SCHEMES / scheme.folder / "tests").glob("*.yaml"))
 
 
+def count(scheme: Scheme) -> int:
+    """How many cases the scheme's files hold, read but not run; PolicyFileError if a file is broken."""
+    return sum(len(parse(path, CasesFile)[0].cases) for path in case_files(scheme))
+
+
 def run_file(scheme: Scheme, path: Path) -> list[CaseResult]:
     parsed, lines = parse(path, CasesFile)
     results = []

@@ -149,9 +149,8 @@ def _walk(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], i
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             child = (*path, key.value)
-            lines[child] = key.start_mark.line + 1
             _walk(value, child, lines)
-            lines[child] = key.start_mark.line + 1
+            lines[child] = key.start_mark.line + 1  # the key's line, not its value's: where an editor looks
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _walk(item, (*path, index), lines)

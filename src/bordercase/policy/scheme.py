@@ -74,12 +74,11 @@ class Scheme:
         """Typed answers, or ``InvalidAnswers`` naming every field and rule broken."""
         return check_answers(self.id, self.questions, self.answer_rules, answers, anzsco().known, partial=partial)
 
-    def as_at(self, answers: Mapping[str, Any], as_at: dt.date | None = None) -> dt.date:
-        """The date parameters are resolved at: the one asked for, else the lodgement date, else today."""
-        return as_at or answers.get("lodged_on") or dt.date.today()
-
     def evaluate(self, answers: Mapping[str, Any], as_at: dt.date | None = None) -> Evaluation:
-        """Apply every criterion to answers already checked by ``check``."""
+        """Apply every criterion to answers already checked by ``check``.
+
+        Parameters are resolved as at ``as_at``, else the answers' ``lodged_on``, else today.
+        """
         date = as_at or answers.get("lodged_on") or dt.date.today()
         resolved = self._cache.get(date) or self._resolve(date)
         # Local names and tuple.__new__ make this loop the fast path of a whole-pool run.

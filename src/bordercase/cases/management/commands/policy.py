@@ -48,7 +48,7 @@ class Command(BaseCommand):
     def _list(self, **options: Any) -> None:
         for s in schemes().values():
             try:
-                cases = f"{sum(len(casebook.run_file(s, p)) for p in casebook.case_files(s))} test cases"
+                cases = f"{casebook.count(s)} test cases"
             except PolicyFileError:
                 cases = "test cases unreadable (run `bordercase policy test` to see why)"
             self.stdout.write(f"{s.id:<38} {s.version}  {len(s.criteria)} criteria, {cases}  {s.title}")
