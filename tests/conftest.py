@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from bordercase.accounts.models import User
 from bordercase.accounts.tokens import token_create
@@ -21,6 +22,7 @@ from bordercase.cases.services.organisations import employer_create, membership_
 from bordercase.cases.services.people import person_create
 from bordercase.cases.services.requests import request_create
 from bordercase.cases.services.transitions import request_transition
+from bordercase.cases.services.windows import window_add
 
 PASSWORD = "correct horse battery staple"
 
@@ -59,6 +61,9 @@ def _user(email: str, name: str, org: Organisation | None = None, role: str | No
 def world(db: None) -> World:
     # Browser tests empty the database between tests, taking the migration's rows with them.
     seed(Organisation, Scheme)
+    now = timezone.now()
+    for scheme in Scheme.objects.all():
+        window_add(scheme=scheme, opens_at=now - timedelta(days=30), closes_at=now + timedelta(days=30))
     org_a = employer_create(name="Kōwhai Software Limited", nzbn=nzbn_with_check_digit("942904100001"))
     org_b = employer_create(name="Harbourside Engineering Limited", nzbn=nzbn_with_check_digit("942904100002"))
     return World(
@@ -74,6 +79,12 @@ def world(db: None) -> World:
         org_a=org_a,
         org_b=org_b,
     )
+
+
+def window_around(code: str, moment: Any) -> None:
+    """An intake window for the scheme that is open at ``moment`` (for tests that travel in time)."""
+    window_add(scheme=Scheme.objects.get(code=code), opens_at=moment - timedelta(days=1),
+               closes_at=moment + timedelta(days=1))
 
 
 _counter = iter(range(10_000, 99_999))

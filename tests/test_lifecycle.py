@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from bordercase.accounts.models import User
 from bordercase.cases.chain import GENESIS, event_hash
-from bordercase.cases.errors import InvalidInput, Refused
+from bordercase.cases.errors import InvalidInput, OutsideWindow, Refused
 from bordercase.cases.lifecycle import (
     FINAL_STATES,
     TRANSITIONS,
@@ -26,12 +28,13 @@ from bordercase.cases.lifecycle import (
     available,
     check,
 )
-from bordercase.cases.models import Event, Request, Scheme
+from bordercase.cases.models import Event, IntakeWindow, Request, Scheme
 from bordercase.cases.models.events import AppendOnly
 from bordercase.cases.services.events import SYSTEM, Actor
 from bordercase.cases.services.organisations import organisation_by_code
 from bordercase.cases.services.requests import request_create
 from bordercase.cases.services.transitions import request_transition
+from bordercase.cases.services.windows import window_add
 from tests.conftest import World, nominee, walk
 
 NONE = frozenset[Step]()
@@ -105,6 +108,9 @@ def in_state(world: World, make_request: Callable[..., Request]) -> Callable[[st
                 code=code, defaults={"title": title, "kind": Scheme.Kind.CLASS_EXCEPTION, "places": places,
                                      "uses_recommendation": recommends})
             scheme.assessing_bodies.set([organisation_by_code(body)])
+            if not scheme.windows.exists():
+                window_add(scheme=scheme, opens_at=timezone.now() - timedelta(days=1),
+                           closes_at=timezone.now() + timedelta(days=1))
         request = make_request(scheme=code, body=body)
         path = path_to(State(state), steps)
         assert path is not None, f"{state} cannot be reached under {STEPS_NAME[steps]}"
@@ -373,11 +379,11 @@ def test_request_create_refuses_what_breaks_a_rule_and_stores_nothing(
 
 
 def test_request_create_refuses_a_closed_scheme(world: World) -> None:
-    Scheme.objects.filter(code="tech-specialists-2022").update(is_open=False)
-    with pytest.raises(InvalidInput) as info:
+    IntakeWindow.objects.filter(scheme__code="tech-specialists-2022").delete()
+    with pytest.raises(OutsideWindow) as info:
         request_create(by=world.employer_a, scheme=Scheme.objects.get(code="tech-specialists-2022"),
                        organisation=world.org_a, assessing_body=organisation_by_code("nztech"))
-    assert set(info.value.errors) == {"scheme"} and not Request.objects.exists()
+    assert "has no intake window" in str(info.value) and not Request.objects.exists()
 
 
 # --- events are append-only -------------------------------------------------------------------------------------

@@ -5,9 +5,10 @@ from __future__ import annotations
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from bordercase.accounts.models import User
 from bordercase.cases.identifiers import nzbn_with_check_digit
@@ -17,6 +18,7 @@ from bordercase.cases.services.organisations import employer_create, membership_
 from bordercase.cases.services.people import person_create
 from bordercase.cases.services.requests import request_create
 from bordercase.cases.services.transitions import request_transition
+from bordercase.cases.services.windows import window_add
 
 MARKER_NZBN = nzbn_with_check_digit("942904100001")
 
@@ -144,6 +146,12 @@ def demo_load() -> int:
             org = (Organisation.objects.get(nzbn=account.organisation) if account.organisation.isdigit()
                    else organisation_by_code(account.organisation))
             membership_add(user=user, organisation=org, role=account.membership_role)
+
+    # Every scheme takes requests in the demo: a window opened a fortnight ago and closes in six weeks.
+    now = timezone.now()
+    for scheme in Scheme.objects.all():
+        window_add(scheme=scheme, opens_at=now - timedelta(days=14), closes_at=now + timedelta(days=42),
+                   by=users["admin@mbie.example"])
 
     kowhai = Organisation.objects.get(nzbn=MARKER_NZBN)
     harbourside = Organisation.objects.get(nzbn=EMPLOYERS[1][1])

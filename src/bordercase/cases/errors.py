@@ -25,3 +25,15 @@ class Refused(Exception):
 
 class ConcurrentChange(Exception):
     """Someone else changed the record first; reload and try again."""
+
+
+class OutsideWindow(Exception):
+    """The scheme is not taking this now; the message says when it opens or that it has closed."""
+
+    def __init__(self, message: str, intake: object) -> None:
+        super().__init__(message)
+        self.intake = intake
+
+
+class IdempotencyMismatch(Exception):
+    """An Idempotency-Key came back with a different request: the client reused a key by mistake."""

@@ -5,7 +5,9 @@ Pure functions, no Django, so the CLI, forms, the API and tests share one defini
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+from datetime import date
 
 from stdnum import ean, luhn
 from stdnum.exceptions import ValidationError as StdnumError
@@ -80,3 +82,14 @@ def reference_normalise(value: str) -> str:
 
 def _reference_format(compact: str) -> str:
     return f"{REFERENCE_PREFIX}-{compact[:4]}-{compact[4:]}"
+
+
+def worker_identity(*, passport_number: str, nationality: str, date_of_birth: date) -> str:
+    """One hash per person, whoever nominates them: passport number, nationality and date of birth.
+
+    Spaces and letter case in the passport number are not part of who someone is, so they are folded.
+    """
+    canonical = "|".join((
+        "".join(passport_number.split()).upper(), nationality.strip().upper(), date_of_birth.isoformat(),
+    ))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

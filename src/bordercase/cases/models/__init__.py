@@ -1,10 +1,16 @@
 """The case records: who applies, for whom, under which scheme, and every change since."""
 
+from bordercase.cases.models.documents import Document
 from bordercase.cases.models.evaluations import Evaluation
 from bordercase.cases.models.events import Event
+from bordercase.cases.models.idempotency import IdempotencyRecord
 from bordercase.cases.models.organisations import Membership, Organisation
 from bordercase.cases.models.people import Person
 from bordercase.cases.models.requests import Request
 from bordercase.cases.models.schemes import Scheme
+from bordercase.cases.models.windows import IntakeWindow
 
-__all__ = ["Evaluation", "Event", "Membership", "Organisation", "Person", "Request", "Scheme"]
+__all__ = [
+    "Document", "Evaluation", "Event", "IdempotencyRecord", "IntakeWindow", "Membership", "Organisation", "Person",
+    "Request", "Scheme",
+]

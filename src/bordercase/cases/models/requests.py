@@ -29,6 +29,11 @@ class Request(models.Model):
         "cases.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="requests_to_assess",
     )
     answers = models.JSONField(default=dict, blank=True)
+    worker_identity = models.CharField(
+        max_length=64, blank=True, editable=False,
+        help_text="A hash of the nominee's passport number, nationality and date of birth, set at lodging: the same "
+                  "person nominated twice under one scheme shares it, so the ballot counts them once.",
+    )
     status = models.CharField(max_length=20, choices=[(s.value, s.label) for s in State], default=State.DRAFT.value)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -45,7 +50,10 @@ class Request(models.Model):
                 condition=Q(status=State.DRAFT.value) | Q(lodged_at__isnull=False), name="request_lodged_has_date",
             ),
         ]
-        indexes = [models.Index(fields=["scheme", "status"], name="request_scheme_status")]
+        indexes = [
+            models.Index(fields=["scheme", "status"], name="request_scheme_status"),
+            models.Index(fields=["scheme", "worker_identity"], name="request_scheme_worker"),
+        ]
 
     def __str__(self) -> str:
         return self.reference

@@ -27,7 +27,6 @@ class Scheme(models.Model):
         "cases.Organisation", related_name="schemes_assessed",
         help_text="Who may assess; where there are several, the applicant chooses one.",
     )
-    is_open = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["title"]

@@ -13,6 +13,7 @@ from bordercase.cases.lifecycle import CREATED, State
 from bordercase.cases.models import Membership, Organisation, Person, Request, Scheme
 from bordercase.cases.services.evaluations import answers_check
 from bordercase.cases.services.events import event_append
+from bordercase.cases.services.windows import intake_require_drafts
 
 
 def request_create(
@@ -20,8 +21,7 @@ def request_create(
     assessing_body: Organisation | None = None, answers: dict[str, Any] | None = None,
 ) -> Request:
     """Start a draft request, for an employer's organisation or for the individual making it."""
-    if not scheme.is_open:
-        raise InvalidInput({"scheme": f"{scheme.title} is not taking requests. Choose a scheme that is open."})
+    intake_require_drafts(scheme)
     if organisation is not None:
         if not Membership.objects.filter(user=by, organisation=organisation, role=Membership.Role.EMPLOYER).exists():
             raise Refused(f"You do not act for {organisation.name} as an employer, so you cannot apply for it.")

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from bordercase.cases import access, lifecycle
+from bordercase.cases import access, lifecycle, notifications
 from bordercase.cases.errors import ConcurrentChange, InvalidInput
-from bordercase.cases.lifecycle import Party, State
+from bordercase.cases.lifecycle import Party
 from bordercase.cases.models import Request
 from bordercase.cases.services.evaluations import evaluation_record
 from bordercase.cases.services.events import Actor, System, event_append
+from bordercase.cases.services.windows import intake_require_open
+from bordercase.cases.services.workers import identity_of, same_worker_requests
 
 
 def _parties(by: Actor, request: Request) -> frozenset[Party]:
@@ -31,6 +34,7 @@ def _check_ready(request: Request, transition: str) -> None:
         missing["assessing_body"] = "Choose who will assess the request before lodging it."
     if missing:
         raise InvalidInput(missing)
+    intake_require_open(request.scheme)
 
 
 def request_transition(
@@ -48,18 +52,25 @@ def request_transition(
             parties=_parties(by, current), steps=current.scheme.steps, reason=reason,
         )
         _check_ready(current, name)
-        if name == "lodge":
-            evaluation_record(current)
         now = timezone.now()
         changes: dict[str, Any] = {"status": transition.target.value, "status_changed_at": now, "updated_at": now}
-        if transition.target == State.LODGED:
+        same_worker: list[int] = []
+        if name == "lodge":
+            evaluation_record(current)
             changes["lodged_at"] = now
+            changes["worker_identity"] = current.worker_identity = identity_of(current.nominee)
+            same_worker = list(same_worker_requests(current).values_list("pk", flat=True))
+            if same_worker:
+                data = {**(data or {}), "same_worker_requests": len(same_worker)}
         if Request.objects.filter(pk=current.pk, status=current.status).update(**changes) != 1:
             raise ConcurrentChange(f"Request {current.reference} was changed by someone else: reload it and try again.")
-        event_append(
+        event = event_append(
             request=current, by=by, transition=name, from_state=current.status, to_state=transition.target,
             reason=reason.strip(), data=data,
         )
+        transaction.on_commit(partial(notifications.request_changed, event.pk))
+        if same_worker:
+            transaction.on_commit(partial(notifications.same_worker_nominated, current.pk, same_worker))
     request.refresh_from_db()
     return request
 

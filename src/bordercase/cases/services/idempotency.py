@@ -1,0 +1,62 @@
+"""Doing a create or a lodge once per Idempotency-Key, however often the client retries it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from bordercase.accounts.models import User
+from bordercase.cases.errors import IdempotencyMismatch, InvalidInput
+from bordercase.cases.models import IdempotencyRecord
+
+_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+def idempotency_key_check(key: str | None, field: str = "Idempotency-Key") -> str:
+    if not key:
+        raise InvalidInput({field: "Send an Idempotency-Key header with a value of your own, such as a fresh UUID, "
+                                   "on every create and lodge; send the same value again when you retry."})
+    if not _KEY.match(key):
+        raise InvalidInput({field: "An Idempotency-Key is 1 to 255 visible ASCII characters with no spaces, "
+                                   "such as a UUID."})
+    return key
+
+
+def fingerprint(operation: str, payload: Any) -> str:
+    canonical = json.dumps({"operation": operation, "payload": payload}, sort_keys=True, separators=(",", ":"),
+                           default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def once(*, user: User, key: str, operation: str, payload: Any,
+         action: Callable[[], tuple[int, dict[str, Any]]]) -> tuple[int, dict[str, Any], bool]:
+    """Run ``action`` unless this user's key was used before; return (status, response, replayed).
+
+    The key is claimed in the same transaction as the action, so a retry that arrives while the first
+    attempt is still running waits on the unique key and then replays its answer. An action that fails
+    rolls its record back too, so the client may retry the same key after fixing what was wrong.
+    """
+    digest = fingerprint(operation, payload)
+    try:
+        with transaction.atomic():
+            # Claimed first: a concurrent retry blocks here on the unique key instead of doing the work twice.
+            record = IdempotencyRecord.objects.create(user=user, key=key, fingerprint=digest, status_code=0,
+                                                      response={})
+            status, response = action()
+            IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=status, response=response)
+            return status, response, False
+    except IntegrityError:
+        previous = IdempotencyRecord.objects.filter(user=user, key=key).first()
+        if previous is None:
+            raise
+    if previous.fingerprint != digest:
+        raise IdempotencyMismatch(
+            f"The Idempotency-Key {key!r} was already used for a different request. Use a new key for a new "
+            "request; reuse a key only to retry exactly the same request."
+        )
+    return previous.status_code, previous.response, True
