@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Callable
 from itertools import pairwise
 from typing import Any
@@ -23,8 +24,12 @@ NOMINEE = {"given_names": "Emily", "family_name": "Hartley", "date_of_birth": "1
 ClientFor = Callable[[User], Client]
 
 
-def post(client: Client, path: str, body: dict[str, Any] | None = None) -> Any:
-    return client.post(f"{API}{path}", body or {}, content_type="application/json")
+def post(client: Client, path: str, body: dict[str, Any] | None = None, key: str | None = None) -> Any:
+    """POST JSON; a create or a lodge carries a fresh Idempotency-Key unless one is given."""
+    headers = {}
+    if path == "/requests" or path.endswith("/transitions/lodge"):
+        headers["Idempotency-Key"] = key or str(uuid.uuid4())
+    return client.post(f"{API}{path}", body or {}, content_type="application/json", headers=headers)
 
 
 def snapshot(request: Request) -> tuple[Any, ...]:

@@ -6,6 +6,7 @@ import datetime as dt
 import html
 import io
 import json
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -43,8 +44,12 @@ def lodge(request: Request, world: World) -> Request:
     return walk(request, [("lodge", world.employer_a)])
 
 
-def post(client: Client, path: str, body: dict[str, Any] | None = None) -> Any:
-    return client.post(f"{API}{path}", body or {}, content_type="application/json")
+def post(client: Client, path: str, body: dict[str, Any] | None = None, key: str | None = None) -> Any:
+    """POST JSON; a create or a lodge carries a fresh Idempotency-Key unless one is given."""
+    headers = {}
+    if path == "/requests" or path.endswith("/transitions/lodge"):
+        headers["Idempotency-Key"] = key or str(uuid.uuid4())
+    return client.post(f"{API}{path}", body or {}, content_type="application/json", headers=headers)
 
 
 def run(*args: str) -> tuple[str, str]:

@@ -9,7 +9,14 @@ from ninja.errors import AuthenticationError, ValidationError
 from bordercase.api.auth import ApiTokenAuth
 from bordercase.api.requests import router as requests_router
 from bordercase.api.schemes import router as schemes_router
-from bordercase.cases.errors import ConcurrentChange, InvalidInput, Refused
+from bordercase.cases.errors import (
+    ConcurrentChange,
+    IdempotencyMismatch,
+    InvalidInput,
+    NotEditable,
+    OutsideWindow,
+    Refused,
+)
 from bordercase.cases.lifecycle import IllegalTransition, LifecycleError, NotPermitted, ReasonRequired
 
 api = NinjaAPI(
@@ -29,6 +36,8 @@ def _error(request: HttpRequest, status: int, message: str, fields: dict[str, st
 
 @api.exception_handler(IllegalTransition)
 @api.exception_handler(ConcurrentChange)
+@api.exception_handler(NotEditable)
+@api.exception_handler(OutsideWindow)
 def conflict(request: HttpRequest, exc: Exception) -> HttpResponse:
     return _error(request, 409, str(exc))
 
@@ -52,6 +61,11 @@ def unknown_transition(request: HttpRequest, exc: LifecycleError) -> HttpRespons
 @api.exception_handler(InvalidInput)
 def invalid_input(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
     return _error(request, 422, "Some of what was sent breaks a rule: see fields.", exc.errors)
+
+
+@api.exception_handler(IdempotencyMismatch)
+def idempotency_mismatch(request: HttpRequest, exc: IdempotencyMismatch) -> HttpResponse:
+    return _error(request, 422, str(exc), {"Idempotency-Key": str(exc)})
 
 
 @api.exception_handler(ValidationError)

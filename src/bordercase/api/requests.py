@@ -2,23 +2,42 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from typing import Any
+
 from django.db import transaction
-from django.http import Http404, HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from ninja import Field, Header, Query, Router, Schema
 from ninja.errors import AuthenticationError
+from ninja.responses import NinjaJSONEncoder
 
 from bordercase.accounts.models import User
-from bordercase.api.schemas import ErrorOut, EvaluationOut, EventOut, RequestCreateIn, RequestOut, TransitionIn
+from bordercase.api.schemas import (
+    ErrorOut,
+    EvaluationOut,
+    EventOut,
+    RequestCreateIn,
+    RequestOut,
+    RequestUpdateIn,
+    TransitionIn,
+)
 from bordercase.cases import access, lifecycle
 from bordercase.cases.errors import InvalidInput
 from bordercase.cases.identifiers import InvalidIdentifier, reference_normalise
 from bordercase.cases.models import Event, Organisation, Request, Scheme
+from bordercase.cases.services import idempotency
 from bordercase.cases.services.people import person_create
-from bordercase.cases.services.requests import request_create
+from bordercase.cases.services.requests import request_create, request_update_draft
 from bordercase.cases.services.transitions import request_transition
 
 router = Router(tags=["requests"])
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+IDEMPOTENCY_KEY = Header(
+    None, alias="Idempotency-Key",
+    description="Required on create and lodge: a value of your own, such as a UUID, unique to this request. "
+    "Send it again to retry safely; the first answer is replayed and nothing is done twice.",
+)
 
 
 def _user(request: HttpRequest) -> User:
@@ -97,9 +116,33 @@ def list_requests(request: HttpRequest, filters: Query[RequestFilter]) -> Reques
     return RequestPage(count=found.count(), items=[request_out(r, user, roles) for r in page])
 
 
-@router.post("/requests", response={201: RequestOut, **ERRORS}, summary="Start a draft request")
-def create_request(request: HttpRequest, body: RequestCreateIn) -> Status[RequestOut]:
+def _once(user: User, key: str | None, operation: str, payload: Any,
+          action: Callable[[], tuple[int, RequestOut]]) -> HttpResponse:
+    checked = idempotency.idempotency_key_check(key)
+
+    def run() -> tuple[int, dict[str, Any]]:
+        status, out = action()
+        # Encoded as ninja encodes every other answer, so a replay is byte-for-byte what a first answer is.
+        return status, json.loads(json.dumps(out.model_dump(), cls=NinjaJSONEncoder))
+
+    status, response, replayed = idempotency.once(user=user, key=checked, operation=operation, payload=payload,
+                                                  action=run)
+    answer = JsonResponse(response, status=status)
+    answer["Idempotent-Replayed"] = "true" if replayed else "false"
+    return answer
+
+
+@router.post("/requests", response={201: RequestOut, **ERRORS}, summary="Start a draft request",
+             description="Needs an Idempotency-Key header: a retry with the same key and body replays the first "
+             "answer; the same key with a different body answers 422.")
+def create_request(request: HttpRequest, body: RequestCreateIn,
+                   idempotency_key: str | None = IDEMPOTENCY_KEY) -> HttpResponse:
     user = _user(request)
+    return _once(user, idempotency_key, "create", body.model_dump(mode="json"),
+                 lambda: (201, _create(user, body)))
+
+
+def _create(user: User, body: RequestCreateIn) -> RequestOut:
     scheme = Scheme.objects.filter(code=body.scheme).first()
     if scheme is None:
         raise InvalidInput({"scheme": f"There is no scheme {body.scheme!r}. GET /api/v1/schemes lists them."})
@@ -112,13 +155,7 @@ def create_request(request: HttpRequest, body: RequestCreateIn) -> Status[Reques
         if organisation is None:
             raise InvalidInput({"organisation_nzbn": "You do not act for an employer with that NZBN. "
                                                      "Check the number, or ask its administrator to invite you."})
-    body_org = None
-    if body.assessing_body:
-        body_org = scheme.assessing_bodies.filter(code=body.assessing_body).first()
-        if body_org is None:
-            codes = ", ".join(scheme.assessing_bodies.values_list("code", flat=True))
-            raise InvalidInput({"assessing_body": f"{body.assessing_body!r} does not assess {scheme.title}: "
-                                                  f"use one of {codes}."})
+    body_org = _assessing_body(scheme, body.assessing_body or None)
     # One transaction, so a create the scheme's rules refuse does not leave its nominee behind.
     with transaction.atomic():
         nominee = None
@@ -131,7 +168,7 @@ def create_request(request: HttpRequest, body: RequestCreateIn) -> Status[Reques
             by=user, scheme=scheme, organisation=organisation, nominee=nominee, assessing_body=body_org,
             answers=body.answers,
         )
-    return Status(201, request_out(access.request_for_user(user, created.reference), user))
+    return request_out(access.request_for_user(user, created.reference), user)
 
 
 @router.get("/requests/{reference}", response={200: RequestOut, **ERRORS}, summary="Read one request")
@@ -146,10 +183,52 @@ def read_request(request: HttpRequest, reference: str) -> RequestOut:
     description="Answers 409 when the request is not in a state the transition starts from, 403 when you "
     "may see the request but not make this transition, 422 when a required reason is missing.",
 )
-def transition_request(request: HttpRequest, reference: str, name: str, body: TransitionIn) -> RequestOut:
+def transition_request(request: HttpRequest, reference: str, name: str, body: TransitionIn,
+                       idempotency_key: str | None = IDEMPOTENCY_KEY) -> RequestOut | HttpResponse:
     user = _user(request)
-    moved = request_transition(request=_find(user, reference), name=name, by=user, reason=body.reason)
-    return request_out(access.request_for_user(user, moved.reference), user)
+
+    def move() -> RequestOut:
+        moved = request_transition(request=_find(user, reference), name=name, by=user, reason=body.reason)
+        return request_out(access.request_for_user(user, moved.reference), user)
+
+    if name == "lodge" or idempotency_key is not None:
+        payload = {"reference": reference_normalise_or_raw(reference), "transition": name, **body.model_dump()}
+        return _once(user, idempotency_key, "transition", payload, lambda: (200, move()))
+    return move()
+
+
+def reference_normalise_or_raw(reference: str) -> str:
+    try:
+        return reference_normalise(reference)
+    except InvalidIdentifier:
+        return reference
+
+
+@router.patch("/requests/{reference}", response={200: RequestOut, **ERRORS}, summary="Change a draft request",
+              description="Only the applicant, and only while it is a draft. answers are merged into those saved "
+              "(an answer of null removes it); nominee replaces the person's details.")
+def update_request(request: HttpRequest, reference: str, body: RequestUpdateIn) -> RequestOut:
+    user = _user(request)
+    found = _find(user, reference)
+    changes: dict[str, Any] = {}
+    if body.answers is not None:
+        changes["answers"] = body.answers
+    if body.nominee is not None:
+        changes["nominee"] = body.nominee.dict()
+    if "assessing_body" in body.model_fields_set:
+        changes["assessing_body"] = _assessing_body(found.scheme, body.assessing_body)
+    updated = request_update_draft(request=found, by=user, **changes)
+    return request_out(access.request_for_user(user, updated.reference), user)
+
+
+def _assessing_body(scheme: Scheme, code: str | None) -> Organisation | None:
+    if code is None:
+        return None
+    found = scheme.assessing_bodies.filter(code=code).first()
+    if found is None:
+        codes = ", ".join(scheme.assessing_bodies.values_list("code", flat=True))
+        raise InvalidInput({"assessing_body": f"{code!r} does not assess {scheme.title}: use one of {codes}."})
+    return found
 
 
 @router.get("/requests/{reference}/events", response={200: list[EventOut], **ERRORS},

@@ -23,6 +23,12 @@ class RequestCreateIn(Schema):
     answers: dict[str, Any] = Field(default_factory=dict)
 
 
+class RequestUpdateIn(Schema):
+    answers: dict[str, Any] | None = Field(None, description="Merged into the saved answers; null removes one")
+    nominee: NomineeIn | None = None
+    assessing_body: str | None = Field(None, description="Code of the assessing body; null clears the choice")
+
+
 class TransitionIn(Schema):
     reason: str = Field("", max_length=10_000)
 

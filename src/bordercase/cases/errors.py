@@ -37,3 +37,7 @@ class OutsideWindow(Exception):
 
 class IdempotencyMismatch(Exception):
     """An Idempotency-Key came back with a different request: the client reused a key by mistake."""
+
+
+class NotEditable(Exception):
+    """The request is past the point where this can change (a draft can be edited; a lodged request cannot)."""

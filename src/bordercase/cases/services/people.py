@@ -13,14 +13,22 @@ from bordercase.cases.models import Person
 def person_create(
     *, given_names: str, family_name: str, date_of_birth: date, nationality: str, passport_number: str, email: str,
 ) -> Person:
-    person = Person(
-        given_names=given_names.strip(),
-        family_name=family_name.strip(),
-        date_of_birth=date_of_birth,
-        nationality=nationality.strip().upper(),
-        passport_number="".join(passport_number.split()).upper(),
-        email=email.strip(),
-    )
+    return person_update(None, given_names=given_names, family_name=family_name, date_of_birth=date_of_birth,
+                         nationality=nationality, passport_number=passport_number, email=email)
+
+
+def person_update(
+    person: Person | None, *, given_names: str, family_name: str, date_of_birth: date, nationality: str,
+    passport_number: str, email: str,
+) -> Person:
+    """Record a person, or correct one recorded before; nothing is saved unless every field is valid."""
+    person = person or Person()
+    person.given_names = given_names.strip()
+    person.family_name = family_name.strip()
+    person.date_of_birth = date_of_birth
+    person.nationality = nationality.strip().upper()
+    person.passport_number = "".join(passport_number.split()).upper()
+    person.email = email.strip()
     errors: dict[str, str] = {}
     if date_of_birth >= date.today():
         errors["date_of_birth"] = "The date of birth must be in the past: check the year."

@@ -7,12 +7,14 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from bordercase.accounts.models import User
-from bordercase.cases.errors import InvalidInput, Refused
+from bordercase.cases import access
+from bordercase.cases.errors import InvalidInput, NotEditable, Refused
 from bordercase.cases.identifiers import reference_new
-from bordercase.cases.lifecycle import CREATED, State
+from bordercase.cases.lifecycle import CREATED, Party, State
 from bordercase.cases.models import Membership, Organisation, Person, Request, Scheme
 from bordercase.cases.services.evaluations import answers_check
 from bordercase.cases.services.events import event_append
+from bordercase.cases.services.people import person_update
 from bordercase.cases.services.windows import intake_require_drafts
 
 
@@ -53,3 +55,49 @@ def request_create(
             # A reference collision is one in billions; anything else fails again and surfaces below.
             continue
     raise RuntimeError("Could not store a new request after five attempts; see the database log.")
+
+
+_UNSET: Any = object()
+
+
+def request_update_draft(
+    *, request: Request, by: User, answers: dict[str, Any] | None = None, nominee: dict[str, Any] | None = None,
+    assessing_body: Organisation | None = _UNSET,
+) -> Request:
+    """Change a draft: merge answers (an answer of None removes it), set or correct the nominee, choose the body.
+
+    Only the applicant may, and only while it is a draft; a lodged request is changed by withdrawing it
+    or by answering an information request. Nothing is saved unless everything given is valid.
+    """
+    with transaction.atomic():
+        current = Request.objects.select_for_update(of=("self",)).select_related("scheme", "nominee").get(
+            pk=request.pk)
+        if Party.APPLICANT not in access.parties(by, current):
+            raise Refused(f"Only the applicant can change request {current.reference}.")
+        if current.status != State.DRAFT:
+            raise NotEditable(f"Request {current.reference} has been lodged, so it can no longer be changed. "
+                              "Withdraw it if it is wrong, or wait for the assessor to ask for more information.")
+        fields: list[str] = []
+        if answers is not None:
+            merged = {**current.answers, **answers}
+            merged = {k: v for k, v in merged.items() if v is not None}
+            answers_check(current.scheme, merged, partial=True)
+            current.answers = merged
+            fields.append("answers")
+        if assessing_body is not _UNSET:
+            bodies = list(current.scheme.assessing_bodies.all())
+            if assessing_body is not None and assessing_body not in bodies:
+                names = " or ".join(b.name for b in bodies)
+                raise InvalidInput({"assessing_body": f"{assessing_body.name} does not assess "
+                                                      f"{current.scheme.title}: choose {names}."})
+            current.assessing_body = assessing_body
+            fields.append("assessing_body")
+        if nominee is not None:
+            try:
+                current.nominee = person_update(current.nominee, **nominee)
+            except InvalidInput as exc:
+                raise InvalidInput({f"nominee.{k}": v for k, v in exc.errors.items()}) from exc
+            fields.append("nominee")
+        if fields:
+            current.save(update_fields=[*fields, "updated_at"])
+    return current
