@@ -51,3 +51,12 @@ def finding_tag(outcome: str) -> dict[str, str]:
 def criterion_title(criterion_id: str) -> str:
     """``salary_threshold`` as "Salary threshold": criterion ids are written to read as names."""
     return criterion_id.replace("_", " ").capitalize()
+
+
+_OUTCOME = {"eligible": "Likely eligible", "ineligible": "Likely ineligible", "needs_review": "Needs an assessor's review"}
+
+
+@register.filter
+def outcome_label(outcome: str) -> str:
+    """An evaluation's outcome as the applicant reads it: the rules pre-assess, they do not decide."""
+    return _OUTCOME.get(str(outcome), str(outcome))
