@@ -6,6 +6,7 @@ missing is decided in cases.services.drafts, never here.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import Any
 
@@ -311,9 +312,8 @@ def withdraw(request: HttpRequest, reference: str) -> HttpResponse:
         return redirect("web:request", reference=found.reference)
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        # Withdrawn or decided a moment ago by someone else: the request's page says which.
+        with contextlib.suppress(lifecycle.IllegalTransition):
             request_transition(request=found, name="withdraw", by=user, reason=form.cleaned_data["reason"])
-        except lifecycle.IllegalTransition:
-            pass  # withdrawn or decided a moment ago; its page says which
         return redirect(reverse("web:request", kwargs={"reference": found.reference}))
     return render(request, "web/intake/withdraw.html", {"req": found, "form": form})

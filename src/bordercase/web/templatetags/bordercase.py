@@ -53,7 +53,9 @@ def criterion_title(criterion_id: str) -> str:
     return criterion_id.replace("_", " ").capitalize()
 
 
-_OUTCOME = {"eligible": "Likely eligible", "ineligible": "Likely ineligible", "needs_review": "Needs an assessor's review"}
+_OUTCOME = {
+    "eligible": "Likely eligible", "ineligible": "Likely ineligible", "needs_review": "Needs an assessor's review",
+}
 
 
 @register.filter
