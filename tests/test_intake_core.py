@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.test import Client
 from django.utils import timezone
@@ -339,3 +341,33 @@ def test_the_database_refuses_a_second_record_of_one_user_s_key(world: World) ->
         IdempotencyRecord.objects.create(user=world.employer_a, key=key, fingerprint="b", status_code=201,
                                          response={})
     assert IdempotencyRecord.objects.count() == 1
+
+
+# --- the window command -------------------------------------------------------------------------------------------
+
+
+def test_the_window_command_adds_a_window_in_new_zealand_time_and_lists_it(world: World) -> None:
+    out = io.StringIO()
+    call_command("window", "add", "eoi-family-2020", "--opens", "2031-02-18 09:00", "--closes", "2031-07-31 23:59",
+                 stdout=out)
+    added = IntakeWindow.objects.filter(scheme__code="eoi-family-2020").latest("opens_at")
+    assert added.opens_at == dt.datetime(2031, 2, 17, 20, tzinfo=UTC)  # 9 am NZDT is 8 pm UTC the day before
+    assert added.closes_at == dt.datetime(2031, 7, 31, 11, 59, tzinfo=UTC)  # NZST is UTC+12
+    assert "9:00 am on Tuesday 18 February 2031" in out.getvalue()
+    listing = io.StringIO()
+    call_command("window", "list", stdout=listing)
+    assert "eoi-family-2020 [open]" in listing.getvalue() and "18 February 2031" in listing.getvalue()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["no-such-scheme", "--opens", "2031-01-01 09:00", "--closes", "2031-02-01 09:00"], "There is no scheme"),
+    (["eoi-family-2020", "--opens", "18/02/2031", "--closes", "2031-02-01 09:00"], "is not a date and time"),
+    (["eoi-family-2020", "--opens", "2031-03-01 09:00", "--closes", "2031-02-01 09:00"], "must close after"),
+])
+def test_the_window_command_refuses_bad_input_and_stores_nothing(
+    world: World, args: list[str], message: str
+) -> None:
+    before = IntakeWindow.objects.count()
+    with pytest.raises(CommandError, match=message):
+        call_command("window", "add", *args)
+    assert IntakeWindow.objects.count() == before

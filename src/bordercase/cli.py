@@ -14,6 +14,7 @@ COMMANDS: dict[str, str] = {
     "createadmin": "Create a scheme administrator's account.",
     "audit": "`audit verify`: re-compute every request's event chain and report any tampering.",
     "policy": "Scheme rules: `policy list|show|evaluate|test|simulate` (what-if over lodged requests).",
+    "window": "Intake windows: `window list` and `window add SCHEME --opens … --closes …` (New Zealand time).",
     "check": "Check the configuration; add --deploy to check it is safe for production.",
     "manage": "Run any other Django management command, such as `manage shell`.",
 }
