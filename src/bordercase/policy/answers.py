@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 import pycountry
 
-QUESTION_TYPES = ("text", "number", "money", "date", "yes_no", "choice", "multi_choice", "anzsco", "person")
+QUESTION_TYPES = ("text", "number", "money", "date", "yes_no", "choice", "multi_choice", "anzsco", "person", "people")
 
 
 class AnswerError(NamedTuple):
@@ -163,9 +163,23 @@ def _person(q: Question, value: Any, known: Callable[[str], bool] | None) -> dic
             "date_of_birth": born, "nationality": nationality}
 
 
+def _people(q: Question, value: Any, known: Callable[[str], bool] | None) -> tuple[dict[str, Any], ...]:
+    if not isinstance(value, list):
+        raise _Bad("type", "must be a list of people, each with " + ", ".join(PERSON_FIELDS) + ", or [] for none")
+    if q.maximum is not None and len(value) > q.maximum:
+        raise _Bad("maximum", f"has {len(value)} people: the most allowed is {q.maximum}")
+    people = []
+    for number, person in enumerate(value, start=1):
+        try:
+            people.append(_person(q, person, known))
+        except _Bad as bad:
+            raise _Bad(bad.rule, f"person {number} {bad.message}") from None
+    return tuple(people)
+
+
 CHECKS: dict[str, Callable[[Question, Any, Callable[[str], bool] | None], Any]] = {
     "text": _text, "number": _number, "money": _number, "date": _date, "yes_no": _yes_no, "choice": _choice,
-    "multi_choice": _multi_choice, "anzsco": _anzsco, "person": _person,
+    "multi_choice": _multi_choice, "anzsco": _anzsco, "person": _person, "people": _people,
 }
 
 
