@@ -23,7 +23,7 @@ from bordercase.cases.identifiers import InvalidIdentifier, reference_normalise
 from bordercase.cases.lifecycle import Party, State
 from bordercase.cases.models import Document, Organisation, Request, Scheme
 from bordercase.cases.services import drafts, idempotency
-from bordercase.cases.services.documents import document_add, document_remove
+from bordercase.cases.services.documents import document_add, document_kinds, document_remove
 from bordercase.cases.services.evaluations import policy_of
 from bordercase.cases.services.requests import request_create, request_update_draft
 from bordercase.cases.services.transitions import request_transition
@@ -45,6 +45,11 @@ def _user(request: HttpRequest) -> User:
     if not isinstance(request.user, User):
         raise Http404
     return request.user
+
+
+def _posted(request: HttpRequest) -> Any:
+    """The posted data, even when empty: an empty post must still be validated, not treated as a fresh page."""
+    return request.POST if request.method == "POST" else None
 
 
 def _applicants_request(user: User, reference: str) -> Request:
@@ -95,7 +100,7 @@ def start_request(request: HttpRequest) -> HttpResponse:
         intake = scheme_intake(scheme)
         listed.append((scheme, intake, intake_message(scheme.title, intake)))
     startable = [s for s, intake, _ in listed if intake.takes_drafts]
-    form = StartForm(request.POST or None, schemes=startable, organisations=organisations,
+    form = StartForm(_posted(request), schemes=startable, organisations=organisations,
                      initial={"submission": uuid.uuid4().hex})
     if request.method == "POST" and form.is_valid():
         scheme = next(s for s in startable if s.code == form.cleaned_data["scheme"])
@@ -162,7 +167,7 @@ def person(request: HttpRequest, user: User, draft: Request) -> HttpResponse:
     if not initial and drafts.is_individual(draft):
         given, _, family = user.full_name.partition(" ")
         initial = {"given_names": given, "family_name": family, "email": user.email}
-    form = PersonForm(request.POST or None, initial=initial)
+    form = PersonForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             request_update_draft(request=draft, by=user, nominee=form.person())
@@ -179,7 +184,7 @@ def person(request: HttpRequest, user: User, draft: Request) -> HttpResponse:
 def assessing_body(request: HttpRequest, user: User, draft: Request) -> HttpResponse:
     bodies = list(draft.scheme.assessing_bodies.order_by("name"))
     current = draft.assessing_body.code if draft.assessing_body else None
-    form = AssessingBodyForm(request.POST or None, bodies=bodies, initial={"assessing_body": current})
+    form = AssessingBodyForm(_posted(request), bodies=bodies, initial={"assessing_body": current})
     if request.method == "POST" and form.is_valid():
         chosen = next(b for b in bodies if b.code == form.cleaned_data["assessing_body"])
         try:
@@ -196,7 +201,7 @@ def questions(request: HttpRequest, user: User, draft: Request) -> HttpResponse:
     policy = policy_of(draft.scheme)
     if policy is None:
         return redirect("web:apply-evidence", reference=draft.reference)
-    form = QuestionsForm(policy, draft.answers, data=request.POST or None)
+    form = QuestionsForm(policy, draft.answers, data=_posted(request))
     if request.method == "POST" and form.is_valid():
         given = form.answers()
         # Questions left empty on this page are removed, so clearing an answer clears it.
@@ -218,17 +223,10 @@ def pre_assessment(request: HttpRequest, user: User, draft: Request) -> HttpResp
                   {"req": draft, "evaluation": evaluation, "missing": missing})
 
 
-def _evidence_kinds(draft: Request) -> list[tuple[str, str]]:
-    policy = policy_of(draft.scheme)
-    if policy is None or not policy.documents:
-        return [("supporting_evidence", "Supporting evidence")]
-    return [(d.id, d.label) for d in policy.documents]
-
-
 @_editing
 def evidence(request: HttpRequest, user: User, draft: Request) -> HttpResponse:
-    kinds = _evidence_kinds(draft)
-    form = EvidenceForm(request.POST or None, request.FILES or None, kinds=kinds)
+    kinds = document_kinds(draft)
+    form = EvidenceForm(_posted(request), request.FILES if request.method == "POST" else None, kinds=kinds)
     if request.method == "POST":
         if "continue" in request.POST or "later" in request.POST:
             return _after_save(request, draft, "web:apply-check")
@@ -236,7 +234,7 @@ def evidence(request: HttpRequest, user: User, draft: Request) -> HttpResponse:
             try:
                 document_add(request=draft, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"], by=user)
             except InvalidInput as exc:
-                _field_errors(form, exc.errors, {"evidence": "file", "upload": "file"})
+                _field_errors(form, exc.errors)
             else:
                 return redirect("web:apply-evidence", reference=draft.reference)
     labels = dict(kinds)
@@ -264,7 +262,7 @@ def evidence_remove(request: HttpRequest, reference: str, document_id: int) -> H
 
 @_editing
 def check_answers(request: HttpRequest, user: User, draft: Request) -> HttpResponse:
-    form = DeclarationForm(request.POST or None)
+    form = DeclarationForm(_posted(request))
     missing = drafts.draft_missing(draft)
     if request.method == "POST" and not missing and form.is_valid():
         try:
@@ -310,7 +308,7 @@ def withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     may = lifecycle.available(state=found.state, parties=access.parties(user, found), steps=found.scheme.steps)
     if "withdraw" not in {t.name for t in may}:
         return redirect("web:request", reference=found.reference)
-    form = WithdrawForm(request.POST or None)
+    form = WithdrawForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         # Withdrawn or decided a moment ago by someone else: the request's page says which.
         with contextlib.suppress(lifecycle.IllegalTransition):

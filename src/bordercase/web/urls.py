@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from bordercase.web import views
+from bordercase.web import document_views, intake_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -10,5 +10,17 @@ urlpatterns = [
     path("sign-out/", auth_views.LogoutView.as_view(), name="sign-out"),
     path("requests/", views.requests_list, name="requests"),
     path("requests/<str:reference>/", views.request_detail, name="request"),
+    path("start-request/", intake_views.start_request, name="start-request"),
+    path("requests/<str:reference>/person/", intake_views.person, name="apply-person"),
+    path("requests/<str:reference>/assessing-body/", intake_views.assessing_body, name="apply-assessing-body"),
+    path("requests/<str:reference>/questions/", intake_views.questions, name="apply-questions"),
+    path("requests/<str:reference>/pre-assessment/", intake_views.pre_assessment, name="apply-pre-assessment"),
+    path("requests/<str:reference>/evidence/", intake_views.evidence, name="apply-evidence"),
+    path("requests/<str:reference>/evidence/<int:document_id>/remove/", intake_views.evidence_remove,
+         name="apply-evidence-remove"),
+    path("requests/<str:reference>/check/", intake_views.check_answers, name="apply-check"),
+    path("requests/<str:reference>/lodged/", intake_views.lodged, name="request-lodged"),
+    path("requests/<str:reference>/documents/<int:document_id>/", document_views.document_download, name="document"),
+    path("requests/<str:reference>/withdraw/", intake_views.withdraw, name="request-withdraw"),
     path("account/api-tokens/", views.api_tokens, name="api-tokens"),
 ]

@@ -12,10 +12,13 @@ from django.views.decorators.http import require_http_methods
 
 from bordercase.accounts.models import ApiToken, User
 from bordercase.accounts.tokens import token_create, token_revoke
-from bordercase.cases import access
+from bordercase.cases import access, lifecycle
 from bordercase.cases.identifiers import InvalidIdentifier, reference_normalise
+from bordercase.cases.lifecycle import Party, State
 from bordercase.cases.models import Request
 from bordercase.cases.services.evaluations import evaluation_latest
+from bordercase.cases.services.workers import same_worker_requests
+from bordercase.web import intake_views
 from bordercase.web.forms import SignInForm, TokenCreateForm
 
 
@@ -42,7 +45,10 @@ def requests_list(request: HttpRequest) -> HttpResponse:
     found = access.visible_requests(user).order_by("-updated_at", "-pk")
     page = Paginator(found, 25).get_page(request.GET.get("page"))
     memberships = user.memberships.select_related("organisation")
-    return render(request, "web/requests.html", {"page": page, "organisations": memberships})
+    roles = access.roles_of(user)
+    # Staff of assessing bodies, Immigration NZ and the ministry do not lodge requests from their work accounts.
+    may_start = not (roles.assessor_at or roles.inz_officer or roles.administrator)
+    return render(request, "web/requests.html", {"page": page, "organisations": memberships, "may_start": may_start})
 
 
 @login_required
@@ -54,8 +60,16 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
         raise Http404("No such request for this user") from exc
     if req.reference != reference:
         return redirect("web:request", reference=req.reference)
+    parties = access.parties(user, req)
+    if req.status == State.DRAFT and Party.APPLICANT in parties:
+        return intake_views.task_list(request, req)
     events = req.events.select_related("actor").order_by("position")
-    context = {"req": req, "events": events, "evaluation": evaluation_latest(req)}
+    may = {t.name for t in lifecycle.available(state=req.state, parties=parties, steps=req.scheme.steps)}
+    context = {
+        "req": req, "events": events, "evaluation": evaluation_latest(req),
+        "documents": req.documents.order_by("uploaded_at", "pk"), "may_withdraw": "withdraw" in may,
+        "same_worker": Party.APPLICANT in parties and same_worker_requests(req).exists(),
+    }
     return render(request, "web/request.html", context)
 
 

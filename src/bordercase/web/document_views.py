@@ -1,0 +1,30 @@
+"""Serving evidence to the people who may see its request, and to no one else."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest
+
+from bordercase.accounts.models import User
+from bordercase.cases import access
+from bordercase.cases.identifiers import InvalidIdentifier, reference_normalise
+from bordercase.cases.models import Document, Request
+
+
+@login_required
+def document_download(request: HttpRequest, reference: str, document_id: int) -> FileResponse:
+    user = request.user
+    if not isinstance(user, User):
+        raise Http404
+    try:
+        found = access.request_for_user(user, reference_normalise(reference))
+        document = found.documents.get(pk=document_id)
+    except (InvalidIdentifier, Request.DoesNotExist, Document.DoesNotExist) as exc:
+        raise Http404("No such document for this user") from exc
+    response = FileResponse(document.file.open("rb"), content_type=document.content_type, as_attachment=False,
+                            filename=document.original_name)
+    # An uploaded file is shown as what its content was found to be, never sniffed into HTML or run as a page.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    response["Cache-Control"] = "private, no-store"
+    return response
