@@ -103,7 +103,7 @@ def _check_image(upload: IO[bytes], content_type: str, label: str) -> None:
     except InvalidInput:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise _refuse(f"{label} is an image far larger than it looks (over {MAX_PIXELS:,} pixels). Reduce its "
-                      "resolution and upload it again.") from exc
+        raise _refuse(f"{label} is an image of more than the {MAX_PIXELS:,} pixels allowed, far larger than "
+                      "its file size suggests. Reduce its resolution and upload it again.") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise _refuse(unreadable) from exc
