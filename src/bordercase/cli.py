@@ -15,6 +15,7 @@ COMMANDS: dict[str, str] = {
     "audit": "`audit verify`: re-compute every request's event chain and report any tampering.",
     "policy": "Scheme rules: `policy list|show|evaluate|test|simulate` (what-if over lodged requests).",
     "window": "Intake windows: `window list` and `window add SCHEME --opens … --closes …` (New Zealand time).",
+    "worker": "Send queued email and other background work (with BORDERCASE_TASKS=database).",
     "check": "Check the configuration; add --deploy to check it is safe for production.",
     "manage": "Run any other Django management command, such as `manage shell`.",
 }
@@ -52,7 +53,13 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bordercase.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["bordercase", *(rest if command == "manage" else [command, *rest])])
+    if command == "manage":
+        argv = rest
+    elif command == "worker":
+        argv = ["db_worker", *rest]
+    else:
+        argv = [command, *rest]
+    execute_from_command_line(["bordercase", *argv])
 
 
 if __name__ == "__main__":

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "csp",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "bordercase.accounts",
     "bordercase.cases",
     "bordercase.web",
@@ -192,6 +194,35 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [SELF],
         "form-action": [SELF],
         "frame-ancestors": [NONE],
+    }
+}
+
+# Email: printed to the console in development, sent over SMTP in production (BORDERCASE_EMAIL chooses).
+EMAIL_KIND = env_str("BORDERCASE_EMAIL", "smtp" if PRODUCTION else "console")
+if EMAIL_KIND not in {"console", "smtp"}:
+    raise ImproperlyConfigured(f"BORDERCASE_EMAIL must be console or smtp, not {EMAIL_KIND!r}.")
+EMAIL_BACKEND = f"django.core.mail.backends.{EMAIL_KIND}.EmailBackend"
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+if env_str("EMAIL_HOST_PASSWORD_FILE"):
+    EMAIL_HOST_PASSWORD = Path(env_str("EMAIL_HOST_PASSWORD_FILE")).read_text(encoding="utf-8").strip()
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "bordercase <no-reply@bordercase.invalid>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+BORDERCASE_BASE_URL = env_str("BORDERCASE_BASE_URL", "http://127.0.0.1:8000")
+
+# Background work (email delivery): in-process after each commit by default; BORDERCASE_TASKS=database queues
+# it in the database for `bordercase worker`, so the web tier never waits on a mail server.
+TASKS_KIND = env_str("BORDERCASE_TASKS", "immediate")
+if TASKS_KIND not in {"immediate", "database"}:
+    raise ImproperlyConfigured(f"BORDERCASE_TASKS must be immediate or database, not {TASKS_KIND!r}.")
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend" if TASKS_KIND == "database"
+        else "django_tasks.backends.immediate.ImmediateBackend",
     }
 }
 

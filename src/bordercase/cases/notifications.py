@@ -1,11 +1,100 @@
-"""Telling applicants what happened to their requests, by email. (Filled in by the email work.)"""
+"""Telling applicants, by email, what happened to their requests and what to do next.
+
+Called after the commit of every transition (``request_changed``) and of a lodging whose worker is nominated
+elsewhere (``same_worker_nominated``). Nobody is emailed about a request they may not see.
+"""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+from django.urls import reverse
+from django.utils import timezone
+
+from bordercase.cases.emails import absolute_url, email_send
+from bordercase.cases.lifecycle import TRANSITIONS
+from bordercase.cases.models import Event, Membership, Request
+from bordercase.cases.windows import nz_time
+
+
+class Notice(NamedTuple):
+    subject: str  # completes "Request BX-… …"
+    happened: str
+    next_step: str
+    with_reason: bool = False
+
+
+# What the applicant is told after each transition. Starting an assessment is internal to the assessing body
+# and a draft's creation is the applicant's own act, so neither is emailed.
+NOTICES: dict[str, Notice] = {
+    "lodge": Notice("has been lodged", "Your request has been lodged.",
+                    "It will be assessed; you will be emailed when it is decided or if more information is needed."),
+    "request_information": Notice(
+        "needs more information", "The assessor needs more information before they can decide.",
+        "Sign in, open the request and answer the assessor's question. The request waits for your answer.", True),
+    "decline": Notice("has been declined", "Your request has been declined. The assessor gave these reasons:",
+                      "The reasons are also on the request's page.", True),
+    "find_eligible": Notice("has been found eligible", "The assessor found your request eligible.",
+                            "If the scheme has more eligible requests than places, a ballot decides who gets one."),
+    "allocate": Notice("has been allocated a place", "Your request has been allocated a place.",
+                       "Immigration New Zealand will be in touch about the next step."),
+    "waitlist": Notice("is on the waitlist", "Your request is eligible but did not get a place this time.",
+                       "It is on the waitlist and may be offered a place if one is released."),
+    "promote": Notice("has been allocated a place", "A place was released and your request has been allocated it.",
+                      "Immigration New Zealand will be in touch about the next step."),
+    "recommend": Notice("has been recommended to Immigration NZ",
+                        "Your request has been recommended to Immigration New Zealand.",
+                        "Immigration New Zealand decides whether to invite the worker to apply."),
+    "invite": Notice("- invitation to apply", "Immigration New Zealand has invited the worker to apply.",
+                     "The worker now lodges a request to travel: they have been emailed how."),
+    "request_travel": Notice("- request to travel lodged", "The worker has lodged their request to travel.",
+                             "Immigration New Zealand will decide the visa."),
+    "grant_visa": Notice("- visa granted", "Immigration New Zealand has granted the visa.",
+                         "The request's page has the details.", True),
+    "decline_visa": Notice("- visa declined", "Immigration New Zealand has declined the visa, for these reasons:",
+                           "The reasons are also on the request's page.", True),
+    "withdraw": Notice("has been withdrawn", "The request has been withdrawn.",
+                       "Nothing more will happen to it. To apply again, start a new request."),
+    "lapse": Notice("has lapsed", "The request has lapsed:", "To apply again, start a new request.", True),
+}
+
+
+def applicant_addresses(request: Request) -> list[str]:
+    """Everyone who acts for the applicant: the employer's active staff, or the individual who made it."""
+    if request.organisation_id is None:
+        return [request.created_by.email] if request.created_by.is_active else []
+    return list(Membership.objects.filter(organisation_id=request.organisation_id, role=Membership.Role.EMPLOYER,
+                                          user__is_active=True).values_list("user__email", flat=True))
+
+
+def _request_url(request: Request) -> str:
+    return absolute_url(reverse("web:request", kwargs={"reference": request.reference}))
+
 
 def request_changed(event_id: int) -> None:
-    """Called after the commit of every transition."""
+    event = Event.objects.select_related("request__scheme", "request__nominee", "request__created_by",
+                                         "request__organisation").get(pk=event_id)
+    notice = NOTICES.get(event.transition)
+    if notice is None:
+        return
+    request = event.request
+    context = {
+        "req": request, "notice": notice, "reason": event.reason if notice.with_reason else "",
+        "when": nz_time(event.at), "url": _request_url(request),
+        "transition": TRANSITIONS[event.transition].done, "first_lodging": event.transition == "lodge",
+    }
+    email_send(to=applicant_addresses(request), template="request_changed", context=context)
+    if event.transition == "invite" and request.nominee is not None:
+        # The worker must act on the invitation, so they hear of it directly, with no one else's details.
+        email_send(to=request.nominee.email, template="invitation_to_apply",
+                   context={"req": request, "when": nz_time(event.at), "service_url": absolute_url("/")})
 
 
 def same_worker_nominated(request_id: int, other_request_ids: list[int]) -> None:
-    """Called after the commit of a lodging whose worker is nominated in other requests under the scheme."""
+    """Tell the employers of every request for the same person under the scheme, without naming one to another."""
+    requests = Request.objects.select_related("scheme", "nominee", "created_by").filter(
+        pk__in=[request_id, *other_request_ids])
+    now = nz_time(timezone.now())
+    for request in requests:
+        email_send(to=applicant_addresses(request), template="same_worker",
+                   context={"req": request, "url": _request_url(request), "when": now})

@@ -1,0 +1,153 @@
+"""Email on lodging and on every status change the applicant should know of, delivered over real SMTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
+from django_tasks_db.models import DBTaskResult
+
+from bordercase.cases.lifecycle import IllegalTransition
+from bordercase.cases.models import Request, Scheme
+from bordercase.cases.services.organisations import membership_add
+from bordercase.cases.services.requests import request_create
+from bordercase.cases.services.transitions import request_transition
+from tests.conftest import ANSWERS, MailServer, World, nominee, walk
+
+MakeRequest = Callable[..., Request]
+Capture = Callable[..., Any]
+
+
+def body(message: Any) -> str:
+    return message.get_content()
+
+
+def test_lodging_delivers_a_receipt_to_the_employer_s_staff_over_smtp(
+    world: World, make_request: MakeRequest, smtp: MailServer, django_capture_on_commit_callbacks: Capture
+) -> None:
+    colleague = world.outsider
+    membership_add(user=colleague, organisation=world.org_a, role="employer")
+    draft = make_request()
+    with django_capture_on_commit_callbacks(execute=True):
+        walk(draft, [("lodge", world.employer_a)])
+    messages = smtp.wait_for(2)
+    assert sorted(str(m["To"]) for m in messages) == sorted([world.employer_a.email, colleague.email])
+    receipt = smtp.to(world.employer_a.email)[0]
+    assert receipt["Subject"] == f"Request {draft.reference} has been lodged"
+    text = body(receipt)
+    assert draft.reference in text and "Keep this email as your receipt" in text and "NZTech" in text
+    assert f"http://127.0.0.1:8000/requests/{draft.reference}/" in text
+    assert "(New Zealand time)" in text
+
+
+def test_an_information_request_and_a_decline_carry_the_assessor_s_words(
+    world: World, make_request: MakeRequest, smtp: MailServer, django_capture_on_commit_callbacks: Capture
+) -> None:
+    lodged = walk(make_request(), [("lodge", world.employer_a), ("start_assessment", world.assessor_nztech)])
+    with django_capture_on_commit_callbacks(execute=True):
+        walk(lodged, [("request_information", world.assessor_nztech)],
+             reason="Please upload the signed employment agreement.")
+        walk(lodged, [("provide_information", world.employer_a)], reason="Uploaded.")
+        walk(lodged, [("decline", world.assessor_nztech)], reason="The salary is below the threshold for 2613.")
+    subjects = [m["Subject"] for m in smtp.wait_for(2)]
+    assert subjects == [f"Request {lodged.reference} needs more information",
+                        f"Request {lodged.reference} has been declined"]
+    assert "Please upload the signed employment agreement." in body(smtp.messages[0])
+    assert "The salary is below the threshold for 2613." in body(smtp.messages[1])
+
+
+def test_an_invitation_to_apply_reaches_the_worker_too(
+    world: World, smtp: MailServer, django_capture_on_commit_callbacks: Capture
+) -> None:
+    request = request_create(by=world.employer_a, scheme=Scheme.objects.get(code="other-essential-worker-2020"),
+                             organisation=world.org_a, nominee=nominee(email="jonas@example.com"),
+                             answers=ANSWERS["other-essential-worker-2020"])
+    walk(request, [("lodge", world.employer_a), ("start_assessment", world.assessor_inz),
+                   ("find_eligible", world.assessor_inz)])
+    with django_capture_on_commit_callbacks(execute=True):
+        walk(request, [("invite", world.inz_officer)])
+    smtp.wait_for(2)
+    [to_worker] = smtp.to("jonas@example.com")
+    assert "invited to apply" in to_worker["Subject"] and request.reference in body(to_worker)
+    assert world.org_a.name not in body(to_worker)
+    assert smtp.to(world.employer_a.email)[0]["Subject"] == f"Request {request.reference} - invitation to apply"
+
+
+def test_a_transition_that_rolls_back_sends_nothing(
+    world: World, make_request: MakeRequest, smtp: MailServer, django_capture_on_commit_callbacks: Capture
+) -> None:
+    draft = make_request()
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        walk(draft, [("lodge", world.employer_a)])
+        raise RuntimeError("something after the lodging failed")
+    assert Request.objects.get(pk=draft.pk).status == "draft"
+    with pytest.raises(AssertionError):
+        smtp.wait_for(1, timeout=0.5)
+
+
+def test_a_refused_transition_sends_nothing(
+    world: World, make_request: MakeRequest, smtp: MailServer, django_capture_on_commit_callbacks: Capture
+) -> None:
+    draft = make_request()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(IllegalTransition):
+        request_transition(request=draft, name="decline", by=world.assessor_nztech, reason="No.")
+    assert callbacks == []
+
+
+def test_the_same_worker_tells_both_employers_without_naming_either_to_the_other(
+    world: World, make_request: MakeRequest, smtp: MailServer, django_capture_on_commit_callbacks: Capture
+) -> None:
+    ours = walk(make_request(), [("lodge", world.employer_a)])
+    p = ours.nominee
+    twin = nominee(passport_number=p.passport_number, nationality=p.nationality, date_of_birth=p.date_of_birth)
+    theirs = request_create(by=world.employer_b, scheme=ours.scheme, organisation=world.org_b, nominee=twin,
+                            assessing_body=ours.assessing_body, answers=ANSWERS["tech-specialists-2022"])
+    with django_capture_on_commit_callbacks(execute=True):
+        walk(theirs, [("lodge", world.employer_b)])
+    smtp.wait_for(3)  # their receipt, and a same-worker notice to each employer
+    [to_us] = [m for m in smtp.to(world.employer_a.email) if "also nominated" in m["Subject"]]
+    [to_them] = [m for m in smtp.to(world.employer_b.email) if "also nominated" in m["Subject"]]
+    assert ours.reference in to_us["Subject"] and theirs.reference in to_them["Subject"]
+    for message, other_org, other_ref in ((to_us, world.org_b, theirs.reference),
+                                          (to_them, world.org_a, ours.reference)):
+        text = body(message)
+        assert "counted once" in text and other_org.name not in text and other_ref not in text
+
+
+def test_no_one_is_emailed_about_a_request_they_may_not_see(
+    world: World, make_request: MakeRequest, smtp: MailServer, django_capture_on_commit_callbacks: Capture
+) -> None:
+    draft = make_request()
+    with django_capture_on_commit_callbacks(execute=True):
+        walk(draft, [("lodge", world.employer_a)])
+    received = {str(m["To"]) for m in smtp.wait_for(1)}
+    assert received == {world.employer_a.email}  # not employer_b, not the assessor, not the worker
+
+
+def test_an_individual_is_emailed_about_their_own_expression_of_interest(
+    world: World, make_request: MakeRequest, smtp: MailServer, django_capture_on_commit_callbacks: Capture
+) -> None:
+    draft = make_request(scheme="eoi-family-2020", by=world.individual, body="inz")
+    with django_capture_on_commit_callbacks(execute=True):
+        walk(draft, [("lodge", world.individual)])
+    [message] = smtp.wait_for(1)
+    assert str(message["To"]) == world.individual.email and draft.reference in message["Subject"]
+
+
+def test_with_the_database_queue_email_waits_for_the_worker(
+    world: World, make_request: MakeRequest, smtp: MailServer, django_capture_on_commit_callbacks: Capture
+) -> None:
+    draft = make_request()
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        with django_capture_on_commit_callbacks(execute=True):
+            walk(draft, [("lodge", world.employer_a)])
+        [queued] = DBTaskResult.objects.all()
+        assert queued.status == "READY" and smtp.messages == []
+        call_command("db_worker", "--batch", "--no-startup-delay")
+    [message] = smtp.wait_for(1)
+    assert message["Subject"] == f"Request {draft.reference} has been lodged"
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
