@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 
 class SignInForm(AuthenticationForm):
     error_messages = {
+        "unconfirmed": "Confirm your email address first: open the link we emailed you when you signed up. If it "
+        "has not arrived, ask for a new link below.",
         "invalid_login": "Enter the email address and password of your bordercase account: the ones you entered "
         "do not match an account.",
         "inactive": "This account has been switched off. Ask your organisation's administrator to switch it on.",
@@ -16,6 +20,11 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].label = "Email address"
         self.fields["username"].error_messages["required"] = "Enter your email address"
         self.fields["password"].error_messages["required"] = "Enter your password"
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if getattr(user, "email_verified_at", None) is None:
+            raise forms.ValidationError(self.error_messages["unconfirmed"], code="unconfirmed")
 
 
 class TokenCreateForm(forms.Form):

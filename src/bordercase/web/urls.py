@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from bordercase.web import document_views, intake_views, views
+from bordercase.web import account_views, document_views, intake_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -23,4 +23,14 @@ urlpatterns = [
     path("requests/<str:reference>/documents/<int:document_id>/", document_views.document_download, name="document"),
     path("requests/<str:reference>/withdraw/", intake_views.withdraw, name="request-withdraw"),
     path("account/api-tokens/", views.api_tokens, name="api-tokens"),
+    path("sign-up/", account_views.sign_up, name="sign-up"),
+    path("sign-up/check-email/", account_views.check_email, name="check-email"),
+    path("sign-up/confirm/<str:token>/", account_views.confirm_email, name="confirm-email"),
+    path("account/ready/", account_views.account_ready, name="account-ready"),
+    path("organisation/", account_views.organisations, name="organisations"),
+    path("organisation/new/", account_views.organisation_new, name="organisation-new"),
+    path("organisation/<int:organisation_id>/", account_views.organisation, name="organisation"),
+    path("organisation/<int:organisation_id>/invitations/<int:invitation_id>/withdraw/",
+         account_views.invitation_revoke, name="invitation-revoke"),
+    path("invitations/<str:token>/", account_views.invitation, name="invitation"),
 ]

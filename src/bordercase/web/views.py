@@ -45,10 +45,7 @@ def requests_list(request: HttpRequest) -> HttpResponse:
     found = access.visible_requests(user).order_by("-updated_at", "-pk")
     page = Paginator(found, 25).get_page(request.GET.get("page"))
     memberships = user.memberships.select_related("organisation")
-    roles = access.roles_of(user)
-    # Staff of assessing bodies, Immigration NZ and the ministry do not lodge requests from their work accounts.
-    may_start = not (roles.assessor_at or roles.inz_officer or roles.administrator)
-    return render(request, "web/requests.html", {"page": page, "organisations": memberships, "may_start": may_start})
+    return render(request, "web/requests.html", {"page": page, "organisations": memberships})
 
 
 @login_required

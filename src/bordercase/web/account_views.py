@@ -1,0 +1,181 @@
+"""Account pages: sign up, confirm an email address, set up an organisation, invite and accept colleagues."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from bordercase.accounts import services
+from bordercase.accounts.models import Invitation, User
+from bordercase.cases.errors import InvalidInput, Refused
+from bordercase.cases.models import Membership, Organisation
+from bordercase.web.account_forms import InviteForm, OrganisationForm, PasswordPairForm, ResendForm, SignUpForm
+
+_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _posted(request: HttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+def _errors_onto(form: Any, exc: InvalidInput) -> None:
+    for field, message in exc.errors.items():
+        form.add_error(field if field in form.fields else None, message)
+
+
+def _user(request: HttpRequest) -> User:
+    if not isinstance(request.user, User):
+        raise Http404
+    return request.user
+
+
+@require_http_methods(["GET", "POST"])
+def sign_up(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("web:requests")
+    form = SignUpForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.sign_up(email=form.cleaned_data["email"], full_name=form.cleaned_data["full_name"],
+                             password=form.cleaned_data["password"])
+        except InvalidInput as exc:
+            _errors_onto(form, exc)
+        else:
+            request.session["signed_up_email"] = form.cleaned_data["email"]
+            return redirect("web:check-email")
+    return render(request, "web/account/sign_up.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def check_email(request: HttpRequest) -> HttpResponse:
+    email = request.session.get("signed_up_email", "")
+    form = ResendForm(_posted(request), initial={"email": email})
+    resent = False
+    if request.method == "POST" and form.is_valid():
+        services.confirmation_resend(form.cleaned_data["email"])
+        resent = True
+    return render(request, "web/account/check_email.html", {"form": form, "email": email, "resent": resent})
+
+
+def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        user = services.email_confirm(token)
+    except services.LinkUnusable as exc:
+        return render(request, "web/account/link_unusable.html", {"message": str(exc)}, status=400)
+    login(request, user, backend=_BACKEND)
+    request.session["just_confirmed"] = True
+    return redirect("web:account-ready")
+
+
+@login_required
+def account_ready(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    employer = Membership.objects.filter(user=user, role=Membership.Role.EMPLOYER).exists()
+    return render(request, "web/account/ready.html",
+                  {"just_confirmed": request.session.pop("just_confirmed", False), "employer": employer})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = OrganisationForm(_posted(request), initial={"contact_email": user.email})
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = services.organisation_register(user=user, **form.cleaned_data)
+        except InvalidInput as exc:
+            _errors_onto(form, exc)
+        else:
+            return redirect("web:organisation", organisation_id=organisation.pk)
+    return render(request, "web/account/organisation_new.html", {"form": form})
+
+
+@login_required
+def organisations(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    mine = list(Organisation.objects.filter(memberships__user=user, memberships__role=Membership.Role.EMPLOYER))
+    if len(mine) == 1:
+        return redirect("web:organisation", organisation_id=mine[0].pk)
+    if not mine:
+        return redirect("web:organisation-new")
+    return render(request, "web/account/organisations.html", {"organisations": mine})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    user = _user(request)
+    try:
+        found = services.employer_organisation(user, organisation_id)
+    except Organisation.DoesNotExist as exc:
+        raise Http404("No such organisation for this user") from exc
+    form = InviteForm(_posted(request))
+    invited = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.invitation_create(organisation=found, email=form.cleaned_data["email"],
+                                                    invited_by=user)
+        except InvalidInput as exc:
+            _errors_onto(form, exc)
+        else:
+            invited = invitation.email
+            form = InviteForm()
+    members = found.memberships.filter(role=Membership.Role.EMPLOYER).select_related("user").order_by("user__email")
+    pending = [i for i in found.invitations.select_related("invited_by").filter(
+        accepted_at__isnull=True, revoked_at__isnull=True) if i.is_pending]
+    return render(request, "web/account/organisation.html", {
+        "organisation": found, "members": members, "pending": pending, "form": form, "invited": invited})
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, organisation_id: int, invitation_id: int) -> HttpResponse:
+    user = _user(request)
+    try:
+        found = services.employer_organisation(user, organisation_id)
+        invitation = found.invitations.get(pk=invitation_id)
+    except (Organisation.DoesNotExist, Invitation.DoesNotExist) as exc:
+        raise Http404("No such invitation for this user") from exc
+    services.invitation_revoke(invitation=invitation, by=user)
+    return redirect("web:organisation", organisation_id=found.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        found = services.invitation_find(token)
+    except services.LinkUnusable as exc:
+        return render(request, "web/account/link_unusable.html", {"message": str(exc)}, status=400)
+    context: dict[str, Any] = {"invitation": found, "path": request.path}
+    if request.user.is_authenticated:
+        user = _user(request)
+        if request.method == "POST":
+            try:
+                services.invitation_accept(invitation=found, user=user)
+            except (Refused, services.LinkUnusable) as exc:
+                context["refused"] = str(exc)
+            else:
+                return redirect("web:organisation", organisation_id=found.organisation_id)
+        context["matches"] = user.email.lower() == found.email.lower()
+        return render(request, "web/account/invitation.html", context)
+    if User.objects.filter(email=found.email).exists():
+        context["sign_in"] = f"{reverse('web:sign-in')}?next={request.path}"
+        return render(request, "web/account/invitation.html", context)
+    form = PasswordPairForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_sign_up(invitation=found, full_name=form.cleaned_data["full_name"],
+                                               password=form.cleaned_data["password"])
+        except InvalidInput as exc:
+            _errors_onto(form, exc)
+        else:
+            login(request, user, backend=_BACKEND)
+            return redirect("web:organisation", organisation_id=found.organisation_id)
+    context["form"] = form
+    return render(request, "web/account/invitation.html", context)

@@ -1,0 +1,17 @@
+"""What every page's navigation needs to know about the person signed in."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from bordercase.accounts.models import User
+from bordercase.cases import access
+
+
+def navigation(request: HttpRequest) -> dict[str, bool]:
+    user = getattr(request, "user", None)
+    if not isinstance(user, User):
+        return {"nav_applicant": False}
+    roles = access.roles_of(user)
+    # Staff of assessing bodies, Immigration NZ and the ministry do not apply from their work accounts.
+    return {"nav_applicant": not (roles.assessor_at or roles.inz_officer or roles.administrator)}
