@@ -9,11 +9,11 @@ demo: setup-app assets
 	$(BIN)/bordercase demo
 
 test: setup-test assets browser
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest
 
 lint: setup-test
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \

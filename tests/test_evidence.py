@@ -159,14 +159,17 @@ def test_only_the_applicant_may_add_evidence_and_only_while_it_is_wanted(
     assert len(stored_files(media)) == 1
 
 
-def test_removing_evidence_removes_its_file(world: World, make_request: MakeRequest, media: Path) -> None:
+def test_removing_evidence_removes_its_file(
+    world: World, make_request: MakeRequest, media: Path, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
     document = document_add(request=make_request(), kind="employment_agreement",
                             upload=upload("a.pdf", pdf_bytes()), by=world.employer_a)
     with pytest.raises(Refused):
         document_remove(document=document, by=world.employer_b)
     assert len(stored_files(media)) == 1
-    document_remove(document=document, by=world.employer_a)
-    assert not Document.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        document_remove(document=document, by=world.employer_a)
+    assert not Document.objects.exists() and stored_files(media) == []
 
 
 # --- the pages ----------------------------------------------------------------------------------------------------
@@ -209,3 +212,39 @@ def test_evidence_is_served_only_to_those_who_may_see_the_request(
     assert signed_in(world.employer_b).get(f"/requests/{other.reference}/documents/{document.pk}/").status_code == 404
     walk(draft, [("lodge", world.employer_a)])
     assert signed_in(world.assessor_nztech).get(path).status_code == 200
+
+
+# --- the API ------------------------------------------------------------------------------------------------------
+
+
+def test_the_api_uploads_lists_and_removes_evidence(
+    world: World, make_request: MakeRequest, media: Path, api_client: Callable[[User], Client],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    draft = make_request()
+    client = api_client(world.employer_a)
+    path = f"/api/v1/requests/{draft.reference}/documents"
+    content = image_bytes("JPEG")
+    made = client.post(path, {"kind": "employment_agreement", "file": upload("agreement.jpg", content, "image/jpeg")})
+    assert made.status_code == 201, made.content
+    assert made.json()["content_type"] == "image/jpeg" and made.json()["size"] == len(content)
+    assert [d["original_name"] for d in client.get(path).json()] == ["agreement.jpg"]
+    refused = client.post(path, {"kind": "employment_agreement", "file": upload("a.pdf", b"%PDF-1.4 junk")})
+    assert refused.status_code == 422 and "cannot be read" in refused.json()["fields"]["file"]
+    other = api_client(world.employer_b)
+    assert other.get(path).status_code == 404
+    assert other.delete(f"{path}/{made.json()['id']}").status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):  # the file goes once the row's removal commits
+        assert client.delete(f"{path}/{made.json()['id']}").status_code == 204
+    assert client.get(path).json() == [] and stored_files(media) == []
+
+
+def test_the_api_refuses_evidence_for_a_lodged_request_with_409(
+    world: World, make_request: MakeRequest, media: Path, api_client: Callable[[User], Client]
+) -> None:
+    lodged = walk(make_request(), [("lodge", world.employer_a)])
+    response = api_client(world.employer_a).post(
+        f"/api/v1/requests/{lodged.reference}/documents",
+        {"kind": "employment_agreement", "file": upload("a.pdf", pdf_bytes())})
+    assert response.status_code == 409 and "cannot change now" in response.json()["message"]
+    assert stored_files(media) == [] and not Document.objects.exists()

@@ -80,3 +80,22 @@ def test_the_default_database_is_sqlite_under_var_in_wal_mode(tmp_path: Path) ->
 def test_time_is_stored_in_utc_and_shown_in_new_zealand_time(settings: object) -> None:
     assert settings.TIME_ZONE == "Pacific/Auckland"  # type: ignore[attr-defined]
     assert settings.USE_TZ is True  # type: ignore[attr-defined]
+
+
+def test_an_unknown_evidence_store_is_refused_by_name(tmp_path: Path) -> None:
+    result = run(CHECK, tmp_path, BORDERCASE_STORAGE="dropbox")
+    assert result.returncode != 0 and "BORDERCASE_STORAGE must be local or s3, not 'dropbox'" in result.stderr
+
+
+def test_an_s3_evidence_store_needs_boto3_and_its_bucket(tmp_path: Path) -> None:
+    result = run(CHECK, tmp_path, BORDERCASE_STORAGE="s3")
+    assert result.returncode != 0
+    # Without the s3 extra the install is what is missing; with it, the bucket is.
+    assert ('pip install "bordercase[s3]"' in result.stderr) or ("needs BORDERCASE_S3_BUCKET" in result.stderr)
+
+
+def test_email_and_background_work_are_chosen_by_name(tmp_path: Path) -> None:
+    for variable, value, message in (("BORDERCASE_EMAIL", "pigeon", "BORDERCASE_EMAIL must be console or smtp"),
+                                     ("BORDERCASE_TASKS", "celery", "BORDERCASE_TASKS must be immediate or database")):
+        result = run(CHECK, tmp_path, **{variable: value})
+        assert result.returncode != 0 and message in result.stderr

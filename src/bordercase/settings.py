@@ -150,8 +150,32 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+
+def _evidence_storage() -> dict[str, object]:
+    """Local files by default; BORDERCASE_STORAGE=s3 keeps evidence private in an S3-compatible store."""
+    kind = env_str("BORDERCASE_STORAGE", "local")
+    if kind == "local":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if kind != "s3":
+        raise ImproperlyConfigured(f"BORDERCASE_STORAGE must be local or s3, not {kind!r}.")
+    try:
+        import boto3  # noqa: F401 - only to say clearly what is missing
+    except ImportError as exc:
+        raise ImproperlyConfigured('BORDERCASE_STORAGE=s3 needs boto3: pip install "bordercase[s3]".') from exc
+    options: dict[str, object] = {"default_acl": None, "querystring_auth": True, "file_overwrite": False}
+    for variable, option in (("BORDERCASE_S3_BUCKET", "bucket_name"), ("BORDERCASE_S3_REGION", "region_name")):
+        value = env_str(variable)
+        if not value:
+            raise ImproperlyConfigured(f"BORDERCASE_STORAGE=s3 needs {variable}.")
+        options[option] = value
+    if env_str("BORDERCASE_S3_ENDPOINT_URL"):
+        options["endpoint_url"] = env_str("BORDERCASE_S3_ENDPOINT_URL")
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _evidence_storage(),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -207,9 +231,7 @@ EMAIL_BACKEND = f"django.core.mail.backends.{EMAIL_KIND}.EmailBackend"
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
-if env_str("EMAIL_HOST_PASSWORD_FILE"):
-    EMAIL_HOST_PASSWORD = Path(env_str("EMAIL_HOST_PASSWORD_FILE")).read_text(encoding="utf-8").strip()
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")  # or EMAIL_HOST_PASSWORD_FILE, as every env_str
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "bordercase <no-reply@bordercase.invalid>")

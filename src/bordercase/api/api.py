@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from bordercase.api.auth import ApiTokenAuth
+from bordercase.api.documents import router as documents_router
 from bordercase.api.requests import router as requests_router
 from bordercase.api.schemes import router as schemes_router
 from bordercase.cases.errors import (
@@ -28,6 +29,7 @@ api = NinjaAPI(
 )
 api.add_router("/", requests_router)
 api.add_router("/", schemes_router)
+api.add_router("/", documents_router)
 
 
 def _error(request: HttpRequest, status: int, message: str, fields: dict[str, str] | None = None) -> HttpResponse:

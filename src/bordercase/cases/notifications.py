@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks import task
 
 from bordercase.cases.emails import absolute_url, email_send
 from bordercase.cases.lifecycle import TRANSITIONS
@@ -72,6 +73,16 @@ def _request_url(request: Request) -> str:
 
 
 def request_changed(event_id: int) -> None:
+    """Queue the notice of one transition: the web request that made it pays for one task row, no more."""
+    request_changed_task.enqueue(event_id)
+
+
+def same_worker_nominated(request_id: int, other_request_ids: list[int]) -> None:
+    same_worker_task.enqueue(request_id, other_request_ids)
+
+
+@task()
+def request_changed_task(event_id: int) -> None:
     event = Event.objects.select_related("request__scheme", "request__nominee", "request__created_by",
                                          "request__organisation").get(pk=event_id)
     notice = NOTICES.get(event.transition)
@@ -90,7 +101,8 @@ def request_changed(event_id: int) -> None:
                    context={"req": request, "when": nz_time(event.at), "service_url": absolute_url("/")})
 
 
-def same_worker_nominated(request_id: int, other_request_ids: list[int]) -> None:
+@task()
+def same_worker_task(request_id: int, other_request_ids: list[int]) -> None:
     """Tell the employers of every request for the same person under the scheme, without naming one to another."""
     requests = Request.objects.select_related("scheme", "nominee", "created_by").filter(
         pk__in=[request_id, *other_request_ids])

@@ -1,0 +1,62 @@
+"""API routes for a request's evidence: upload (multipart), list and remove, through the documents service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import Http404, HttpRequest
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from bordercase.api.requests import ERRORS, _find, _user
+from bordercase.cases.models import Document
+from bordercase.cases.services.documents import document_add, document_remove, documents_of
+
+router = Router(tags=["evidence"])
+
+
+class DocumentOut(Schema):
+    id: int
+    kind: str
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+
+
+def _out(document: Document) -> DocumentOut:
+    return DocumentOut(id=document.pk, kind=document.kind, original_name=document.original_name,
+                       content_type=document.content_type, size=document.size, sha256=document.sha256,
+                       uploaded_at=document.uploaded_at)
+
+
+@router.post(
+    "/requests/{reference}/documents", response={201: DocumentOut, **ERRORS}, summary="Upload evidence",
+    description="Multipart form: `kind` (one of the scheme's document ids) and `file` (a PDF, PNG or JPEG, "
+    "checked by its content; 10 MB at most unless configured). While the request is a draft, or when "
+    "information has been requested.",
+)
+def upload_document(request: HttpRequest, reference: str, kind: Form[str], file: File[UploadedFile]
+                    ) -> Status[DocumentOut]:
+    user = _user(request)
+    found = _find(user, reference)
+    return Status(201, _out(document_add(request=found, kind=kind, upload=file, by=user)))
+
+
+@router.get("/requests/{reference}/documents", response={200: list[DocumentOut], **ERRORS},
+            summary="A request's evidence")
+def list_documents(request: HttpRequest, reference: str) -> list[DocumentOut]:
+    return [_out(d) for d in documents_of(_find(_user(request), reference))]
+
+
+@router.delete("/requests/{reference}/documents/{document_id}", response={204: None, **ERRORS},
+               summary="Remove evidence from a draft")
+def delete_document(request: HttpRequest, reference: str, document_id: int) -> Status[None]:
+    user = _user(request)
+    found = _find(user, reference)
+    document = found.documents.filter(pk=document_id).first()
+    if document is None:
+        raise Http404(f"No document {document_id} on request {found.reference}.")
+    document_remove(document=document, by=user)
+    return Status(204, None)
