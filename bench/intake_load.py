@@ -100,8 +100,9 @@ print(org.nzbn, token_create(user=user, name="bench")[1])
 
 
 def employer_with_token() -> tuple[str, str]:
-    out = subprocess.run([sys.executable, "-c", SETUP],  # noqa: S603 - our own script, in our own interpreter env=server_env(), check=True, capture_output=True,
-                         text=True).stdout.split()
+    # Our own script, in our own interpreter.
+    out = subprocess.run([sys.executable, "-c", SETUP], env=server_env(), check=True,  # noqa: S603
+                         capture_output=True, text=True).stdout.split()
     return out[-2], out[-1]
 
 

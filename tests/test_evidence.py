@@ -248,3 +248,17 @@ def test_the_api_refuses_evidence_for_a_lodged_request_with_409(
         {"kind": "employment_agreement", "file": upload("a.pdf", pdf_bytes())})
     assert response.status_code == 409 and "cannot change now" in response.json()["message"]
     assert stored_files(media) == [] and not Document.objects.exists()
+
+
+def test_the_same_file_sent_twice_as_the_same_evidence_is_kept_once(
+    world: World, make_request: MakeRequest, media: Path
+) -> None:
+    draft, content = make_request(), pdf_bytes()
+    first = document_add(request=draft, kind="employment_agreement", upload=upload("a.pdf", content),
+                         by=world.employer_a)
+    again = document_add(request=draft, kind="employment_agreement", upload=upload("a.pdf", content),
+                         by=world.employer_a)
+    other_kind = document_add(request=draft, kind="pipeline_evidence", upload=upload("a.pdf", content),
+                              by=world.employer_a)
+    assert again.pk == first.pk and other_kind.pk != first.pk
+    assert Document.objects.count() == 2 and len(stored_files(media)) == 2

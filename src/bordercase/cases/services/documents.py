@@ -45,6 +45,10 @@ def document_add(*, request: Request, kind: str, upload: UploadedFile, by: User)
                                     f"{', '.join(kinds.values())}."})
     checked = evidence_check(upload, upload.size or 0)
     name = os.path.basename((upload.name or "evidence").replace("\\", "/"))[:255] or "evidence"
+    # The same file sent again as the same evidence (a resubmitted form, a retried call) is kept once.
+    same = request.documents.filter(kind=kind, sha256=checked.sha256).first()
+    if same is not None:
+        return same
     document = Document(request=request, kind=kind, original_name=name, content_type=checked.content_type,
                         size=checked.size, sha256=checked.sha256, uploaded_by=by)
     with transaction.atomic():
