@@ -1,19 +1,26 @@
 """Lodging under load: N concurrent API clients against gunicorn and PostgreSQL, beside a bare Django view.
 
-    .venv/bin/python bench/intake_load.py [--clients 16,64,256] [--seconds 15] [--workers 3]
+    .venv/bin/python bench/intake_load.py [--clients 16,64,256] [--seconds 20] [--workers 3]
 
-For each N it runs, against the same gunicorn (as `bordercase serve` runs it: sync workers, production mode,
-persistent database connections) on a fresh PostgreSQL database of its own:
+It makes a PostgreSQL database of its own (dropped at the end), migrates it, makes an employer with an API
+token and an open tech-specialists-2022 intake window, and starts `bordercase serve` (gunicorn, sync
+workers) with persistent database connections, DEBUG off and email queued in the database. Then, for each N:
 
-- **lodging**: each client creates a request (`POST /api/v1/requests`) and lodges it (`POST .../lodge`),
-  each with its own Idempotency-Key, retrying a failed or timed-out call with the same key; 5% of creates
-  are deliberately sent twice with the same key, and must come back with the same reference;
-- **bare**: the same clients post the same body to a bench-only view that parses it and inserts one row:
-  the framework's own ceiling on this machine.
+- **bare**: N clients post a create's JSON body to `bench/bare/`, a bench-only view (bench/site) that
+  parses it and inserts one row: gunicorn, Django's middleware and one write, the ceiling on this machine;
+- **lodging**: N clients each create a request (`POST /api/v1/requests`) and lodge it
+  (`POST /api/v1/requests/{reference}/transitions/lodge`), each call with its own Idempotency-Key. A call
+  that fails to connect, times out or answers 5xx is retried with the same key (5 times, with backoff).
+  A fraction of creates (`--resend`) is sent twice with the same key, half one after the other and half
+  at the same moment, and of lodges once more afterwards: each pair must name the same request.
 
-After each lodging run it counts in the database: every request the clients meant to lodge must be there
-exactly once, lodged (lost and duplicated must both be zero). The clients are closed loops on the same two
-cores as the server, so these are figures for this machine, not a capacity plan.
+After each run it counts in the database: every lodging a client set out to make must be there exactly
+once, lodged, with its two events and one evaluation (zero lost, zero duplicated); every bare insert once.
+
+Throughput counts operations completed inside the --seconds window (operations still in flight at its end
+are finished and checked, not counted). A lodging is two HTTP requests, a bare insert one: the report gives
+lodgings/s ÷ bare inserts/s (the throughput ratio) and HTTP requests/s ÷ HTTP requests/s. Clients, server
+and database share this machine's cores, so the CPU each used is reported beside the figures.
 
 Results are printed as they come and written to bench/results/intake_load-<timestamp>.json and .md.
 """
@@ -22,35 +29,88 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import os
 import platform
 import random
-import secrets
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
-ROOT = Path(__file__).resolve().parents[1]
+BENCH = Path(__file__).resolve().parent
+RESULTS = BENCH / "results"
 BIN = Path(sys.executable).parent
-DATABASE = "bordercase_bench"
-PG = "postgres://postgres@127.0.0.1:5432"
-RESULTS = ROOT / "bench" / "results"
-VAR_DIR = tempfile.mkdtemp(prefix="bordercase-bench-")
+SCHEME = "tech-specialists-2022"
 ANSWERS = {"anzsco_code": "261313", "annual_salary_nzd": 145000, "employment_agreement_signed": True,
            "pipeline_programmes": ["Summer of Tech"], "industry_memberships": ["NZTech"]}
+RETRIES = 5
+PROGRESS_EVERY = 5.0
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
-# --- the server -----------------------------------------------------------------------------------------------
+# --- the database and the server ------------------------------------------------------------------------------
+
+
+@dataclass
+class Setup:
+    options: argparse.Namespace
+    var_dir: Path
+    port: int = 0
+
+    @property
+    def database_url(self) -> str:
+        return f"{self.options.postgres}/{self.options.database}"
+
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "BORDERCASE_MODE": "development",
+            # DEBUG keeps every query of a request in memory; no deployment runs with it, so nor does the bench.
+            "DEBUG": "false",
+            # What a deployment would set: a connection per worker kept open, not one opened per request.
+            "DATABASE_CONN_MAX_AGE": str(self.options.conn_max_age),
+            "BORDERCASE_TASKS": self.options.tasks,
+            "BORDERCASE_VAR_DIR": str(self.var_dir),
+            "DJANGO_SETTINGS_MODULE": "bench_settings",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(BENCH / "site"), os.environ.get("PYTHONPATH")])),
+        }
+
+
+def database_create(setup: Setup) -> dict[str, str]:
+    name = sql.Identifier(setup.options.database)
+    with psycopg.connect(f"{setup.options.postgres}/postgres", autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+    say(f"Made database {setup.options.database}; migrating it…")
+    subprocess.run([str(BIN / "bordercase"), "migrate", "-v", "0"], env=setup.env(), check=True)  # noqa: S603
+    with psycopg.connect(setup.database_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE bench_bare (id bigserial PRIMARY KEY, run text NOT NULL, op_key text NOT NULL, "
+                     "body jsonb NOT NULL, at timestamptz NOT NULL DEFAULT now())")
+    fixture = subprocess.run([sys.executable, str(BENCH / "site" / "bench_fixture.py")],  # noqa: S603
+                             env=setup.env(), check=True, capture_output=True, text=True)
+    made: dict[str, str] = json.loads(fixture.stdout.strip().splitlines()[-1])
+    return made
+
+
+def database_drop(setup: Setup) -> None:
+    with psycopg.connect(f"{setup.options.postgres}/postgres", autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(setup.options.database)))
 
 
 def free_port() -> int:
@@ -59,299 +119,630 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def server_env() -> dict[str, str]:
-    return {
-        **os.environ, "DATABASE_URL": f"{PG}/{DATABASE}", "BORDERCASE_MODE": "production", "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(64), "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false",
-        "DATABASE_CONN_MAX_AGE": "60", "BORDERCASE_TASKS": "database", "BORDERCASE_VAR_DIR": VAR_DIR,
-        "PYTHONPATH": f"{ROOT / 'bench' / 'site'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
-        "DJANGO_SETTINGS_MODULE": "bench_settings",
-    }
-
-
-def database_create() -> None:
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DATABASE}")
-    print("Migrating a fresh database…", flush=True)
-    subprocess.run([str(BIN / "bordercase"), "migrate", "-v", "0"], env=server_env(), check=True)  # noqa: S603
-    with psycopg.connect(f"{PG}/{DATABASE}", autocommit=True) as conn:
-        conn.execute("CREATE TABLE bench_bare (id bigserial PRIMARY KEY, at timestamptz DEFAULT now(), body text)")
-
-
-SETUP = """
-import django, datetime as dt
-django.setup()
-from django.utils import timezone
-from bordercase.accounts.models import User
-from bordercase.accounts.tokens import token_create
-from bordercase.cases.identifiers import nzbn_with_check_digit
-from bordercase.cases.models import Scheme
-from bordercase.cases.services.organisations import employer_create, membership_add
-from bordercase.cases.services.windows import window_add
-org = employer_create(name="Bench Limited", nzbn=nzbn_with_check_digit("942904199999"))
-user = User.objects.create_user("bench@example.com", None, full_name="Bench")
-membership_add(user=user, organisation=org, role="employer")
-now = timezone.now()
-window_add(scheme=Scheme.objects.get(code="tech-specialists-2022"), opens_at=now - dt.timedelta(days=1),
-           closes_at=now + dt.timedelta(days=1))
-print(org.nzbn, token_create(user=user, name="bench")[1])
-"""
-
-
-def employer_with_token() -> tuple[str, str]:
-    # Our own script, in our own interpreter.
-    out = subprocess.run([sys.executable, "-c", SETUP], env=server_env(), check=True,  # noqa: S603
-                         capture_output=True, text=True).stdout.split()
-    return out[-2], out[-1]
-
-
-def gunicorn_start(port: int, workers: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(  # noqa: S603 - the virtual environment's own gunicorn
-        [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--backlog", "2048",
-         "--timeout", "60", "bordercase.wsgi:application"],
-        env=server_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
+def server_start(setup: Setup, log: Path) -> subprocess.Popen[bytes]:
+    """`bordercase serve` itself, so the bench measures the gunicorn configuration bordercase ships."""
+    setup.port = free_port()
+    with log.open("wb") as out:
+        server = subprocess.Popen(  # noqa: S603 - the virtual environment's own bordercase command
+            [str(BIN / "bordercase"), "serve", "--host", "127.0.0.1", "--port", str(setup.port),
+             "--workers", str(setup.options.workers)],
+            env=setup.env(), stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("gunicorn did not start within 30 s")
+        if server.poll() is not None:
+            raise SystemExit(f"bordercase serve exited with {server.returncode}:\n{log.read_text()[-3000:]}")
+        if len(children(server.pid)) >= setup.options.workers:
+            try:
+                with socket.create_connection(("127.0.0.1", setup.port), timeout=0.5):
+                    return server
+            except OSError:
+                pass
+        time.sleep(0.2)
+    server.terminate()
+    raise SystemExit(f"bordercase serve did not listen within 60 s:\n{log.read_text()[-3000:]}")
+
+
+# --- CPU: who used the machine during a run ---------------------------------------------------------------------
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name may hold spaces and parentheses; the fields after its closing one are fixed.
+    name = text[text.index("(") + 1 : text.rindex(")")]
+    return [name, *text[text.rindex(")") + 2 :].split()]
+
+
+def _cpu_seconds(fields: list[str]) -> float:
+    # utime and stime are fields 14 and 15 of /proc/<pid>/stat; here the name is [0] and the state [1].
+    return (int(fields[12]) + int(fields[13])) / TICKS
+
+
+def children(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat(int(entry.name))) and int(fields[2]) == parent:
+            found.append(int(entry.name))
+    return found
+
+
+@dataclass
+class CpuSample:
+    machine: float
+    client: float
+    server: dict[int, float]
+    postgres: dict[int, float]
+
+
+def cpu_sample(server_pid: int) -> CpuSample:
+    first = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    ticks = [int(t) for t in first[:8]]
+    busy = (sum(ticks) - ticks[3] - ticks[4]) / TICKS  # everything but idle and iowait
+    server: dict[int, float] = {}
+    postgres: dict[int, float] = {}
+    for pid in (server_pid, *children(server_pid)):
+        if fields := _stat(pid):
+            server[pid] = _cpu_seconds(fields)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat(int(entry.name))) and fields[0] == "postgres":
+            postgres[int(entry.name)] = _cpu_seconds(fields)
+    return CpuSample(machine=busy, client=time.process_time(), server=server, postgres=postgres)
+
+
+def cpu_used(before: CpuSample, after: CpuSample) -> dict[str, float]:
+    def spent(a: dict[int, float], b: dict[int, float]) -> float:
+        # A process born during the run counts from zero; one that ended took its last seconds with it.
+        return sum(seconds - a.get(pid, 0.0) for pid, seconds in b.items())
+
+    used = {"client": after.client - before.client, "server": spent(before.server, after.server),
+            "postgres": spent(before.postgres, after.postgres), "machine": after.machine - before.machine}
+    used["other"] = max(0.0, used["machine"] - used["client"] - used["server"] - used["postgres"])
+    return {k: round(v, 2) for k, v in used.items()}
 
 
 # --- the clients ----------------------------------------------------------------------------------------------
 
 
-class Retry(Exception):
+class ProtocolError(Exception):
     pass
 
 
-async def http_post(port: int, path: str, body: dict[str, Any], headers: dict[str, str], timeout: float
-                    ) -> tuple[int, dict[str, Any]]:
-    """One POST over a fresh connection: gunicorn's sync workers close it after every answer."""
-    payload = json.dumps(body).encode()
-    head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    request = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-               f"Content-Length: {len(payload)}\r\nConnection: close\r\n{head}\r\n").encode() + payload
+class Refused(Exception):
+    """An answer no retry can change (a 4xx), or a reply that contradicts an earlier one."""
 
-    async def exchange() -> tuple[int, dict[str, Any]]:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        try:
-            writer.write(request)
-            await writer.drain()
-            raw = await reader.read()
-        finally:
-            writer.close()
-        header, _, content = raw.partition(b"\r\n\r\n")
-        status = int(header.split(b" ", 2)[1])
-        return status, json.loads(content) if content else {}
 
-    return await asyncio.wait_for(exchange(), timeout)
+class GaveUp(Exception):
+    """Every attempt failed to connect, timed out or answered 5xx."""
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class Connection:
+    """One client's HTTP/1.1 connection: kept alive if the server allows it, reopened when it closes.
+
+    gunicorn's sync workers close every connection after its answer, so under `bordercase serve` each
+    request pays for a connect; a threaded or async worker would keep it.
+    """
+
+    def __init__(self, port: int, counts: Counter[str]) -> None:
+        self.port = port
+        self.counts = counts
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, payload: bytes, headers: dict[str, str]) -> Reply:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+            self.counts["connections"] += 1
+        assert self.reader is not None  # noqa: S101 - opened together with the writer
+        lines = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        self.writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                          f"Content-Length: {len(payload)}\r\n{lines}\r\n".encode() + payload)
+        await self.writer.drain()
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        parts = status_line.split(" ", 2)
+        if len(parts) < 2 or not parts[1].isdigit():
+            raise ProtocolError(f"not an HTTP status line: {status_line!r}")
+        answer = {k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in header_lines if h)}
+        if "content-length" in answer:
+            body = await self.reader.readexactly(int(answer["content-length"]))
+        elif answer.get("transfer-encoding", "").lower() == "chunked":
+            raise ProtocolError("chunked answers are not expected from these views")
+        else:
+            body = await self.reader.read()
+            answer["connection"] = "close"
+        if answer.get("connection", "").lower() == "close":
+            self.close()
+        return Reply(int(parts[1]), answer, body)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
 
 
 @dataclass
 class Tally:
+    """What one run's clients saw, with times relative to the run's start."""
+
+    kind: str
+    clients: int
+    window: float
+    began: float = field(default_factory=time.perf_counter)
     http_latencies: list[float] = field(default_factory=list)
-    operation_latencies: list[float] = field(default_factory=list)
-    started: int = 0
+    http_in_window: int = 0
+    op_latencies: list[float] = field(default_factory=list)
+    ops_in_window: int = 0
+    intended: list[str] = field(default_factory=list)
     completed: int = 0
-    failed: int = 0
-    retries: int = 0
-    replays: int = 0
-    replay_mismatches: int = 0
-    passports: set[str] = field(default_factory=set)
+    counts: Counter[str] = field(default_factory=Counter)  # retries by cause, resends, connections
+    errors: list[str] = field(default_factory=list)
+
+    def now(self) -> float:
+        return time.perf_counter() - self.began
+
+    @property
+    def open(self) -> bool:
+        return self.now() < self.window
 
 
-async def call(tally: Tally, port: int, path: str, body: dict[str, Any], headers: dict[str, str],
-               ok: set[int]) -> dict[str, Any]:
-    """A POST retried with the same headers (and so the same Idempotency-Key) after a failure or a 5xx."""
-    for attempt in range(6):
-        began = time.perf_counter()
+@dataclass
+class Client:
+    number: int
+    tally: Tally
+    port: int
+    timeout: float
+    rng: random.Random
+    resend_fraction: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.connection = Connection(self.port, self.tally.counts)
+
+    async def send(self, path: str, payload: bytes, headers: dict[str, str], expect: int,
+                   connection: Connection | None = None) -> Reply:
+        """POST, retrying with the very same headers (so the same Idempotency-Key) until a definite answer."""
+        connection = connection or self.connection
+        for attempt in range(RETRIES + 1):
+            started = time.perf_counter()
+            cause = None
+            try:
+                reply = await asyncio.wait_for(connection.post(path, payload, headers), self.timeout)
+                if reply.status >= 500:
+                    cause = "5xx"
+            except TimeoutError:
+                # The answer may still come on this socket, after we stopped listening for it.
+                connection.close()
+                cause = "timeout"
+            except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ProtocolError):
+                connection.close()
+                cause = "connection"
+            self.tally.http_latencies.append(time.perf_counter() - started)
+            self.tally.http_in_window += self.tally.open
+            if cause is None:
+                if reply.status != expect:
+                    raise Refused(f"{path} answered {reply.status}: {reply.body[:300].decode(errors='replace')}")
+                return reply
+            if attempt < RETRIES:
+                self.tally.counts[f"retry_{cause}"] += 1
+                # Exponential, with jitter, so a crowd of failed clients does not come back in step.
+                await asyncio.sleep(min(2.0, 0.1 * 2**attempt) * (0.5 + self.rng.random() / 2))
+        raise GaveUp(f"{path} failed {RETRIES + 1} times (last: {cause})")
+
+    async def send_twice_at_once(self, path: str, payload: bytes, headers: dict[str, str], expect: int
+                                 ) -> tuple[Reply, Reply]:
+        spare = Connection(self.port, self.tally.counts)
         try:
-            status, answer = await http_post(port, path, body, headers, timeout=10)
-        except (OSError, TimeoutError, ValueError, IndexError):
-            status, answer = 599, {}
-        tally.http_latencies.append(time.perf_counter() - began)
-        if status in ok:
-            return answer
-        if status < 500 and status not in {409, 429}:
-            raise Retry(f"{path} answered {status}: {answer}")
-        tally.retries += 1
-        await asyncio.sleep(0.05 * 2**attempt * random.random())  # noqa: S311 - jitter, not secrecy
-    raise Retry(f"{path} failed after 6 attempts")
+            replies = await asyncio.gather(self.send(path, payload, headers, expect),
+                                           self.send(path, payload, headers, expect, spare),
+                                           return_exceptions=True)
+        finally:
+            spare.close()
+        for reply in replies:
+            if isinstance(reply, BaseException):
+                raise reply
+        first, second = replies
+        assert isinstance(first, Reply) and isinstance(second, Reply)  # noqa: S101 - exceptions raised above
+        return first, second
+
+    def resend(self) -> str:
+        """Whether to send this call again with the same key: "after" its answer, "at_once" beside it, or not."""
+        roll = self.rng.random()
+        return "after" if roll < self.resend_fraction / 2 else "at_once" if roll < self.resend_fraction else ""
 
 
-async def lodging_client(n: int, tally: Tally, port: int, deadline: float, run: str, nzbn: str, token: str
-                         ) -> None:
-    auth = {"Authorization": f"Bearer {token}"}
-    i = 0
-    while time.monotonic() < deadline:
-        i += 1
-        passport = f"B{run}{n:03d}{i:05d}"
-        tally.started += 1
-        tally.passports.add(passport)
-        body = {"scheme": "tech-specialists-2022", "organisation_nzbn": nzbn, "assessing_body": "nztech",
-                "nominee": {"given_names": "Load", "family_name": f"Client{n}", "date_of_birth": "1988-04-12",
-                            "nationality": "IND", "passport_number": passport, "email": f"{passport}@example.com"},
-                "answers": ANSWERS}
-        began = time.perf_counter()
-        try:
-            create_headers = {**auth, "Idempotency-Key": str(uuid.uuid4())}
-            created = await call(tally, port, "/api/v1/requests", body, create_headers, {201})
-            if random.random() < 0.05:  # noqa: S311 - which creates to repeat, not secrecy
-                again = await call(tally, port, "/api/v1/requests", body, create_headers, {201})
-                tally.replays += 1
-                tally.replay_mismatches += again.get("reference") != created["reference"]
-            lodge = f"/api/v1/requests/{created['reference']}/transitions/lodge"
-            await call(tally, port, lodge, {}, {**auth, "Idempotency-Key": str(uuid.uuid4())}, {200})
-        except Retry as exc:
-            tally.failed += 1
-            print(f"  gave up: {exc}", flush=True)
-            continue
-        tally.operation_latencies.append(time.perf_counter() - began)
-        tally.completed += 1
+def _same_request(kind: str, first: Reply, second: Reply, tally: Tally) -> None:
+    tally.counts[f"resend_{kind}"] += 1
+    replayed = [r.headers.get("idempotent-replayed") == "true" for r in (first, second)]
+    if first.json()["reference"] != second.json()["reference"] or not any(replayed):
+        tally.counts["resend_mismatch"] += 1
+        raise Refused(f"{kind}: the same key answered {first.json()['reference']} (replayed {replayed[0]}) and "
+                      f"{second.json()['reference']} (replayed {replayed[1]})")
 
 
-async def bare_client(n: int, tally: Tally, port: int, deadline: float) -> None:
-    body = {"scheme": "tech-specialists-2022", "nominee": {"passport_number": f"X{n}"}, "answers": ANSWERS}
-    while time.monotonic() < deadline:
-        tally.started += 1
-        began = time.perf_counter()
-        try:
-            await call(tally, port, "/bench/bare/", body, {}, {201})
-        except Retry:
-            tally.failed += 1
-            continue
-        tally.operation_latencies.append(time.perf_counter() - began)
-        tally.completed += 1
+def create_body(client: int, passport: str, nzbn: str) -> bytes:
+    nominee = {"given_names": "Load Test", "family_name": f"Client {client}", "date_of_birth": "1988-04-12",
+               "nationality": "IND", "passport_number": passport, "email": f"{passport.lower()}@load-test.example"}
+    return json.dumps({"scheme": SCHEME, "organisation_nzbn": nzbn, "assessing_body": "nztech", "nominee": nominee,
+                       "answers": ANSWERS}).encode()
 
 
-async def drive(kind: str, clients: int, seconds: float, port: int, run: str, nzbn: str, token: str
-                ) -> tuple[Tally, float]:
-    tally = Tally()
-    began = time.monotonic()
-    deadline = began + seconds
-    if kind == "lodging":
-        jobs = [lodging_client(n, tally, port, deadline, run, nzbn, token) for n in range(clients)]
+async def lodging(client: Client, run: str, nzbn: str, token: str) -> None:
+    tally = client.tally
+    passport = f"Z{run}{client.number:03d}{len(tally.intended):06d}"
+    tally.intended.append(passport)
+    create = create_body(client.number, passport, nzbn)
+    auth = f"Bearer {token}"
+    headers = {"Authorization": auth, "Idempotency-Key": f"{run}-c-{uuid.uuid4()}"}
+    again = client.resend()
+    if again == "at_once":
+        created, twin = await client.send_twice_at_once("/api/v1/requests", create, headers, 201)
+        _same_request("create_at_once", created, twin, tally)
     else:
-        jobs = [bare_client(n, tally, port, deadline) for n in range(clients)]
-    await asyncio.gather(*jobs)
-    return tally, time.monotonic() - began
+        created = await client.send("/api/v1/requests", create, headers, 201)
+        if again == "after":
+            _same_request("create_after", created, await client.send("/api/v1/requests", create, headers, 201),
+                          tally)
+    reference = created.json()["reference"]
+    path = f"/api/v1/requests/{reference}/transitions/lodge"
+    headers = {"Authorization": auth, "Idempotency-Key": f"{run}-l-{uuid.uuid4()}"}
+    lodged = await client.send(path, b"{}", headers, 200)
+    if client.resend():
+        _same_request("lodge_after", lodged, await client.send(path, b"{}", headers, 200), tally)
+    if lodged.json()["status"] != "lodged":
+        raise Refused(f"{reference} answered the lodge with status {lodged.json()['status']}")
 
 
-# --- checking and reporting ---------------------------------------------------------------------------------------
+async def bare(client: Client, run: str, nzbn: str, token: str) -> None:
+    key = f"{run}-b-{uuid.uuid4()}"
+    client.tally.intended.append(key)
+    passport = f"Z{run}{client.number:03d}{len(client.tally.intended):06d}"
+    body = create_body(client.number, passport, nzbn)
+    await client.send("/bench/bare/", body, {"Authorization": f"Bearer {token}", "Idempotency-Key": key,
+                                             "X-Bench-Run": run}, 201)
 
 
-def check_database(run: str, tally: Tally) -> dict[str, int]:
-    with psycopg.connect(f"{PG}/{DATABASE}") as conn:
+Operation = Callable[[Client, str, str, str], Awaitable[None]]
+
+
+async def client_loop(client: Client, operation: Operation, run: str, nzbn: str, token: str) -> None:
+    tally = client.tally
+    # Operations start only inside the window; one under way at its end is finished, so it can be checked.
+    while tally.open:
+        started = time.perf_counter()
+        try:
+            await operation(client, run, nzbn, token)
+        except (Refused, GaveUp) as exc:
+            tally.counts["failed"] += 1
+            if len(tally.errors) < 20:
+                tally.errors.append(str(exc))
+            continue
+        tally.op_latencies.append(time.perf_counter() - started)
+        tally.completed += 1
+        tally.ops_in_window += tally.open
+    client.connection.close()
+
+
+async def progress(tally: Tally) -> None:
+    while True:
+        await asyncio.sleep(PROGRESS_EVERY)
+        retries = sum(v for k, v in tally.counts.items() if k.startswith("retry_"))
+        say(f"    {tally.now():5.1f} s: {tally.completed:6} done, {len(tally.http_latencies):6} HTTP requests, "
+            f"{retries} retries, {tally.counts['failed']} failed")
+
+
+async def drive(kind: str, clients: int, seconds: float, options: argparse.Namespace, port: int, run: str,
+                nzbn: str, token: str, seed: int, quiet: bool = False) -> Tally:
+    tally = Tally(kind=kind, clients=clients, window=seconds)
+    operation: Operation = lodging if kind == "lodging" else bare
+    resend = options.resend if kind == "lodging" else 0.0
+    # Seeded, so two runs of the bench resend the same share of the same operations.
+    team = [Client(n, tally, port, options.timeout, random.Random(seed * 1000 + n), resend)  # noqa: S311
+            for n in range(clients)]
+    reporter = asyncio.create_task(progress(tally) if not quiet else asyncio.sleep(0))
+    try:
+        await asyncio.gather(*(client_loop(c, operation, run, nzbn, token) for c in team))
+    finally:
+        reporter.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reporter
+    return tally
+
+
+# --- checking the database ------------------------------------------------------------------------------------------
+
+
+def check_lodgings(setup: Setup, run: str, tally: Tally) -> dict[str, int]:
+    with psycopg.connect(setup.database_url) as conn:
         rows = conn.execute(
-            "SELECT p.passport_number, r.status FROM cases_request r JOIN cases_person p ON p.id = r.nominee_id "
-            "WHERE p.passport_number LIKE %s", [f"B{run}%"]).fetchall()
-    found: dict[str, list[str]] = {}
-    for passport, status in rows:
-        found.setdefault(passport, []).append(status)
-    duplicated = sum(len(v) - 1 for v in found.values())
-    lodged = {p for p, statuses in found.items() if "lodged" in statuses}
-    # A lodging the client completed must be in the database, lodged; one it gave up on may be a draft.
-    completed_missing = tally.completed - len(lodged & tally.passports)
-    return {"rows": len(rows), "lodged": len(lodged), "duplicated": duplicated, "lost": max(completed_missing, 0)}
-
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
-
-
-def summary(kind: str, clients: int, tally: Tally, elapsed: float) -> dict[str, Any]:
+            "SELECT p.passport_number, p.id, r.id, r.status, r.events_count, "
+            "(SELECT count(*) FROM cases_event e WHERE e.request_id = r.id), "
+            "(SELECT count(*) FROM cases_evaluation v WHERE v.request_id = r.id) "
+            "FROM cases_person p LEFT JOIN cases_request r ON r.nominee_id = p.id "
+            "WHERE p.passport_number LIKE %s", [f"Z{run}%"]).fetchall()
+        keys = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE status_code = 0) FROM cases_idempotencyrecord WHERE key LIKE %s",
+            [f"{run}-%"]).fetchone()
+    people: dict[str, set[int]] = {}
+    requests: dict[str, dict[int, tuple[str, int, int, int]]] = {}
+    for passport, person, request, status, anchor, events, evaluations in rows:
+        people.setdefault(passport, set()).add(person)
+        if request is not None:
+            requests.setdefault(passport, {})[request] = (status, anchor, events, evaluations)
+    intended = set(tally.intended)
+    assert keys is not None  # noqa: S101 - an aggregate always answers one row
     return {
-        "kind": kind, "clients": clients, "seconds": round(elapsed, 2), "operations": tally.completed,
-        "operations_per_s": round(tally.completed / elapsed, 1),
-        "http_requests": len(tally.http_latencies), "http_per_s": round(len(tally.http_latencies) / elapsed, 1),
-        "http_p50_ms": round(percentile(tally.http_latencies, 50), 1),
-        "http_p99_ms": round(percentile(tally.http_latencies, 99), 1),
-        "operation_p50_ms": round(percentile(tally.operation_latencies, 50), 1),
-        "operation_p99_ms": round(percentile(tally.operation_latencies, 99), 1),
-        "failed": tally.failed, "retries": tally.retries, "replays": tally.replays,
-        "replay_mismatches": tally.replay_mismatches,
+        "in_database": sum(len(found) for found in requests.values()),
+        "lost": len(intended - requests.keys()),
+        "duplicated": sum(len(found) - 1 for found in requests.values()),
+        "duplicated_people": sum(len(found) - 1 for found in people.values()),
+        "not_lodged": sum(1 for found in requests.values() for status, *_ in found.values() if status != "lodged"),
+        # Two events (create, lodge), an anchor that agrees, and one evaluation: a lodging done once.
+        "bad_history": sum(1 for found in requests.values() for _, anchor, events, evaluations in found.values()
+                           if (anchor, events, evaluations) != (2, 2, 1)),
+        "unexpected": len(requests.keys() - intended),
+        "idempotency_records": int(keys[0]),
+        "idempotency_unfinished": int(keys[1]),
     }
 
 
-def machine() -> dict[str, str]:
+def check_bare(setup: Setup, run: str, tally: Tally) -> dict[str, int]:
+    with psycopg.connect(setup.database_url) as conn:
+        rows = conn.execute("SELECT op_key, count(*) FROM bench_bare WHERE run = %s GROUP BY op_key", [run]).fetchall()
+    found = {key: count for key, count in rows}
+    intended = set(tally.intended)
+    return {"in_database": sum(found.values()), "lost": len(intended - found.keys()),
+            "duplicated": sum(count - 1 for count in found.values()), "unexpected": len(found.keys() - intended)}
+
+
+# --- reporting ------------------------------------------------------------------------------------------------------
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def percentile_ms(values: list[float], p: float) -> float | None:
+    """Nearest-rank percentile, in milliseconds."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * p // 100))
+    return round(ordered[int(rank) - 1] * 1000, 1)
+
+
+def summary(tally: Tally, elapsed: float, cpu: dict[str, float], checked: dict[str, int]) -> dict[str, Any]:
+    retries = {k.removeprefix("retry_"): v for k, v in tally.counts.items() if k.startswith("retry_")}
+    resends = {k.removeprefix("resend_"): v for k, v in tally.counts.items() if k.startswith("resend_")}
+    ops_per_s = tally.ops_in_window / tally.window
+    server_cpu = cpu["server"] + cpu["postgres"]
+    return {
+        "target": tally.kind, "clients": tally.clients, "window_s": tally.window, "elapsed_s": round(elapsed, 2),
+        "operations": tally.ops_in_window, "operations_started": len(tally.intended),
+        "operations_completed": tally.completed, "operations_per_s": round(ops_per_s, 1),
+        "http_requests": tally.http_in_window, "http_requests_total": len(tally.http_latencies),
+        "http_per_s": round(tally.http_in_window / tally.window, 1),
+        "http_p50_ms": percentile_ms(tally.http_latencies, 50), "http_p99_ms": percentile_ms(tally.http_latencies, 99),
+        "http_max_ms": percentile_ms(tally.http_latencies, 100),
+        "operation_p50_ms": percentile_ms(tally.op_latencies, 50),
+        "operation_p99_ms": percentile_ms(tally.op_latencies, 99),
+        "errors": tally.counts["failed"], "error_samples": tally.errors,
+        "retries": sum(retries.values()), "retries_by_cause": retries, "resends": resends,
+        "connections": tally.counts["connections"], "cpu_s": cpu,
+        # gunicorn and PostgreSQL together, per operation: the cost of one, whatever the clients did.
+        "server_cpu_ms_per_operation": round(1000 * server_cpu / tally.completed, 2) if tally.completed else None,
+        **checked,
+    }
+
+
+def machine(setup: Setup) -> dict[str, Any]:
     model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor())
-    with psycopg.connect(f"{PG}/postgres") as conn:
-        pg_version = str(conn.execute("SHOW server_version").fetchone()[0])  # type: ignore[index]
-    return {"cpus": str(os.cpu_count()), "cpu": model, "python": platform.python_version(),
-            "postgresql": pg_version, "platform": platform.platform()}
+                  if line.startswith("model name")), platform.processor() or "unknown")
+    with psycopg.connect(f"{setup.options.postgres}/postgres") as conn:
+        row = conn.execute("SHOW server_version").fetchone()
+    return {"nproc": len(os.sched_getaffinity(0)), "cpu": model, "python": platform.python_version(),
+            "postgresql": str(row[0]) if row else "unknown", "django": version("Django"),
+            "gunicorn": version("gunicorn"), "platform": platform.platform(),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
+
+
+def fmt(value: Any) -> str:
+    return "-" if value is None else f"{value:,}" if isinstance(value, int) else str(value)
+
+
+COLUMNS = [("clients", "clients"), ("target", "target"), ("operations", "ops"), ("window_s", "s"),
+           ("operations_per_s", "ops/s"), ("http_per_s", "HTTP req/s"), ("http_p50_ms", "HTTP p50 ms"),
+           ("http_p99_ms", "HTTP p99 ms"), ("operation_p50_ms", "op p50 ms"), ("operation_p99_ms", "op p99 ms"),
+           ("errors", "errors"), ("retries", "retries"), ("lost", "lost"), ("duplicated", "duplicated"),
+           ("server_cpu_ms_per_operation", "server CPU ms/op")]
+
+
+def row_line(row: dict[str, Any]) -> str:
+    return "| " + " | ".join(fmt(row.get(key)) for key, _ in COLUMNS) + " |"
 
 
 def markdown(report: dict[str, Any]) -> str:
-    lines = [f"# Intake load, {report['when']}", "", f"Machine: {report['machine']}", "",
-             f"gunicorn: {report['workers']} sync workers, production settings, DATABASE_CONN_MAX_AGE=60, "
-             "email queued in the database (BORDERCASE_TASKS=database).", "",
-             "| clients | target | ops/s | HTTP req/s | HTTP p50 ms | HTTP p99 ms | op p50 ms | op p99 ms | "
-             "failed | retries | lost | duplicated |", "|" + "---|" * 12]
-    for row in report["runs"]:
-        lines.append(f"| {row['clients']} | {row['kind']} | {row['operations_per_s']} | {row['http_per_s']} | "
-                     f"{row['http_p50_ms']} | {row['http_p99_ms']} | {row['operation_p50_ms']} | "
-                     f"{row['operation_p99_ms']} | {row['failed']} | {row['retries']} | {row.get('lost', '-')} | "
-                     f"{row.get('duplicated', '-')} |")
-    lines += ["", "| clients | lodgings/s ÷ bare inserts/s | lodging HTTP req/s ÷ bare HTTP req/s |", "|---|---|---|"]
-    for clients, ratio in report["ratios"].items():
-        lines.append(f"| {clients} | {ratio['operations']:.2f} | {ratio['http']:.2f} |")
+    m, o = report["machine"], report["options"]
+    lines = [
+        f"# Intake under load, {report['when']}", "",
+        f"Machine: {m['nproc']} CPUs, {m['cpu']}, Python {m['python']}, PostgreSQL {m['postgresql']}, "
+        f"Django {m['django']}, gunicorn {m['gunicorn']} ({m['platform']}).", "",
+        f"Server: `bordercase serve`, {o['workers']} sync workers, BORDERCASE_MODE=development with DEBUG off, "
+        f"DATABASE_CONN_MAX_AGE={o['conn_max_age']}, BORDERCASE_TASKS={o['tasks']}. Clients: asyncio, closed "
+        f"loops with no pause, {o['seconds']:g} s a run, timeout {o['timeout']:g} s, up to {RETRIES} retries "
+        f"with the same Idempotency-Key, {o['resend']:.0%} of creates and lodges sent again with the same key.",
+        "", "A lodging is two HTTP requests (create, lodge), plus the deliberate resends; a bare operation is one "
+        "request that inserts one row. ops and the rates count what completed inside the window; latencies "
+        "cover every operation and every HTTP attempt.", "",
+        "| " + " | ".join(title for _, title in COLUMNS) + " |", "|" + "---|" * len(COLUMNS),
+        *(row_line(row) for row in report["runs"]), "",
+        "| clients | lodgings/s ÷ bare inserts/s | HTTP req/s ÷ HTTP req/s | server CPU per bare insert ÷ per "
+        "lodging |", "|---|---|---|---|",
+        *(f"| {n} | {r['throughput']} | {r['http']} | {r['server_cpu']} |" for n, r in report["ratios"].items()),
+        "",
+    ]
+    if goal := report.get("goal"):
+        lines += [f"Goal at {goal['clients']} clients (lodgings/s at least half the bare view's, p99 under "
+                  f"{goal['p99_limit_ms']} ms): throughput ratio {goal['throughput_ratio']} "
+                  f"({'met' if goal['throughput_met'] else 'not met'}); HTTP p99 {goal['http_p99_ms']} ms, "
+                  f"lodging p99 {goal['lodging_p99_ms']} ms ({'met' if goal['p99_met'] else 'not met'}).", ""]
+    lines += ["CPU seconds used in each run (client, gunicorn, PostgreSQL, anything else on the machine):", "",
+              "| clients | target | client | gunicorn | postgres | other | machine busy |", "|---" * 7 + "|",
+              *(f"| {r['clients']} | {r['target']} | {c['client']} | {c['server']} | {c['postgres']} | "
+                f"{c['other']} | {c['machine']} |" for r in report["runs"] for c in [r["cpu_s"]])]
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", default="16,64,256", help="comma-separated numbers of concurrent clients")
-    parser.add_argument("--seconds", type=float, default=15.0, help="how long each run lasts (default 15)")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3, as bordercase serve)")
-    args = parser.parse_args()
-    counts = [int(c) for c in args.clients.split(",")]
+def _ratio(top: float | None, bottom: float | None) -> float | None:
+    return round(top / bottom, 3) if top and bottom else None
 
-    database_create()
-    nzbn, token = employer_with_token()
-    port = free_port()
-    server = gunicorn_start(port, args.workers)
-    report: dict[str, Any] = {"when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "machine": machine(),
-                              "workers": args.workers, "seconds_per_run": args.seconds, "runs": [], "ratios": {}}
-    try:
-        for clients in counts:
-            results = {}
-            for kind in ("bare", "lodging"):
-                run = secrets.token_hex(3).upper()
-                print(f"{kind:>8} x {clients:>3} clients for {args.seconds:.0f} s…", flush=True)
-                tally, elapsed = asyncio.run(drive(kind, clients, args.seconds, port, run, nzbn, token))
-                row = summary(kind, clients, tally, elapsed)
-                if kind == "lodging":
-                    row.update(check_database(run, tally))
-                results[kind] = row
-                report["runs"].append(row)
-                print(f"         {row['operations_per_s']:>7} ops/s, {row['http_per_s']:>7} HTTP req/s, "
-                      f"HTTP p50 {row['http_p50_ms']} ms, p99 {row['http_p99_ms']} ms, failed {row['failed']}, "
-                      f"retries {row['retries']}"
-                      + (f", lost {row['lost']}, duplicated {row['duplicated']}" if kind == "lodging" else ""),
-                      flush=True)
-            report["ratios"][clients] = {
-                "operations": results["lodging"]["operations_per_s"] / results["bare"]["operations_per_s"],
-                "http": results["lodging"]["http_per_s"] / results["bare"]["http_per_s"],
+
+def ratios(runs: list[dict[str, Any]]) -> dict[int, dict[str, float | None]]:
+    out: dict[int, dict[str, float | None]] = {}
+    for n in dict.fromkeys(r["clients"] for r in runs):
+        found = {r["target"]: r for r in runs if r["clients"] == n}
+        if {"bare", "lodging"} <= found.keys():
+            b, lo = found["bare"], found["lodging"]
+            costs = (b["server_cpu_ms_per_operation"], lo["server_cpu_ms_per_operation"])
+            out[n] = {
+                "throughput": _ratio(lo["operations_per_s"], b["operations_per_s"]),
+                "http": _ratio(lo["http_per_s"], b["http_per_s"]),
+                "server_cpu": _ratio(costs[0], costs[1]),
             }
+    return out
+
+
+def goal(runs: list[dict[str, Any]], ratio: dict[int, dict[str, float | None]], clients: int = 64,
+         limit_ms: float = 250) -> dict[str, Any] | None:
+    lodging_run = next((r for r in runs if r["clients"] == clients and r["target"] == "lodging"), None)
+    if lodging_run is None or clients not in ratio:
+        return None
+    throughput = ratio[clients]["throughput"]
+    http_p99, op_p99 = lodging_run["http_p99_ms"], lodging_run["operation_p99_ms"]
+    return {"clients": clients, "p99_limit_ms": limit_ms, "throughput_ratio": throughput,
+            "throughput_met": throughput is not None and throughput >= 0.5, "http_p99_ms": http_p99,
+            "lodging_p99_ms": op_p99, "p99_met": http_p99 is not None and http_p99 < limit_ms}
+
+
+# --- the run ----------------------------------------------------------------------------------------------------------
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                                     epilog="Results: bench/results/intake_load-<timestamp>.json and .md. "
+                                            "See the top of bench/intake_load.py for what is measured and how.")
+    parser.add_argument("--clients", default="16,64,256", help="comma-separated numbers of concurrent clients")
+    parser.add_argument("--seconds", type=float, default=20.0, help="how long each run starts new operations")
+    parser.add_argument("--workers", type=int, default=3, choices=range(1, 9), metavar="{1..8}",
+                        help="gunicorn worker processes (bordercase serve's default is 3)")
+    parser.add_argument("--targets", default="bare,lodging", help="which to run for each N: bare, lodging or both")
+    parser.add_argument("--resend", type=float, default=0.05,
+                        help="fraction of creates and of lodges sent again with the same Idempotency-Key")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds before a client gives up on an answer "
+                        "and retries with the same key")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of unmeasured traffic first")
+    parser.add_argument("--tasks", choices=("database", "immediate"), default="database",
+                        help="BORDERCASE_TASKS for the server: database queues email for `bordercase worker`")
+    parser.add_argument("--conn-max-age", type=int, default=60, help="DATABASE_CONN_MAX_AGE for the server")
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
+    parser.add_argument("--database", default="bordercase_bench_intake",
+                        help="database to create and drop; must start with bordercase_bench")
+    parser.add_argument("--keep", action="store_true", help="keep the database and the server log afterwards")
+    options = parser.parse_args()
+    # The bench drops this database on every start: never let it be one somebody else uses.
+    if not options.database.startswith("bordercase_bench"):
+        parser.error("--database must start with bordercase_bench: the bench drops and re-creates it")
+    try:
+        options.client_counts = [int(c) for c in options.clients.split(",") if c.strip()]
+    except ValueError:
+        parser.error("--clients is a comma-separated list of whole numbers, such as 16,64,256")
+    options.target_list = [t.strip() for t in options.targets.split(",") if t.strip()]
+    if not options.target_list or set(options.target_list) - {"bare", "lodging"}:
+        parser.error("--targets is bare, lodging or bare,lodging")
+    if not 0 <= options.resend <= 1 or options.seconds <= 0 or not options.client_counts:
+        parser.error("--resend is a fraction from 0 to 1, --seconds positive, --clients not empty")
+    return options
+
+
+def run_once(setup: Setup, server: subprocess.Popen[bytes], kind: str, clients: int, made: dict[str, str],
+             seed: int) -> dict[str, Any]:
+    run = uuid.uuid4().hex[:6].upper()
+    say(f"  {kind}, {clients} clients, {setup.options.seconds:g} s (run {run})…")
+    before = cpu_sample(server.pid)
+    began = time.perf_counter()
+    tally = asyncio.run(drive(kind, clients, setup.options.seconds, setup.options, setup.port, run, made["nzbn"],
+                              made["token"], seed))
+    elapsed = time.perf_counter() - began
+    cpu = cpu_used(before, cpu_sample(server.pid))
+    checked = check_lodgings(setup, run, tally) if kind == "lodging" else check_bare(setup, run, tally)
+    row = summary(tally, elapsed, cpu, checked)
+    say(f"  {kind}, {clients} clients: {fmt(row['operations'])} ops, {row['operations_per_s']} ops/s, "
+        f"{row['http_per_s']} HTTP req/s, HTTP p50/p99 {row['http_p50_ms']}/{row['http_p99_ms']} ms, "
+        f"op p50/p99 {row['operation_p50_ms']}/{row['operation_p99_ms']} ms, errors {row['errors']}, "
+        f"retries {row['retries']}, lost {row['lost']}, duplicated {row['duplicated']}, "
+        f"server CPU {row['server_cpu_ms_per_operation']} ms/op, CPU s {cpu}")
+    for sample in tally.errors[:3]:
+        say(f"    error: {sample}")
+    return row
+
+
+def main() -> None:
+    options = arguments()
+    var_dir = Path(tempfile.mkdtemp(prefix="bordercase-intake-load-"))
+    setup = Setup(options, var_dir)
+    log = var_dir / "server.log"
+    server: subprocess.Popen[bytes] | None = None
+    report: dict[str, Any] = {"when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "machine": machine(setup),
+                              "options": {k: v for k, v in vars(options).items() if not k.endswith("_list")
+                                          and k != "client_counts"}, "runs": []}
+    say(f"Machine: {report['machine']}")
+    try:
+        made = database_create(setup)
+        server = server_start(setup, log)
+        say(f"bordercase serve on 127.0.0.1:{setup.port}, {options.workers} workers; warming up…")
+        # Each worker imports the app, loads the schemes' rules and opens its connection on its first requests.
+        for kind in options.target_list:
+            asyncio.run(drive(kind, options.workers * 2, options.warmup, options, setup.port,
+                              "WARM" + kind[0].upper(), made["nzbn"], made["token"], 0, quiet=True))
+        for seed, clients in enumerate(options.client_counts, start=1):
+            for kind in options.target_list:
+                report["runs"].append(run_once(setup, server, kind, clients, made, seed))
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        if not options.keep:
+            database_drop(setup)
+    report["ratios"] = ratios(report["runs"])
+    report["goal"] = goal(report["runs"], report["ratios"])
+    if log.exists():
+        server_errors = sum(1 for line in log.read_text(errors="replace").splitlines() if '" 50' in line)
+        report["server_5xx_logged"] = server_errors
+    if options.keep:
+        say(f"Kept database {options.database} and the server log {log}")
+    else:
+        shutil.rmtree(var_dir, ignore_errors=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    (RESULTS / f"intake_load-{stamp}.json").write_text(json.dumps(report, indent=2))
-    (RESULTS / f"intake_load-{stamp}.md").write_text(markdown(report))
-    print()
-    print(markdown(report))
-    print(f"Written to {RESULTS}/intake_load-{stamp}.json and .md")
+    stem = RESULTS / f"intake_load-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    stem.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
+    stem.with_suffix(".md").write_text(markdown(report))
+    say("")
+    say(markdown(report))
+    say(f"Written to {stem}.json and .md")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""bordercase's own settings plus one bench-only URL: the bare view that is the framework's ceiling."""
+"""bordercase's own settings, with the bench's URLconf: the app itself never learns the bench exists."""
 
 from bordercase.settings import *  # noqa: F403
 

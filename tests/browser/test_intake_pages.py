@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 from PIL import Image
 from playwright.sync_api import expect
@@ -22,18 +23,19 @@ def png_bytes() -> bytes:
     return out.getvalue()
 
 
-def fill_person(pages: Pages, *, given: str, family: str, day: str, month: str, year: str, nationality: str,
-                passport: str, email: str | None = None) -> None:
-    page = pages.page
-    page.get_by_label("Given names").fill(given)
-    page.get_by_label("Family name").fill(family)
-    page.get_by_label("Day").fill(day)
-    page.get_by_label("Month").fill(month)
-    page.get_by_label("Year").fill(year)
-    page.get_by_label("Nationality").select_option(nationality)
-    page.get_by_label("Passport number").fill(passport)
+def fill_person(within: Any, *, given: str, family: str, day: str, month: str, year: str, nationality: str,
+                passport: str | None = None, email: str | None = None) -> None:
+    """Fill a person's fields inside ``within``: the whole page, or one fieldset such as "Child 1"."""
+    within.get_by_label("Given names").fill(given)
+    within.get_by_label("Family name").fill(family)
+    within.get_by_label("Day").fill(day)
+    within.get_by_label("Month").fill(month)
+    within.get_by_label("Year").fill(year)
+    within.get_by_label("Nationality").select_option(nationality)
+    if passport is not None:
+        within.get_by_label("Passport number").fill(passport)
     if email is not None:
-        page.get_by_label("Email address").fill(email)
+        within.get_by_label("Email address").fill(email)
 
 
 def test_an_employer_lodges_a_tech_nomination_with_an_upload_and_sees_it_on_their_dashboard(
@@ -56,7 +58,7 @@ def lodge_tech_nomination(pages: Pages) -> Request:
     pages.assert_accessible("intake-task-list")
     page.get_by_role("link", name="The worker's details").click()
     pages.assert_accessible("intake-person")
-    fill_person(pages, given="Emily", family="Hartley", day="3", month="9", year="1985", nationality="GBR",
+    fill_person(page, given="Emily", family="Hartley", day="3", month="9", year="1985", nationality="GBR",
                 passport="533201987", email="emily.hartley@example.com")
     page.get_by_role("button", name="Save and continue").click()
 
@@ -123,27 +125,17 @@ def test_an_individual_lodges_a_family_expression_of_interest_with_partner_and_c
 
     page.get_by_role("link", name="Your details").click()
     expect(page.get_by_label("Email address")).to_have_value(world.individual.email)
-    fill_person(pages, given="Li", family="Wei", day="21", month="3", year="1990", nationality="CHN",
+    fill_person(page, given="Li", family="Wei", day="21", month="3", year="1990", nationality="CHN",
                 passport="E12345678")
     page.get_by_role("button", name="Save and continue").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Answer the scheme's questions")
     page.get_by_label(re.compile("^Why do you need to travel to New Zealand")).fill(
         "My husband is a New Zealand citizen living in Auckland and our children are at school there.")
-    partner = page.get_by_role("group", name=re.compile("^Your partner"))
-    partner.get_by_label("Given names").fill("Tama")
-    partner.get_by_label("Family name").fill("Wei")
-    partner.get_by_label("Day").fill("2")
-    partner.get_by_label("Month").fill("11")
-    partner.get_by_label("Year").fill("1988")
-    partner.get_by_label("Nationality").select_option("NZL")
-    first_child = page.get_by_role("group", name="Child 1")
-    first_child.get_by_label("Given names").fill("Mei")
-    first_child.get_by_label("Family name").fill("Wei")
-    first_child.get_by_label("Day").fill("5")
-    first_child.get_by_label("Month").fill("6")
-    first_child.get_by_label("Year").fill("2016")
-    first_child.get_by_label("Nationality").select_option("NZL")
+    fill_person(page.get_by_role("group", name=re.compile("^Your partner")), given="Tama", family="Wei", day="2",
+                month="11", year="1988", nationality="NZL")
+    fill_person(page.get_by_role("group", name="Child 1"), given="Mei", family="Wei", day="5", month="6",
+                year="2016", nationality="NZL")
     pages.assert_accessible("eoi-questions")
     page.get_by_role("button", name="Save and continue").click()
 
@@ -197,7 +189,7 @@ def test_the_lodging_pages_work_without_javascript(pages_without_javascript: Pag
     page.get_by_label("Other essential worker").check()
     page.get_by_role("button", name="Start the request").click()
     page.get_by_role("link", name="The worker's details").click()
-    fill_person(pages, given="Jonas", family="Berg", day="1", month="2", year="1979", nationality="NOR",
+    fill_person(page, given="Jonas", family="Berg", day="1", month="2", year="1979", nationality="NOR",
                 passport="NO1234567", email="jonas@example.com")
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Answer the scheme's questions")
