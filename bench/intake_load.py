@@ -3,8 +3,9 @@
     .venv/bin/python bench/intake_load.py [--clients 16,64,256] [--seconds 20] [--workers 3]
 
 It makes a PostgreSQL database of its own (dropped at the end), migrates it, makes an employer with an API
-token and an open tech-specialists-2022 intake window, and starts `bordercase serve` (gunicorn, sync
-workers) with persistent database connections, DEBUG off and email queued in the database. Then, for each N:
+token and an open tech-specialists-2022 intake window, and starts gunicorn as `bordercase serve` configures
+it (sync workers, the same WSGI app; bench/site adds the bare view), with persistent database connections,
+DEBUG off and email queued in the database. Then, for each N:
 
 - **bare**: N clients post a create's JSON body to `bench/bare/`, a bench-only view (bench/site) that
   parses it and inserts one row: gunicorn, Django's middleware and one write, the ceiling on this machine;
@@ -22,7 +23,7 @@ are finished and checked, not counted). A lodging is two HTTP requests, a bare i
 lodgings/s ÷ bare inserts/s (the throughput ratio) and HTTP requests/s ÷ HTTP requests/s. Clients, server
 and database share this machine's cores, so the CPU each used is reported beside the figures.
 
-Results are printed as they come and written to bench/results/intake_load-<timestamp>.json and .md.
+Results are printed as they come and written to bench/results/intake_load-<UTC timestamp>.json and .md.
 """
 
 from __future__ import annotations
@@ -119,18 +120,28 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def server_command(setup: Setup) -> list[str]:
+    workers = str(setup.options.workers)
+    if setup.options.server == "serve":
+        return [str(BIN / "bordercase"), "serve", "--host", "127.0.0.1", "--port", str(setup.port),
+                "--workers", workers]
+    # What `bordercase serve` hands gunicorn (bordercase/cases/management/commands/serve.py), minus its database
+    # check before the fork: with persistent connections the workers would inherit and share that connection.
+    # No control socket: its default path is shared with every other gunicorn on the machine.
+    return [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{setup.port}", "--workers", workers,
+            "--access-logfile", "-", "--error-logfile", "-", "--forwarded-allow-ips", "127.0.0.1",
+            "--no-control-socket", "bordercase.wsgi:application"]
+
+
 def server_start(setup: Setup, log: Path) -> subprocess.Popen[bytes]:
-    """`bordercase serve` itself, so the bench measures the gunicorn configuration bordercase ships."""
     setup.port = free_port()
     with log.open("wb") as out:
-        server = subprocess.Popen(  # noqa: S603 - the virtual environment's own bordercase command
-            [str(BIN / "bordercase"), "serve", "--host", "127.0.0.1", "--port", str(setup.port),
-             "--workers", str(setup.options.workers)],
-            env=setup.env(), stdout=out, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(server_command(setup), env=setup.env(), stdout=out,  # noqa: S603 - the venv's own
+                                  stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit(f"bordercase serve exited with {server.returncode}:\n{log.read_text()[-3000:]}")
+            raise SystemExit(f"The server exited with {server.returncode}:\n{log.read_text()[-3000:]}")
         if len(children(server.pid)) >= setup.options.workers:
             try:
                 with socket.create_connection(("127.0.0.1", setup.port), timeout=0.5):
@@ -139,7 +150,7 @@ def server_start(setup: Setup, log: Path) -> subprocess.Popen[bytes]:
                 pass
         time.sleep(0.2)
     server.terminate()
-    raise SystemExit(f"bordercase serve did not listen within 60 s:\n{log.read_text()[-3000:]}")
+    raise SystemExit(f"The server did not listen within 60 s:\n{log.read_text()[-3000:]}")
 
 
 # --- CPU: who used the machine during a run ---------------------------------------------------------------------
@@ -571,13 +582,16 @@ def row_line(row: dict[str, Any]) -> str:
     return "| " + " | ".join(fmt(row.get(key)) for key, _ in COLUMNS) + " |"
 
 
+SERVERS = {"gunicorn": "gunicorn with `bordercase serve`'s options", "serve": "`bordercase serve`"}
+
+
 def markdown(report: dict[str, Any]) -> str:
     m, o = report["machine"], report["options"]
     lines = [
         f"# Intake under load, {report['when']}", "",
         f"Machine: {m['nproc']} CPUs, {m['cpu']}, Python {m['python']}, PostgreSQL {m['postgresql']}, "
         f"Django {m['django']}, gunicorn {m['gunicorn']} ({m['platform']}).", "",
-        f"Server: `bordercase serve`, {o['workers']} sync workers, BORDERCASE_MODE=development with DEBUG off, "
+        f"Server: {SERVERS[o['server']]}, {o['workers']} sync workers, BORDERCASE_MODE=development with DEBUG off, "
         f"DATABASE_CONN_MAX_AGE={o['conn_max_age']}, BORDERCASE_TASKS={o['tasks']}. Clients: asyncio, closed "
         f"loops with no pause, {o['seconds']:g} s a run, timeout {o['timeout']:g} s, up to {RETRIES} retries "
         f"with the same Idempotency-Key, {o['resend']:.0%} of creates and lodges sent again with the same key.",
@@ -652,6 +666,10 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds before a client gives up on an answer "
                         "and retries with the same key")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of unmeasured traffic first")
+    parser.add_argument("--server", choices=("gunicorn", "serve"), default="gunicorn",
+                        help="gunicorn: serve.py's gunicorn options run by gunicorn; serve: `bordercase serve` itself, "
+                        "whose pre-fork database check shares one connection between the workers when "
+                        "--conn-max-age is above 0")
     parser.add_argument("--tasks", choices=("database", "immediate"), default="database",
                         help="BORDERCASE_TASKS for the server: database queues email for `bordercase worker`")
     parser.add_argument("--conn-max-age", type=int, default=60, help="DATABASE_CONN_MAX_AGE for the server")
@@ -710,7 +728,7 @@ def main() -> None:
     try:
         made = database_create(setup)
         server = server_start(setup, log)
-        say(f"bordercase serve on 127.0.0.1:{setup.port}, {options.workers} workers; warming up…")
+        say(f"Serving ({options.server}) on 127.0.0.1:{setup.port}, {options.workers} workers; warming up…")
         # Each worker imports the app, loads the schemes' rules and opens its connection on its first requests.
         for kind in options.target_list:
             asyncio.run(drive(kind, options.workers * 2, options.warmup, options, setup.port,
@@ -737,7 +755,7 @@ def main() -> None:
     else:
         shutil.rmtree(var_dir, ignore_errors=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = RESULTS / f"intake_load-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    stem = RESULTS / f"intake_load-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}"
     stem.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
     stem.with_suffix(".md").write_text(markdown(report))
     say("")

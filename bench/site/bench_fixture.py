@@ -1,8 +1,8 @@
-"""The employer, user, API token and open intake window the intake bench lodges with.
+"""The employer, user, API token and open intake window the intake benches lodge with.
 
-Run by bench/intake_load.py in a subprocess whose environment points at the bench database; prints one
-JSON line, {"nzbn": …, "token": …}. Everything is made through bordercase's own services, as a real
-employer's account would be.
+Made through bordercase's own services, as a real employer's account would be. Run by bench/intake_load.py
+in a subprocess whose environment points at the bench database (it prints one JSON line, {"nzbn": …,
+"token": …}), and imported by bench/intake_queries.py.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import json
 import django
 
 
-def main() -> None:
-    django.setup()
+def employer_with_token() -> dict[str, str]:
+    """Call with Django set up and DATABASE_URL pointing at a bench database."""
     from django.utils import timezone
 
     from bordercase.accounts.models import User
@@ -33,7 +33,12 @@ def main() -> None:
     window_add(scheme=Scheme.objects.get(code="tech-specialists-2022"), opens_at=now - dt.timedelta(hours=1),
                closes_at=now + dt.timedelta(days=1))
     _, token = token_create(user=user, name="intake load bench")
-    print(json.dumps({"nzbn": organisation.nzbn, "token": token}))
+    return {"nzbn": str(organisation.nzbn), "token": token}
+
+
+def main() -> None:
+    django.setup()
+    print(json.dumps(employer_with_token()))
 
 
 if __name__ == "__main__":

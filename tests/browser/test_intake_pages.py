@@ -5,16 +5,18 @@ Every page on the way is checked with axe-core (through ``pages.assert_accessibl
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from typing import Any
 
+from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
-from bordercase.cases.models import Document, Request
+from bordercase.cases.models import Document, IntakeWindow, Request
 from tests.browser.conftest import Pages
-from tests.conftest import PASSWORD, World
+from tests.conftest import PASSWORD, World, walk
 
 
 def png_bytes() -> bytes:
@@ -194,3 +196,32 @@ def test_the_lodging_pages_work_without_javascript(pages_without_javascript: Pag
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Answer the scheme's questions")
     assert Request.objects.get().nominee.passport_number == "NO1234567"
+
+
+def test_a_draft_whose_window_closed_says_so_and_a_lodged_request_can_be_withdrawn(
+    pages: Pages, world: World, make_request: Any
+) -> None:
+    page = pages.page
+    draft, lodged = make_request(), make_request()
+    walk(lodged, [("lodge", world.employer_a)])
+    IntakeWindow.objects.filter(scheme__code="tech-specialists-2022").update(
+        closes_at=timezone.now() - dt.timedelta(minutes=1))
+    pages.sign_in(world.employer_a.email, PASSWORD)
+
+    pages.goto(f"/requests/{draft.reference}/")
+    expect(page.locator(".govuk-warning-text")).to_contain_text("closed to new requests")
+    pages.assert_accessible("intake-task-list-closed")
+    pages.goto(f"/requests/{draft.reference}/check/")
+    page.get_by_label("I declare that the information in this request is true and complete").check()
+    page.get_by_role("button", name="Lodge the request").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("is not taking requests now")
+    pages.assert_accessible("intake-window-closed")
+    assert Request.objects.get(pk=draft.pk).status == "draft"
+
+    pages.goto(f"/requests/{lodged.reference}/")
+    page.get_by_role("link", name="Withdraw this request").click()
+    pages.assert_accessible("intake-withdraw")
+    page.get_by_label("Why are you withdrawing the request? (optional)").fill("The worker took another offer.")
+    page.get_by_role("button", name="Withdraw the request").click()
+    expect(page.locator("main")).to_contain_text("Withdrawn")
+    assert Request.objects.get(pk=lodged.pk).status == "withdrawn"

@@ -268,7 +268,7 @@ def check_answers(request: HttpRequest, user: User, draft: Request) -> HttpRespo
         try:
             request_transition(request=draft, name="lodge", by=user)
         except OutsideWindow as exc:
-            return render(request, "web/intake/window.html", {"req": draft, "message": str(exc)}, status=409)
+            return render(request, "web/intake/window.html", {"req": draft, "message": str(exc)})
         except lifecycle.IllegalTransition:
             # A second click on "Lodge" arrives after the first lodged it: show what the first one did.
             return redirect("web:request-lodged", reference=draft.reference)
