@@ -179,33 +179,37 @@ def children(parent: int) -> list[int]:
     return found
 
 
+# A process is its pid and its start time: a pid freed by a short-lived backend may be reused within a run.
+Process = tuple[int, str]
+
+
 @dataclass
 class CpuSample:
     machine: float
     client: float
-    server: dict[int, float]
-    postgres: dict[int, float]
+    server: dict[Process, float]
+    postgres: dict[Process, float]
 
 
 def cpu_sample(server_pid: int) -> CpuSample:
     first = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
     ticks = [int(t) for t in first[:8]]
     busy = (sum(ticks) - ticks[3] - ticks[4]) / TICKS  # everything but idle and iowait
-    server: dict[int, float] = {}
-    postgres: dict[int, float] = {}
+    server: dict[Process, float] = {}
+    postgres: dict[Process, float] = {}
     for pid in (server_pid, *children(server_pid)):
         if fields := _stat(pid):
-            server[pid] = _cpu_seconds(fields)
+            server[pid, fields[20]] = _cpu_seconds(fields)
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and (fields := _stat(int(entry.name))) and fields[0] == "postgres":
-            postgres[int(entry.name)] = _cpu_seconds(fields)
+            postgres[int(entry.name), fields[20]] = _cpu_seconds(fields)
     return CpuSample(machine=busy, client=time.process_time(), server=server, postgres=postgres)
 
 
 def cpu_used(before: CpuSample, after: CpuSample) -> dict[str, float]:
-    def spent(a: dict[int, float], b: dict[int, float]) -> float:
+    def spent(a: dict[Process, float], b: dict[Process, float]) -> float:
         # A process born during the run counts from zero; one that ended took its last seconds with it.
-        return sum(seconds - a.get(pid, 0.0) for pid, seconds in b.items())
+        return sum(seconds - a.get(process, 0.0) for process, seconds in b.items())
 
     used = {"client": after.client - before.client, "server": spent(before.server, after.server),
             "postgres": spent(before.postgres, after.postgres), "machine": after.machine - before.machine}

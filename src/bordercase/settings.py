@@ -255,4 +255,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # A line for every task run would drown the log; failures are still logged as errors.
+    "loggers": {"django_tasks": {"level": "WARNING"}},
 }
