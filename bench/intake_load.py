@@ -5,7 +5,9 @@
 It makes a PostgreSQL database of its own (dropped at the end), migrates it, makes an employer with an API
 token and an open tech-specialists-2022 intake window, and starts gunicorn as `bordercase serve` configures
 it (sync workers, the same WSGI app; bench/site adds the bare view), with persistent database connections,
-DEBUG off and email queued in the database. Then, for each N:
+DEBUG off and email queued in the database. (`--server serve` runs `bordercase serve` itself instead: its
+database check before forking leaves a connection that, when persistent, the workers inherit and share.)
+Then, for each N:
 
 - **bare**: N clients post a create's JSON body to `bench/bare/`, a bench-only view (bench/site) that
   parses it and inserts one row: gunicorn, Django's middleware and one write, the ceiling on this machine;
@@ -41,6 +43,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter
@@ -61,6 +64,7 @@ ANSWERS = {"anzsco_code": "261313", "annual_salary_nzd": 145000, "employment_agr
            "pipeline_programmes": ["Summer of Tech"], "industry_memberships": ["NZTech"]}
 RETRIES = 5
 PROGRESS_EVERY = 5.0
+NOISY = 0.05
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -166,9 +170,12 @@ def _stat(pid: int) -> list[str] | None:
     return [name, *text[text.rindex(")") + 2 :].split()]
 
 
-def _cpu_seconds(fields: list[str]) -> float:
-    # utime and stime are fields 14 and 15 of /proc/<pid>/stat; here the name is [0] and the state [1].
-    return (int(fields[12]) + int(fields[13])) / TICKS
+def _cpu_seconds(fields: list[str], reaped: bool = False) -> float:
+    # utime and stime are fields 14 and 15 of /proc/<pid>/stat (here the name is [0] and the state [1]);
+    # cutime and cstime, 16 and 17, are its children that ended. Without persistent connections a backend
+    # lives for one request and only the postmaster that reaped it still counts its CPU, along with that of
+    # every other database's ended backends: so that is counted only when the bench has no persistent ones.
+    return sum(int(fields[i]) for i in ((12, 13, 14, 15) if reaped else (12, 13))) / TICKS
 
 
 def children(parent: int) -> list[int]:
@@ -191,30 +198,73 @@ class CpuSample:
     postgres: dict[Process, float]
 
 
-def cpu_sample(server_pid: int) -> CpuSample:
-    first = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    ticks = [int(t) for t in first[:8]]
-    busy = (sum(ticks) - ticks[3] - ticks[4]) / TICKS  # everything but idle and iowait
+def machine_busy() -> float:
+    """CPU seconds the whole machine has been busy since boot: everything but idle and iowait."""
+    ticks = [int(t) for t in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / TICKS
+
+
+def _ours(pid: int, database: str) -> bool:
+    """A backend of the bench database, or PostgreSQL's own background work (WAL, checkpoints, autovacuum)."""
+    try:
+        title = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return False
+    return f" {database} " in title or not any(client in title for client in ("(", "[local]"))
+
+
+def cpu_sample(server_pid: int, database: str, reaped: bool) -> CpuSample:
+    busy = machine_busy()
     server: dict[Process, float] = {}
     postgres: dict[Process, float] = {}
     for pid in (server_pid, *children(server_pid)):
         if fields := _stat(pid):
             server[pid, fields[20]] = _cpu_seconds(fields)
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and (fields := _stat(int(entry.name))) and fields[0] == "postgres":
-            postgres[int(entry.name), fields[20]] = _cpu_seconds(fields)
+        if (entry.name.isdigit() and (fields := _stat(int(entry.name))) and fields[0] == "postgres"
+                and _ours(int(entry.name), database)):
+            postgres[int(entry.name), fields[20]] = _cpu_seconds(fields, reaped)
     return CpuSample(machine=busy, client=time.process_time(), server=server, postgres=postgres)
 
 
-def cpu_used(before: CpuSample, after: CpuSample) -> dict[str, float]:
-    def spent(a: dict[Process, float], b: dict[Process, float]) -> float:
-        # A process born during the run counts from zero; one that ended took its last seconds with it.
-        return sum(seconds - a.get(process, 0.0) for process, seconds in b.items())
+class CpuWatch(threading.Thread):
+    """Samples the server's and PostgreSQL's processes through a run, every half second.
 
-    used = {"client": after.client - before.client, "server": spent(before.server, after.server),
-            "postgres": spent(before.postgres, after.postgres), "machine": after.machine - before.machine}
-    used["other"] = max(0.0, used["machine"] - used["client"] - used["server"] - used["postgres"])
-    return {k: round(v, 2) for k, v in used.items()}
+    Sampling only at the start and the end would miss a process that ended between: a backend whose
+    connection reached its maximum age and was replaced takes its CPU with it when it goes.
+    """
+
+    def __init__(self, server_pid: int, database: str, reaped: bool) -> None:
+        super().__init__(daemon=True)
+        self.args = (server_pid, database, reaped)
+        self.first = cpu_sample(*self.args)
+        self.last = self.first
+        # A process first seen after the first sample was born during the run: it counts from zero.
+        self.start_of = {group: dict(getattr(self.first, group)) for group in ("server", "postgres")}
+        self.end_of = {group: dict(getattr(self.first, group)) for group in ("server", "postgres")}
+        self.done = threading.Event()
+
+    def sample(self) -> None:
+        self.last = cpu_sample(*self.args)
+        for group in ("server", "postgres"):
+            for process, seconds in getattr(self.last, group).items():
+                self.start_of[group].setdefault(process, 0.0)
+                self.end_of[group][process] = seconds
+
+    def run(self) -> None:
+        while not self.done.wait(0.5):
+            self.sample()
+
+    def used(self) -> dict[str, float]:
+        self.done.set()
+        self.join()
+        self.sample()
+        spent = {group: sum(end - self.start_of[group][process] for process, end in self.end_of[group].items())
+                 for group in ("server", "postgres")}
+        used = {"client": self.last.client - self.first.client, **spent,
+                "machine": self.last.machine - self.first.machine}
+        used["other"] = max(0.0, used["machine"] - used["client"] - used["server"] - used["postgres"])
+        return {k: round(v, 2) for k, v in used.items()}
 
 
 # --- the clients ----------------------------------------------------------------------------------------------
@@ -464,13 +514,14 @@ async def drive(kind: str, clients: int, seconds: float, options: argparse.Names
     # Seeded, so two runs of the bench resend the same share of the same operations.
     team = [Client(n, tally, port, options.timeout, random.Random(seed * 1000 + n), resend)  # noqa: S311
             for n in range(clients)]
-    reporter = asyncio.create_task(progress(tally) if not quiet else asyncio.sleep(0))
+    reporter = None if quiet else asyncio.create_task(progress(tally))
     try:
         await asyncio.gather(*(client_loop(c, operation, run, nzbn, token) for c in team))
     finally:
-        reporter.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await reporter
+        if reporter is not None:
+            reporter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reporter
     return tally
 
 
@@ -506,7 +557,8 @@ def check_lodgings(setup: Setup, run: str, tally: Tally) -> dict[str, int]:
         "bad_history": sum(1 for found in requests.values() for _, anchor, events, evaluations in found.values()
                            if (anchor, events, evaluations) != (2, 2, 1)),
         "unexpected": len(requests.keys() - intended),
-        "idempotency_records": int(keys[0]),
+        # One create and one lodge per lodging set out on: a resend or a retry must not add one.
+        "idempotency_records": int(keys[0]), "idempotency_records_expected": 2 * len(intended),
         "idempotency_unfinished": int(keys[1]),
     }
 
@@ -554,6 +606,8 @@ def summary(tally: Tally, elapsed: float, cpu: dict[str, float], checked: dict[s
         "errors": tally.counts["failed"], "error_samples": tally.errors,
         "retries": sum(retries.values()), "retries_by_cause": retries, "resends": resends,
         "connections": tally.counts["connections"], "cpu_s": cpu,
+        # The share of the machine other processes took: above a few percent, this run's figures are low.
+        "other_cpu_share": round(cpu["other"] / (elapsed * len(os.sched_getaffinity(0))), 3),
         # gunicorn and PostgreSQL together, per operation: the cost of one, whatever the clients did.
         "server_cpu_ms_per_operation": round(1000 * server_cpu / tally.completed, 2) if tally.completed else None,
         **checked,
@@ -614,7 +668,24 @@ def markdown(report: dict[str, Any]) -> str:
                   f"{goal['p99_limit_ms']} ms): throughput ratio {goal['throughput_ratio']} "
                   f"({'met' if goal['throughput_met'] else 'not met'}); HTTP p99 {goal['http_p99_ms']} ms, "
                   f"lodging p99 {goal['lodging_p99_ms']} ms ({'met' if goal['p99_met'] else 'not met'}).", ""]
-    lines += ["CPU seconds used in each run (client, gunicorn, PostgreSQL, anything else on the machine):", "",
+    checked = [r for r in report["runs"] if r["target"] == "lodging"]
+    if checked:
+        lines += ["Checks after each lodging run: requests found for the lodgings set out on, drafts left, histories "
+                  "not exactly (create, lodge) with one evaluation, people recorded twice, Idempotency-Key records "
+                  "(found / expected), and the deliberate resends (after the answer / at the same moment / of the "
+                  "lodge) with how many named a different request:", "",
+                  "| clients | set out | in database | not lodged | bad history | people twice | key records | "
+                  "resends | resend mismatches |", "|---" * 9 + "|",
+                  *(f"| {r['clients']} | {r['operations_started']} | {r['in_database']} | {r['not_lodged']} | "
+                    f"{r['bad_history']} | {r['duplicated_people']} | {r['idempotency_records']} / "
+                    f"{r['idempotency_records_expected']} | {r['resends'].get('create_after', 0)} / "
+                    f"{r['resends'].get('create_at_once', 0)} / {r['resends'].get('lodge_after', 0)} | "
+                    f"{r['resends'].get('mismatch', 0)} |" for r in checked), ""]
+    if noisy := [f"{r['target']} at {r['clients']}" for r in report["runs"] if r["other_cpu_share"] > NOISY]:
+        lines += [f"Other processes took more than {NOISY:.0%} of the machine during: {', '.join(noisy)}; "
+                  "those figures understate what this machine can do.", ""]
+    lines += ["CPU seconds used in each run: the clients, gunicorn, PostgreSQL (the bench database's backends and "
+              "the background processes), and anything else on the machine:", "",
               "| clients | target | client | gunicorn | postgres | other | machine busy |", "|---" * 7 + "|",
               *(f"| {r['clients']} | {r['target']} | {c['client']} | {c['server']} | {c['postgres']} | "
                 f"{c['other']} | {c['machine']} |" for r in report["runs"] for c in [r["cpu_s"]])]
@@ -674,6 +745,8 @@ def arguments() -> argparse.Namespace:
                         help="gunicorn: serve.py's gunicorn options run by gunicorn; serve: `bordercase serve` itself, "
                         "whose pre-fork database check shares one connection between the workers when "
                         "--conn-max-age is above 0")
+    parser.add_argument("--settle", type=float, default=20.0, help="before each run, wait up to this many seconds "
+                        "for other processes on the machine to go quiet")
     parser.add_argument("--tasks", choices=("database", "immediate"), default="database",
                         help="BORDERCASE_TASKS for the server: database queues email for `bordercase worker`")
     parser.add_argument("--conn-max-age", type=int, default=60, help="DATABASE_CONN_MAX_AGE for the server")
@@ -697,16 +770,31 @@ def arguments() -> argparse.Namespace:
     return options
 
 
+def settle(patience: float) -> None:
+    """Wait, up to `patience` seconds, for other work on a shared machine to stop: the server is idle now."""
+    deadline = time.monotonic() + patience
+    while True:
+        began, at = machine_busy(), time.monotonic()
+        time.sleep(1.0)
+        share = (machine_busy() - began) / ((time.monotonic() - at) * len(os.sched_getaffinity(0)))
+        if share < NOISY * 2 or time.monotonic() >= deadline:
+            break
+        say(f"    the machine is {share:.0%} busy with other work; waiting for it to settle…")
+
+
 def run_once(setup: Setup, server: subprocess.Popen[bytes], kind: str, clients: int, made: dict[str, str],
              seed: int) -> dict[str, Any]:
     run = uuid.uuid4().hex[:6].upper()
     say(f"  {kind}, {clients} clients, {setup.options.seconds:g} s (run {run})…")
-    before = cpu_sample(server.pid)
+    settle(setup.options.settle)
+    reaped = setup.options.conn_max_age == 0
+    watch = CpuWatch(server.pid, setup.options.database, reaped)
+    watch.start()
     began = time.perf_counter()
     tally = asyncio.run(drive(kind, clients, setup.options.seconds, setup.options, setup.port, run, made["nzbn"],
                               made["token"], seed))
     elapsed = time.perf_counter() - began
-    cpu = cpu_used(before, cpu_sample(server.pid))
+    cpu = watch.used()
     checked = check_lodgings(setup, run, tally) if kind == "lodging" else check_bare(setup, run, tally)
     row = summary(tally, elapsed, cpu, checked)
     say(f"  {kind}, {clients} clients: {fmt(row['operations'])} ops, {row['operations_per_s']} ops/s, "
@@ -714,6 +802,8 @@ def run_once(setup: Setup, server: subprocess.Popen[bytes], kind: str, clients: 
         f"op p50/p99 {row['operation_p50_ms']}/{row['operation_p99_ms']} ms, errors {row['errors']}, "
         f"retries {row['retries']}, lost {row['lost']}, duplicated {row['duplicated']}, "
         f"server CPU {row['server_cpu_ms_per_operation']} ms/op, CPU s {cpu}")
+    if row["other_cpu_share"] > NOISY:
+        say(f"    warning: other processes used {row['other_cpu_share']:.0%} of the machine during this run")
     for sample in tally.errors[:3]:
         say(f"    error: {sample}")
     return row

@@ -98,12 +98,11 @@ def main() -> None:
     if not options.database.startswith("bordercase_bench"):
         parser.error("--database must start with bordercase_bench: the script drops and re-creates it")
 
-    with database(options) as url:
+    with database(options) as url, tempfile.TemporaryDirectory(prefix="bordercase-intake-queries-") as var_dir:
         # The settings read the environment once, at import: it must be complete before Django starts.
         os.environ.update({"DATABASE_URL": url, "DEBUG": "false", "BORDERCASE_MODE": "development",
                            "DATABASE_CONN_MAX_AGE": "60", "BORDERCASE_TASKS": "database",
-                           "BORDERCASE_VAR_DIR": tempfile.mkdtemp(prefix="bordercase-intake-queries-"),
-                           "DJANGO_SETTINGS_MODULE": "bordercase.settings"})
+                           "BORDERCASE_VAR_DIR": var_dir, "DJANGO_SETTINGS_MODULE": "bordercase.settings"})
         sys.path.insert(0, str(BENCH / "site"))
         import django
 

@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -98,3 +99,17 @@ def test_serve_refuses_an_unmigrated_database_and_serves_a_migrated_one(tmp_path
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.mark.django_db
+def test_serve_closes_its_database_connections_before_gunicorn_forks_the_workers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, settings: Any
+) -> None:
+    from bordercase.cases.management.commands import serve
+
+    settings.STATIC_ROOT = tmp_path / "static"
+    happened: list[str] = []
+    monkeypatch.setattr(serve.connections, "close_all", lambda: happened.append("connections closed"))
+    monkeypatch.setattr(serve._Gunicorn, "run", lambda self: happened.append("gunicorn forks its workers"))
+    call_command("serve", "--port", "0")
+    assert happened == ["connections closed", "gunicorn forks its workers"]

@@ -39,6 +39,9 @@ class Command(BaseCommand):
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
             raise CommandError("The database is not up to date: run `bordercase migrate` first.")
         call_command("collectstatic", interactive=False, verbosity=0)
+        # gunicorn forks its workers from this process: a connection opened by the checks above would be shared
+        # by every worker, which with DATABASE_CONN_MAX_AGE > 0 interleaves their queries on one socket.
+        connections.close_all()
         address = f"{options['host']}:{options['port']}"
         self.stdout.write(f"bordercase is serving on http://{address} (Ctrl+C to stop)")
         _Gunicorn({
