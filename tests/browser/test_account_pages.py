@@ -82,3 +82,43 @@ def test_an_employer_signs_up_sets_up_the_organisation_invites_a_colleague_and_l
     assert request.created_by == User.objects.get(email="hana@tui-data.example")
     receipt = [m for m in smtp.wait_for(4) if "has been lodged" in str(m["Subject"])]
     assert {str(m["To"]) for m in receipt} == {"hana@tui-data.example", "wiremu@tui-data.example"}
+
+
+def test_a_forgotten_password_is_set_again_from_the_emailed_link(
+    pages: Pages, world: World, smtp: MailServer
+) -> None:
+    page = pages.page
+    pages.goto("/sign-in/")
+    page.get_by_role("link", name="Set a new one").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set a new password")
+    page.get_by_role("button", name="Send the link").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter your email address")
+    pages.assert_accessible("account-password-reset-error")
+    page.get_by_label("Email address").fill(world.employer_a.email)
+    page.get_by_role("button", name="Send the link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    pages.assert_accessible("account-password-reset-sent")
+
+    link = emailed_path(smtp, world.employer_a.email, 1)
+    pages.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Create a new password")
+    new = "kete harakeke tuatara moana"
+    page.get_by_label("Create a password").fill(new)
+    page.get_by_label("Type the password again").fill("something else")
+    page.get_by_role("button", name="Save the new password").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("The passwords do not match")
+    pages.assert_accessible("account-password-new-error")
+    page.get_by_label("Create a password").fill(new)
+    page.get_by_label("Type the password again").fill(new)
+    page.get_by_role("button", name="Save the new password").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your password has been changed")
+    pages.assert_accessible("account-password-done")
+
+    response = pages.goto(link)
+    assert response is not None and response.status == 400
+    pages.console_errors.clear()  # Chromium logs the page's own 400 status; that one is expected.
+    expect(page.get_by_role("heading", level=1)).to_have_text("This link cannot be used")
+    expect(page.locator("main")).to_contain_text("already been used")
+    pages.assert_accessible("account-link-unusable")
+    pages.sign_in(world.employer_a.email, new)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Requests")

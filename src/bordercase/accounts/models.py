@@ -15,7 +15,8 @@ class UserManager(BaseUserManager["User"]):
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
         if not email:
             raise ValueError("A user needs an email address.")
-        # Accounts made by operators, the demo and invitations are trusted; sign-up passes None until confirmed.
+        # Confirmed unless told otherwise: operators, the demo, tests and invitations know the address is real.
+        # Only public sign-up makes unconfirmed accounts, and it says so explicitly (email_verified_at=None).
         extra.setdefault("email_verified_at", timezone.now())
         user = self.model(email=self.normalize_email(email).lower(), **extra)
         user.set_password(password)
@@ -26,6 +27,10 @@ class UserManager(BaseUserManager["User"]):
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
         return self.create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        # Addresses are stored in lower case, so "Aroha@Kowhai.example" signs in to aroha@kowhai.example.
+        return self.get(email=(username or "").strip().lower())
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -38,8 +43,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     email_verified_at = models.DateTimeField(
         null=True, blank=True, help_text="When the person proved they receive email at this address.")
-    confirmation_sent_at = models.DateTimeField(null=True, blank=True, help_text="When the last confirmation "
-                                                "link was sent, so resending can be limited.")
+    confirmation_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a form anyone can fill in (sign-up, resend, forgotten password) last "
+        "emailed this account, so those emails can be limited to one a minute.")
 
     objects = UserManager()
 

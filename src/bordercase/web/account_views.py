@@ -1,4 +1,5 @@
-"""Account pages: sign up, confirm an email address, set up an organisation, invite and accept colleagues."""
+"""Account pages: sign up, confirm an email address, set a forgotten password, set up an organisation, invite
+and accept colleagues."""
 
 from __future__ import annotations
 
@@ -9,13 +10,22 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bordercase.accounts import services
 from bordercase.accounts.models import Invitation, User
 from bordercase.cases.errors import InvalidInput, Refused
 from bordercase.cases.models import Membership, Organisation
-from bordercase.web.account_forms import InviteForm, OrganisationForm, PasswordPairForm, ResendForm, SignUpForm
+from bordercase.web.account_forms import (
+    InviteForm,
+    NewPasswordForm,
+    OrganisationForm,
+    PasswordPairForm,
+    ResendForm,
+    SignUpForm,
+)
 
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -35,6 +45,12 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
+def _unusable(request: HttpRequest, exc: services.LinkUnusable, kind: str) -> HttpResponse:
+    """What to do instead, for a confirmation, password or invitation link that no longer works."""
+    return render(request, "web/account/link_unusable.html", {"message": str(exc), "kind": kind}, status=400)
+
+
+@sensitive_post_parameters("password", "password_again")
 @require_http_methods(["GET", "POST"])
 def sign_up(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
@@ -60,14 +76,15 @@ def check_email(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.confirmation_resend(form.cleaned_data["email"])
         resent = True
-    return render(request, "web/account/check_email.html", {"form": form, "email": email, "resent": resent})
+    return render(request, "web/account/check_email.html", {
+        "form": form, "email": email, "resent": resent, "days": services.CONFIRMATION_DAYS})
 
 
 def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
     try:
         user = services.email_confirm(token)
     except services.LinkUnusable as exc:
-        return render(request, "web/account/link_unusable.html", {"message": str(exc)}, status=400)
+        return _unusable(request, exc, "confirmation")
     login(request, user, backend=_BACKEND)
     request.session["just_confirmed"] = True
     return redirect("web:account-ready")
@@ -85,12 +102,16 @@ def account_ready(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def organisation_new(request: HttpRequest) -> HttpResponse:
     user = _user(request)
+    if not services.may_register_organisation(user):
+        return redirect("web:organisations")
     form = OrganisationForm(_posted(request), initial={"contact_email": user.email})
     if request.method == "POST" and form.is_valid():
         try:
             organisation = services.organisation_register(user=user, **form.cleaned_data)
         except InvalidInput as exc:
             _errors_onto(form, exc)
+        except Refused as exc:
+            form.add_error(None, str(exc))
         else:
             return redirect("web:organisation", organisation_id=organisation.pk)
     return render(request, "web/account/organisation_new.html", {"form": form})
@@ -146,12 +167,13 @@ def invitation_revoke(request: HttpRequest, organisation_id: int, invitation_id:
     return redirect("web:organisation", organisation_id=found.pk)
 
 
+@sensitive_post_parameters("password", "password_again")
 @require_http_methods(["GET", "POST"])
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     try:
         found = services.invitation_find(token)
     except services.LinkUnusable as exc:
-        return render(request, "web/account/link_unusable.html", {"message": str(exc)}, status=400)
+        return _unusable(request, exc, "invitation")
     context: dict[str, Any] = {"invitation": found, "path": request.path}
     if request.user.is_authenticated:
         user = _user(request)
@@ -164,10 +186,10 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                 return redirect("web:organisation", organisation_id=found.organisation_id)
         context["matches"] = user.email.lower() == found.email.lower()
         return render(request, "web/account/invitation.html", context)
-    if User.objects.filter(email=found.email).exists():
+    if services.invitation_needs_sign_in(found):
         context["sign_in"] = f"{reverse('web:sign-in')}?next={request.path}"
         return render(request, "web/account/invitation.html", context)
-    form = PasswordPairForm(_posted(request))
+    form = PasswordPairForm(_posted(request), email=found.email)
     if request.method == "POST" and form.is_valid():
         try:
             user = services.invitation_sign_up(invitation=found, full_name=form.cleaned_data["full_name"],
@@ -179,3 +201,44 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("web:organisation", organisation_id=found.organisation_id)
     context["form"] = form
     return render(request, "web/account/invitation.html", context)
+
+
+# --- forgotten passwords -------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    form = ResendForm(_posted(request), initial={"email": request.GET.get("email", "")})
+    if request.method == "POST" and form.is_valid():
+        services.password_reset_request(form.cleaned_data["email"])
+        request.session["reset_email"] = form.cleaned_data["email"]
+        return redirect("web:password-reset-sent")
+    return render(request, "web/account/password_reset.html", {"form": form})
+
+
+def password_reset_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/account/password_reset_sent.html", {
+        "email": request.session.get("reset_email", ""), "days": services.PASSWORD_LINK_DAYS})
+
+
+@never_cache
+@sensitive_post_parameters("password", "password_again")
+@require_http_methods(["GET", "POST"])
+def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    try:
+        user = services.password_reset_user(uidb64, token)
+    except services.LinkUnusable as exc:
+        return _unusable(request, exc, "password")
+    form = NewPasswordForm(_posted(request), account=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.password_set(user=user, password=form.cleaned_data["password"])
+        except InvalidInput as exc:
+            _errors_onto(form, exc)
+        else:
+            return redirect("web:password-reset-done")
+    return render(request, "web/account/password_new.html", {"form": form, "account": user})
+
+
+def password_reset_done(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/account/password_done.html")

@@ -33,4 +33,9 @@ urlpatterns = [
     path("organisation/<int:organisation_id>/invitations/<int:invitation_id>/withdraw/",
          account_views.invitation_revoke, name="invitation-revoke"),
     path("invitations/<str:token>/", account_views.invitation, name="invitation"),
+    path("password-reset/", account_views.password_reset, name="password-reset"),
+    path("password-reset/sent/", account_views.password_reset_sent, name="password-reset-sent"),
+    path("password-reset/done/", account_views.password_reset_done, name="password-reset-done"),
+    path("password-reset/<str:uidb64>/<str:token>/", account_views.password_reset_confirm,
+         name="password-reset-confirm"),
 ]

@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='user',
             name='confirmation_sent_at',
-            field=models.DateTimeField(blank=True, help_text='When the last confirmation link was sent, so resending can be limited.', null=True),
+            field=models.DateTimeField(blank=True, help_text='When a form anyone can fill in (sign-up, resend, forgotten password) last emailed this account, so those emails can be limited to one a minute.', null=True),
         ),
         migrations.AddField(
             model_name='user',
