@@ -165,14 +165,18 @@ def _evidence_storage() -> dict[str, object]:
         import boto3  # noqa: F401 - only to say clearly what is missing
     except ImportError as exc:
         raise ImproperlyConfigured('BORDERCASE_STORAGE=s3 needs boto3: pip install "bordercase[s3]".') from exc
+    # Private objects: no public ACL, and any URL handed out is signed and expires. The keys are boto3's to read
+    # (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), so they never pass through settings.
     options: dict[str, object] = {"default_acl": None, "querystring_auth": True, "file_overwrite": False}
-    for variable, option in (("BORDERCASE_S3_BUCKET", "bucket_name"), ("BORDERCASE_S3_REGION", "region_name")):
+    for variable, option, example in (
+        ("BORDERCASE_S3_BUCKET", "bucket_name", "the bucket's name"),
+        ("BORDERCASE_S3_ENDPOINT_URL", "endpoint_url", "for AWS, https://s3.ap-southeast-2.amazonaws.com"),
+        ("BORDERCASE_S3_REGION", "region_name", "for example ap-southeast-2"),
+    ):
         value = env_str(variable)
         if not value:
-            raise ImproperlyConfigured(f"BORDERCASE_STORAGE=s3 needs {variable}.")
+            raise ImproperlyConfigured(f"BORDERCASE_STORAGE=s3 needs {variable} ({example}).")
         options[option] = value
-    if env_str("BORDERCASE_S3_ENDPOINT_URL"):
-        options["endpoint_url"] = env_str("BORDERCASE_S3_ENDPOINT_URL")
     return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
 
 
@@ -189,6 +193,9 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "media"
 # Evidence uploads: 10 MB each unless configured; larger uploads stream to a temporary file, not memory.
 EVIDENCE_MAX_BYTES = env_int("BORDERCASE_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+if EVIDENCE_MAX_BYTES < 1:
+    raise ImproperlyConfigured(f"BORDERCASE_EVIDENCE_MAX_BYTES must be a number of bytes above 0, "
+                               f"not {EVIDENCE_MAX_BYTES}.")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

@@ -10,6 +10,8 @@ from bordercase.cases import access
 from bordercase.cases.identifiers import InvalidIdentifier, reference_normalise
 from bordercase.cases.models import Document, Request
 
+_SHOWN_INLINE = frozenset({"application/pdf", "image/png", "image/jpeg"})
+
 
 @login_required
 def document_download(request: HttpRequest, reference: str, document_id: int) -> FileResponse:
@@ -21,7 +23,9 @@ def document_download(request: HttpRequest, reference: str, document_id: int) ->
         document = found.documents.get(pk=document_id)
     except (InvalidIdentifier, Request.DoesNotExist, Document.DoesNotExist) as exc:
         raise Http404("No such document for this user") from exc
-    response = FileResponse(document.file.open("rb"), content_type=document.content_type, as_attachment=False,
+    # Only what the evidence check accepts is shown in the browser; anything else (none should exist) is a download.
+    inline = document.content_type in _SHOWN_INLINE
+    response = FileResponse(document.file.open("rb"), content_type=document.content_type, as_attachment=not inline,
                             filename=document.original_name)
     # An uploaded file is shown as what its content was found to be, never sniffed into HTML or run as a page.
     response["X-Content-Type-Options"] = "nosniff"
