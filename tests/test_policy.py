@@ -244,6 +244,61 @@ def test_answers_that_are_not_an_object_are_refused() -> None:
     assert [(e.field, e.rule) for e in refused.value.errors] == [("answers", "type")]
 
 
+# --- a list of people: an EOI's dependent children -----------------------------------------------------------------
+
+EOI_FAMILY = "eoi-family-2020"
+CHILD = {"given_names": "Ana", "family_name": "Santos", "date_of_birth": "2015-06-01", "nationality": "PHL"}
+
+
+def test_dependent_children_come_back_as_typed_people() -> None:
+    typed = loader.scheme(EOI_FAMILY).check(
+        {"dependent_children": [CHILD, {**CHILD, "given_names": "Jose", "nationality": "phl"}]}, partial=True)
+    assert typed["dependent_children"] == (
+        {"given_names": "Ana", "family_name": "Santos", "date_of_birth": dt.date(2015, 6, 1), "nationality": "PHL"},
+        {"given_names": "Jose", "family_name": "Santos", "date_of_birth": dt.date(2015, 6, 1), "nationality": "PHL"},
+    )
+
+
+@pytest.mark.parametrize(("children", "rule", "words"), [
+    ([CHILD, {**CHILD, "date_of_birth": None}], "person_fields", "child 2 is missing date_of_birth"),
+    ([CHILD, {**CHILD, "family_name": "   "}], "person_fields", "child 2 is missing family_name"),
+    ([{**CHILD, "nationality": "XYZ"}], "nationality", "child 1 has nationality 'XYZ', which is not a country code"),
+    ([CHILD, CHILD, {**CHILD, "date_of_birth": "2999-01-01"}], "born_in_past", "child 3 has a date_of_birth in the "
+                                                                               "future"),
+    ([CHILD, {**CHILD, "date_of_birth": "2015-02-31"}], "real_date", "child 2 has an unusable date_of_birth"),
+    ([CHILD, "Jose Santos"], "type", "child 2 must be a person"),
+    ([CHILD] * 7, "maximum", "has 7 entries: the most allowed is 6"),
+    (2, "type", "must be a list of people"),
+], ids=["missing-field", "blank-name", "nationality", "born-later", "31-february", "not-a-person", "too-many",
+        "a-count"])
+def test_a_bad_child_is_refused_naming_the_field_its_position_and_the_rule(children: Any, rule: str, words: str
+                                                                           ) -> None:
+    with pytest.raises(InvalidAnswers) as refused:
+        loader.scheme(EOI_FAMILY).check({"dependent_children": children}, partial=True)
+    [error] = refused.value.errors
+    assert (error.field, error.rule) == ("dependent_children", rule)
+    assert error.message.startswith(words), error.message
+
+
+@pytest.mark.parametrize(("question", "words"), [
+    ("  - name: job_title\n    type: text\n", "only a people question has 'item'"),
+    ("  - name: kids\n    type: people\n    maximum: 2.5\n", "a whole number, 1 or more"),
+])
+def test_a_people_question_s_item_and_maximum_are_checked_when_the_file_loads(
+    tech_copy: Path, question: str, words: str
+) -> None:
+    path = tech_copy / "policy.yaml"
+    text = path.read_text(encoding="utf-8")
+    head = question.splitlines()[0]
+    broken = (replace_once(text, question, question + "    item: child\n") if "job_title" in question
+              else replace_once(text, "\nquestions:\n", "\nquestions:\n" + question + "    label: Children\n"))
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(PolicyFileError) as failure:
+        loader.load_folder(tech_copy, module=TECH_CRITERIA)
+    assert failure.value.line == line_number(broken, head)
+    assert words in str(failure.value)
+
+
 # --- parameters resolved as at a date ----------------------------------------------------------------------------
 
 LONG_TERM = {"role_duration_months": 12, "unique_skills_not_obtainable_in_nz": True, "time_critical": True,

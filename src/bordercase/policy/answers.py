@@ -47,6 +47,7 @@ class Question:
     maximum: Decimal | None = None
     integer: bool = False
     max_length: int = 500
+    item: str = "person"  # what one entry of a `people` list is called, in messages and form legends
 
 
 class _Bad(Exception):
@@ -146,34 +147,44 @@ PERSON_FIELDS = ("given_names", "family_name", "date_of_birth", "nationality")
 def _person(q: Question, value: Any, known: Callable[[str], bool] | None) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise _Bad("type", f"must be a person: an object with {', '.join(PERSON_FIELDS)}")
-    missing = [f for f in PERSON_FIELDS if not value.get(f)]
+    # Spaces alone are no more a name than an empty string is.
+    missing = [f for f in PERSON_FIELDS if not value.get(f) or (isinstance(value[f], str) and not value[f].strip())]
     if missing:
         raise _Bad("person_fields", f"is missing {', '.join(missing)}: give every one of {', '.join(PERSON_FIELDS)}")
     unknown = sorted(set(value) - set(PERSON_FIELDS))
     if unknown:
         raise _Bad("person_fields", f"has {', '.join(unknown)}, which a person does not have here: remove it")
-    born = _date(q, value["date_of_birth"], None)
+    names = {}
+    for part in ("given_names", "family_name"):
+        try:
+            names[part] = _text(q, value[part], None)
+        except _Bad as bad:
+            raise _Bad(bad.rule, f"has a {part} that {bad.message}") from None
+    try:
+        born = _date(q, value["date_of_birth"], None)
+    except _Bad as bad:
+        raise _Bad(bad.rule, f"has an unusable date_of_birth: {bad.message}") from None
     if born > dt.date.today():
-        raise _Bad("born_in_past", "date_of_birth is in the future: check the year")
-    nationality = str(value["nationality"]).upper()
+        raise _Bad("born_in_past", "has a date_of_birth in the future: check the year")
+    nationality = str(value["nationality"]).strip().upper()
     if pycountry.countries.get(alpha_3=nationality) is None:
-        raise _Bad("nationality", f"nationality {value['nationality']!r} is not a country code: use ISO 3166 "
-                                  "alpha-3, such as NZL or GBR")
-    return {"given_names": _text(q, value["given_names"], None), "family_name": _text(q, value["family_name"], None),
-            "date_of_birth": born, "nationality": nationality}
+        raise _Bad("nationality", f"has nationality {value['nationality']!r}, which is not a country code: use "
+                                  "ISO 3166 alpha-3, such as NZL or GBR")
+    return {**names, "date_of_birth": born, "nationality": nationality}
 
 
 def _people(q: Question, value: Any, known: Callable[[str], bool] | None) -> tuple[dict[str, Any], ...]:
     if not isinstance(value, list):
         raise _Bad("type", "must be a list of people, each with " + ", ".join(PERSON_FIELDS) + ", or [] for none")
     if q.maximum is not None and len(value) > q.maximum:
-        raise _Bad("maximum", f"has {len(value)} people: the most allowed is {q.maximum}")
+        raise _Bad("maximum", f"has {len(value)} entries: the most allowed is {q.maximum.normalize():f}")
     people = []
     for number, person in enumerate(value, start=1):
         try:
             people.append(_person(q, person, known))
         except _Bad as bad:
-            raise _Bad(bad.rule, f"person {number} {bad.message}") from None
+            # The position lets a form (or a person reading the API's answer) find the entry to fix.
+            raise _Bad(bad.rule, f"{q.item} {number} {bad.message}") from None
     return tuple(people)
 
 

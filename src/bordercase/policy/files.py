@@ -71,6 +71,7 @@ class QuestionFile(_Strict):
     maximum: float | None = None
     integer: bool = False
     max_length: int = 500
+    item: str = Field("", pattern=r"^([a-z][a-z ]*)?$")
 
     @model_validator(mode="after")
     def _known_type(self) -> QuestionFile:
@@ -78,6 +79,10 @@ class QuestionFile(_Strict):
             raise ValueError(f"type {self.type!r} is not one of {', '.join(QUESTION_TYPES)}")
         if self.type == "choice" and not self.options:
             raise ValueError("a choice question needs options")
+        if self.item and self.type != "people":
+            raise ValueError("only a people question has 'item' (what one of its people is called, such as child)")
+        if self.type == "people" and self.maximum is not None and (self.maximum < 1 or self.maximum % 1):
+            raise ValueError("a people question's maximum is the most people allowed: a whole number, 1 or more")
         return self
 
 

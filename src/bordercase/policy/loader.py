@@ -97,6 +97,7 @@ def load_folder(folder: Path, module: ModuleType | None = None) -> Scheme:
                                                                 for o in q.options),
             q.options_from, q.allow_other, None if q.minimum is None else Decimal(str(q.minimum)),
             None if q.maximum is None else Decimal(str(q.maximum)), q.integer, q.max_length,
+            q.item or "person",
         )
     for index, rule in enumerate(spec.answer_rules):
         for name in [*rule.exactly_one_of, *rule.at_most_one_of]:
