@@ -223,8 +223,10 @@ def test_an_employer_lodges_over_the_api_and_lodging_again_is_409(
 
 @pytest.mark.parametrize(("persona", "name", "reason", "status", "field"), [
     ("employer_a", "decline", "Not eligible.", 403, None),
-    ("assessor_nztech", "decline", "", 422, "reason"),
-    ("assessor_nztech", "decline", "   ", 422, "reason"),
+    ("assessor_nztech", "decline", "Not eligible.", 403, None),  # decided through the assessment route
+    ("assessor_nztech", "find_eligible", "", 403, None),
+    ("assessor_nztech", "request_information", "", 422, "reason"),
+    ("assessor_nztech", "request_information", "   ", 422, "reason"),
     ("assessor_nztech", "approve", "Fine.", 404, None),
     ("assessor_nztech", "create", "", 404, None),
 ])

@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
+from bordercase.api.assessment import router as assessment_router
 from bordercase.api.auth import ApiTokenAuth
 from bordercase.api.documents import router as documents_router
 from bordercase.api.requests import router as requests_router
@@ -30,6 +31,7 @@ api = NinjaAPI(
 api.add_router("/", requests_router)
 api.add_router("/", schemes_router)
 api.add_router("/", documents_router)
+api.add_router("/", assessment_router)
 
 
 def _error(request: HttpRequest, status: int, message: str, fields: dict[str, str] | None = None) -> HttpResponse:

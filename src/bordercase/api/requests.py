@@ -23,7 +23,7 @@ from bordercase.api.schemas import (
     TransitionIn,
 )
 from bordercase.cases import access, lifecycle
-from bordercase.cases.errors import InvalidInput
+from bordercase.cases.errors import InvalidInput, Refused
 from bordercase.cases.identifiers import InvalidIdentifier, reference_normalise
 from bordercase.cases.models import Event, Organisation, Request, Scheme
 from bordercase.cases.services import idempotency
@@ -32,6 +32,8 @@ from bordercase.cases.services.requests import request_create, request_update_dr
 from bordercase.cases.services.transitions import request_transition
 
 router = Router(tags=["requests"])
+# Decisions carry findings and may need a second assessor, so they have a route of their own (api.assessment).
+DECIDED_ELSEWHERE = {"decline": "declined", "find_eligible": "found eligible"}
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 IDEMPOTENCY_KEY = Header(
     None, alias="Idempotency-Key",
@@ -186,6 +188,11 @@ def read_request(request: HttpRequest, reference: str) -> RequestOut:
 def transition_request(request: HttpRequest, reference: str, name: str, body: TransitionIn,
                        idempotency_key: str | None = IDEMPOTENCY_KEY) -> RequestOut | HttpResponse:
     user = _user(request)
+    if name in DECIDED_ELSEWHERE:
+        _find(user, reference)  # a request the caller may not see is still a 404
+        raise Refused(f"A request is {DECIDED_ELSEWHERE[name]} through POST /api/v1/requests/{{reference}}/assessment/"
+                      "decision, which keeps each criterion's finding, the reasons and any second assessor the "
+                      "scheme needs. Use that route instead.")
 
     def move() -> RequestOut:
         moved = request_transition(request=_find(user, reference), name=name, by=user, reason=body.reason)

@@ -1,5 +1,6 @@
 """The case records: who applies, for whom, under which scheme, and every change since."""
 
+from bordercase.cases.models.assessments import CriterionFinding, DeclineProposal
 from bordercase.cases.models.documents import Document
 from bordercase.cases.models.evaluations import Evaluation
 from bordercase.cases.models.events import Event
@@ -11,6 +12,6 @@ from bordercase.cases.models.schemes import Scheme
 from bordercase.cases.models.windows import IntakeWindow
 
 __all__ = [
-    "Document", "Evaluation", "Event", "IdempotencyRecord", "IntakeWindow", "Membership", "Organisation", "Person",
-    "Request", "Scheme",
+    "CriterionFinding", "DeclineProposal", "Document", "Evaluation", "Event", "IdempotencyRecord", "IntakeWindow",
+    "Membership", "Organisation", "Person", "Request", "Scheme",
 ]

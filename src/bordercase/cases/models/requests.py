@@ -28,6 +28,10 @@ class Request(models.Model):
     assessing_body = models.ForeignKey(
         "cases.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="requests_to_assess",
     )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_requests",
+        help_text="The assessor working on it, once claimed or assigned.",
+    )
     answers = models.JSONField(default=dict, blank=True)
     worker_identity = models.CharField(
         max_length=64, blank=True, editable=False,
@@ -53,6 +57,7 @@ class Request(models.Model):
         indexes = [
             models.Index(fields=["scheme", "status"], name="request_scheme_status"),
             models.Index(fields=["scheme", "worker_identity"], name="request_scheme_worker"),
+            models.Index(fields=["assessing_body", "status", "lodged_at"], name="request_queue"),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,308 @@
+"""Assessing a request: claiming and assigning it, finding each criterion, deciding, asking for information.
+
+Only an assessor at the request's assessing body may do any of it; the request's lifecycle still decides
+which transitions may happen. Every change appends an event to the request's history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from bordercase.accounts.models import User
+from bordercase.cases import access
+from bordercase.cases.assessment import (
+    AssessmentProblem,
+    CriterionRule,
+    Decision,
+    Finding,
+    decision_check,
+    finding_make,
+    reasons_text,
+)
+from bordercase.cases.errors import ConcurrentChange, InvalidInput, Refused
+from bordercase.cases.lifecycle import Party, State
+from bordercase.cases.models import CriterionFinding, DeclineProposal, Membership, Request
+from bordercase.cases.services.documents import document_add
+from bordercase.cases.services.evaluations import answers_check, evaluation_latest, policy_of
+from bordercase.cases.services.events import event_append
+from bordercase.cases.services.transitions import request_transition
+from bordercase.policy.parameters import ParameterNotInForce
+
+# For a scheme without rules in the policy package, or a date its parameters do not reach.
+DEFAULT_TARGET_WORKING_DAYS = 5
+
+
+def scheme_parameter(request: Request, name: str, default: Any) -> Any:
+    """A scheme parameter as at the day the request was lodged (New Zealand), or ``default`` if it has none."""
+    policy = policy_of(request.scheme)
+    if policy is None or name not in policy.parameters:
+        return default
+    day = timezone.localdate(request.lodged_at) if request.lodged_at else timezone.localdate()
+    try:
+        return policy.value(name, day)
+    except ParameterNotInForce:
+        return default
+
+
+def target_working_days(request: Request) -> int:
+    return int(scheme_parameter(request, "assessment_target_working_days", DEFAULT_TARGET_WORKING_DAYS))
+
+
+def needs_second_assessor(request: Request) -> bool:
+    return bool(scheme_parameter(request, "decline_needs_second_assessor", False))
+
+
+def assessors_of(request: Request) -> list[User]:
+    """The active assessors at the request's assessing body: who it may be assigned to."""
+    return list(User.objects.filter(is_active=True, memberships__organisation_id=request.assessing_body_id,
+                                    memberships__role=Membership.Role.ASSESSOR).distinct().order_by("full_name"))
+
+
+def _require_assessor(request: Request, by: User) -> None:
+    if Party.ASSESSOR not in access.parties(by, request):
+        raise Refused(f"Only an assessor at {request.assessing_body} can assess request {request.reference}.")
+
+
+def _locked(request: Request) -> Request:
+    return Request.objects.select_for_update(of=("self",)).select_related("scheme", "assessing_body").get(
+        pk=request.pk)
+
+
+# --- the queue: claiming and assigning -----------------------------------------------------------------------------
+
+
+def request_assign(*, request: Request, to: User | None, by: User) -> Request:
+    """Give the request to an assessor at its body (``None`` returns it to the unassigned queue).
+
+    The first assignment of a lodged request starts its assessment.
+    """
+    with transaction.atomic():
+        current = _locked(request)
+        _require_assessor(current, by)
+        if to is not None and to.pk not in {u.pk for u in assessors_of(current)}:
+            raise InvalidInput({"assignee": f"{to.full_name or to.email} is not an assessor at "
+                                            f"{current.assessing_body}: choose a colleague there."})
+        if current.status not in (State.LODGED, State.IN_ASSESSMENT, State.INFO_REQUESTED):
+            raise InvalidInput({"assignee": f"Request {current.reference} is {current.state.label.lower()}, so it "
+                                            "is no longer in the queue and cannot be assigned."})
+        Request.objects.filter(pk=current.pk).update(assignee=to)
+        data = {"assignee": None if to is None else to.pk,
+                "assignee_name": "" if to is None else (to.full_name or to.email)}
+        event_append(request=current, by=by, transition="claim" if to == by else "assign",
+                     from_state=current.status, to_state=current.status, data=data)
+        if current.status == State.LODGED:
+            request_transition(request=current, name="start_assessment", by=by)
+    request.refresh_from_db()
+    return request
+
+
+def request_claim(*, request: Request, by: User) -> Request:
+    return request_assign(request=request, to=by, by=by)
+
+
+def requests_assign(*, requests: Sequence[Request], to: User | None, by: User) -> list[Request]:
+    """Assign several at once: all of them, or (if any cannot be) none, with the reason naming the request."""
+    if not requests:
+        raise InvalidInput({"requests": "Choose at least one request to assign."})
+    with transaction.atomic():
+        done = []
+        for request in requests:
+            try:
+                done.append(request_assign(request=request, to=to, by=by))
+            except InvalidInput as exc:
+                raise InvalidInput({"requests": f"{request.reference}: {' '.join(exc.errors.values())} Nothing was "
+                                                "assigned."}) from exc
+    return done
+
+
+# --- findings and decisions ----------------------------------------------------------------------------------------
+
+
+def rules_of(request: Request) -> list[CriterionRule]:
+    """Each criterion as the rules found it at lodging (none for a scheme assessed by people alone)."""
+    evaluation = evaluation_latest(request)
+    if evaluation is None:
+        return []
+    return [CriterionRule(c["id"], c["outcome"], c["reason"], bool(c["mandatory"])) for c in evaluation.criteria]
+
+
+def findings_of(request: Request) -> dict[str, Finding]:
+    return {f.criterion: Finding(f.criterion, f.rule_outcome, f.outcome, f.note)
+            for f in request.findings.all()}
+
+
+def _require_in_assessment(request: Request, what: str) -> None:
+    if request.status != State.IN_ASSESSMENT:
+        raise InvalidInput({"status": f"Request {request.reference} is {request.state.label.lower()}, so {what} "
+                                      "now. Reload it to see where it stands."})
+
+
+def findings_record(*, request: Request, by: User, found: Mapping[str, tuple[str, str]]) -> dict[str, Finding]:
+    """Record the assessor's finding (outcome, note) of each criterion given; all are checked before any is kept."""
+    rules = {r.id: r for r in rules_of(request)}
+    problems: dict[str, str] = {}
+    made: dict[str, Finding] = {}
+    for criterion, (outcome, note) in found.items():
+        if criterion not in rules:
+            problems[f"finding.{criterion}"] = (f"{request.scheme.title} has no criterion {criterion!r}: use one of "
+                                                f"{', '.join(rules) or 'none'}.")
+            continue
+        try:
+            made[criterion] = finding_make(rules[criterion], outcome, note)
+        except AssessmentProblem as exc:
+            problems.update(exc.problems)
+    if problems:
+        raise InvalidInput(problems)
+    with transaction.atomic():
+        current = _locked(request)
+        _require_assessor(current, by)
+        _require_in_assessment(current, "its criteria cannot be assessed")
+        before = findings_of(current)
+        now = timezone.now()
+        for criterion, finding in made.items():
+            if before.get(criterion) == finding:
+                continue  # the same finding sent again changes nothing and records nothing
+            CriterionFinding.objects.update_or_create(
+                request=current, criterion=criterion,
+                defaults={"rule_outcome": finding.rule_outcome, "outcome": finding.outcome, "kind": finding.kind.value,
+                          "note": finding.note, "by": by, "at": now})
+            event_append(request=current, by=by, transition="criterion_finding", from_state=current.status,
+                         to_state=current.status, reason=finding.note,
+                         data={"criterion": criterion, "rule_outcome": finding.rule_outcome,
+                               "outcome": finding.outcome, "kind": finding.kind.value})
+    return findings_of(request)
+
+
+def pending_decline(request: Request) -> DeclineProposal | None:
+    return request.decline_proposals.filter(status=DeclineProposal.Status.PENDING).select_related(
+        "proposed_by").first()
+
+
+def request_decide(*, request: Request, by: User, decision: str, reasons: Iterable[str] = (),
+                   text: str = "") -> Request:
+    """Recommend the request as eligible or decline it, with reasons drawn from the findings and free text.
+
+    Where the scheme needs a second assessor for a decline, the decline waits for one (``decline_confirm``).
+    """
+    _require_assessor(request, by)
+    _require_in_assessment(request, "it cannot be decided")
+    if pending_decline(request) is not None:
+        raise InvalidInput({"decision": "A decline of this request is waiting for a second assessor: they confirm "
+                                        "it or send it back first."})
+    rules, findings = rules_of(request), findings_of(request)
+    try:
+        chosen = decision_check(decision, rules, findings, reasons, text)
+    except AssessmentProblem as exc:
+        raise InvalidInput(exc.problems) from exc
+    reason = reasons_text(decision, rules, findings, chosen, text)
+    summary = {f.criterion: {"outcome": f.outcome, "kind": f.kind.value} for f in findings.values()}
+    if decision == Decision.RECOMMEND:
+        return request_transition(request=request, name="find_eligible", by=by, reason=reason,
+                                  data={"findings": summary})
+    if not needs_second_assessor(request):
+        return request_transition(request=request, name="decline", by=by, reason=reason,
+                                  data={"criteria": chosen, "findings": summary})
+    with transaction.atomic():
+        current = _locked(request)
+        _require_in_assessment(current, "it cannot be decided")
+        now = timezone.now()
+        DeclineProposal.objects.create(request=current, proposed_by=by, proposed_at=now, reasons=reason,
+                                       criteria=chosen)
+        event_append(request=current, by=by, transition="decline_proposed", from_state=current.status,
+                     to_state=current.status, reason=reason, data={"criteria": chosen})
+    request.refresh_from_db()
+    return request
+
+
+def _second_assessor(request: Request, by: User) -> DeclineProposal:
+    _require_assessor(request, by)
+    proposal = pending_decline(request)
+    if proposal is None:
+        raise InvalidInput({"decision": f"No decline of request {request.reference} is waiting for a second "
+                                        "assessor. Reload the request."})
+    if proposal.proposed_by_id == by.pk:
+        raise Refused("You proposed this decline, so a different assessor at your body must confirm it or send "
+                      "it back.")
+    return proposal
+
+
+def _resolve(proposal: DeclineProposal, status: str, by: User, now: dt.datetime, note: str = "") -> None:
+    changed = DeclineProposal.objects.filter(pk=proposal.pk, status=DeclineProposal.Status.PENDING).update(
+        status=status, resolved_by=by, resolved_at=now, note=note)
+    if changed != 1:
+        raise ConcurrentChange("Someone else dealt with this decline first: reload the request.")
+
+
+def decline_confirm(*, request: Request, by: User) -> Request:
+    """The second assessor agrees: the request is declined with the first assessor's reasons."""
+    with transaction.atomic():
+        proposal = _second_assessor(request, by)
+        _resolve(proposal, DeclineProposal.Status.CONFIRMED, by, timezone.now())
+        return request_transition(request=request, name="decline", by=by, reason=proposal.reasons,
+                                  data={"criteria": proposal.criteria, "proposed_by": proposal.proposed_by_id})
+
+
+def decline_send_back(*, request: Request, by: User, note: str) -> Request:
+    """The second assessor disagrees: the request stays in assessment, with their note for the first."""
+    if not note.strip():
+        raise InvalidInput({"note": "Say why the decline is sent back, so the first assessor knows what to look at."})
+    with transaction.atomic():
+        proposal = _second_assessor(request, by)
+        current = _locked(request)
+        _resolve(proposal, DeclineProposal.Status.REJECTED, by, timezone.now(), note.strip())
+        event_append(request=current, by=by, transition="decline_sent_back", from_state=current.status,
+                     to_state=current.status, reason=note.strip())
+    request.refresh_from_db()
+    return request
+
+
+# --- requests for information --------------------------------------------------------------------------------------
+
+
+def information_request(*, request: Request, by: User, text: str) -> Request:
+    """Ask the applicant for what is needed; the request waits for them and its clock pauses."""
+    if not text.strip():
+        raise InvalidInput({"reason": "Write what information you need, so the applicant knows what to send."})
+    if pending_decline(request) is not None:
+        raise InvalidInput({"reason": "A decline of this request is waiting for a second assessor: they confirm it "
+                                      "or send it back before more information can be asked for."})
+    return request_transition(request=request, name="request_information", by=by, reason=text)
+
+
+def information_provide(*, request: Request, by: User, text: str,
+                        documents: Sequence[tuple[str, UploadedFile]] = (),
+                        answers: Mapping[str, Any] | None = None) -> Request:
+    """The applicant's answer, with any evidence and corrected answers; the request goes back to its assessor.
+
+    Each file is checked and stored first (a refused file stops the answer, and the request still waits); a file
+    already stored stays with the request as evidence even if the answer is then refused. Corrected answers are
+    checked in full and kept with the answer or not at all; the rules' findings at lodging are kept as they were,
+    and the assessor is warned where the corrected answers change them.
+    """
+    if not text.strip():
+        raise InvalidInput({"reason": "Write your answer to the assessor's question, even if it is only to say "
+                                      "what the attached files show."})
+    if request.status != State.INFO_REQUESTED:
+        raise InvalidInput({"reason": f"Request {request.reference} is {request.state.label.lower()}: no question "
+                                      "is waiting for an answer. Reload the request."})
+    if Party.APPLICANT not in access.parties(by, request):
+        raise Refused(f"Only the applicant can answer for request {request.reference}.")
+    corrected: dict[str, Any] | None = None
+    if answers:
+        corrected = {k: v for k, v in {**request.answers, **answers}.items() if v is not None}
+        answers_check(request.scheme, corrected, partial=False)
+    stored = [document_add(request=request, kind=kind, upload=upload, by=by) for kind, upload in documents]
+    data: dict[str, Any] = {"documents": [d.pk for d in stored]}
+    with transaction.atomic():
+        if corrected is not None:
+            current = _locked(request)
+            data["answers_changed"] = sorted(k for k in set(corrected) | set(current.answers)
+                                             if corrected.get(k) != current.answers.get(k))
+            Request.objects.filter(pk=current.pk).update(answers=corrected)
+        return request_transition(request=request, name="provide_information", by=by, reason=text, data=data)

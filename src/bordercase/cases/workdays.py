@@ -1,0 +1,110 @@
+"""The assessment clock: working days a request has waited for its assessor, in New Zealand.
+
+Pure: no Django. A working day is a weekday that is not a New Zealand public holiday (national holidays, with
+their Monday observances, from the ``holidays`` package; regional anniversary days are not counted, since one
+assessing body serves every region). The clock counts the working days after the day of lodging up to and
+including today, on New Zealand dates; a day does not count when it began with the request waiting for the
+applicant (an information request open at the start of that day), so the applicant's time is never the
+assessor's. The clock stops when the request is decided.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+NZ = ZoneInfo("Pacific/Auckland")
+
+
+@lru_cache(maxsize=64)
+def _holidays_in(year: int) -> frozenset[dt.date]:
+    return frozenset(holidays.country_holidays("NZ", years=year))
+
+
+def is_working_day(day: dt.date) -> bool:
+    return day.weekday() < 5 and day not in _holidays_in(day.year)
+
+
+@dataclass(frozen=True)
+class Pause:
+    """A time the request waited for the applicant: from an information request until the answer (or now)."""
+
+    since: dt.datetime
+    until: dt.datetime | None = None
+
+
+def _nz_date(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(NZ).date()
+
+
+def _days_after(start: dt.date, end: dt.date) -> Iterator[dt.date]:
+    day = start + dt.timedelta(days=1)
+    while day <= end:
+        yield day
+        day += dt.timedelta(days=1)
+
+
+def _paused_on(day: dt.date, pauses: Iterable[Pause]) -> bool:
+    # Paused at the start of ``day`` (its midnight in New Zealand) if a pause began before that day and had not
+    # ended before it began.
+    midnight = dt.datetime.combine(day, dt.time(), tzinfo=NZ)
+    return any(p.since < midnight and (p.until is None or p.until > midnight) for p in pauses)
+
+
+def working_days_waited(lodged_at: dt.datetime, now: dt.datetime, pauses: Iterable[Pause] = ()) -> int:
+    """Working days since lodging that the request spent with its assessor, up to ``now``."""
+    pauses = tuple(pauses)
+    return sum(1 for day in _days_after(_nz_date(lodged_at), _nz_date(now))
+               if is_working_day(day) and not _paused_on(day, pauses))
+
+
+def add_working_days(start: dt.date, days: int) -> dt.date:
+    """The working day ``days`` working days after ``start`` (``start`` itself when ``days`` is 0)."""
+    day = start
+    while days > 0:
+        day += dt.timedelta(days=1)
+        if is_working_day(day):
+            days -= 1
+    return day
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Where one request stands against its scheme's target."""
+
+    waited: int  # working days with the assessor so far
+    target: int  # the scheme's target, in working days
+    paused: bool  # waiting for the applicant now
+    stopped: bool  # decided: the clock no longer runs
+
+    @property
+    def overdue(self) -> bool:
+        return not self.stopped and self.waited > self.target
+
+    @property
+    def remaining(self) -> int:
+        return self.target - self.waited
+
+    @property
+    def summary(self) -> str:
+        days = f"{self.waited} working day{'s' if self.waited != 1 else ''}"
+        if self.stopped:
+            return f"Decided after {days}"
+        if self.paused:
+            return f"{days}; paused while waiting for the applicant"
+        if self.overdue:
+            return f"{days}: overdue by {-self.remaining} (target {self.target})"
+        return f"{days} of {self.target}"
+
+
+def clock(*, lodged_at: dt.datetime, now: dt.datetime, pauses: Iterable[Pause], target: int,
+          decided_at: dt.datetime | None = None) -> Clock:
+    pauses = tuple(pauses)
+    end = decided_at or now
+    paused = decided_at is None and any(p.until is None for p in pauses)
+    return Clock(working_days_waited(lodged_at, end, pauses), target, paused, decided_at is not None)
