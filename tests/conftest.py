@@ -17,10 +17,14 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from bordercase.accounts.models import User
 from bordercase.accounts.tokens import token_create
+from bordercase.cases import access
 from bordercase.cases.identifiers import nzbn_with_check_digit
 from bordercase.cases.models import Organisation, Request, Scheme
 from bordercase.cases.reference_data import seed
@@ -154,6 +158,59 @@ def api_client(world: World) -> Callable[[User], Client]:
         return Client(headers={"Authorization": f"Bearer {text}"})
 
     return client_for
+
+
+def totp_device(user: User) -> TOTPDevice:
+    """The user's confirmed authenticator app, made now if they have none."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+
+
+def totp_code(device: TOTPDevice) -> str:
+    """The code the device's app shows now, as a person would type it (with leading zeros)."""
+    return f"{TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token():0{device.digits}d}"
+
+
+def totp_ready(device: TOTPDevice) -> str:
+    """The current code, usable even if a test already gave one in this 30-second step.
+
+    django-otp refuses a code whose time step is not later than the last accepted one, and throttles after a
+    wrong code; a test setting up a second sign-in forgets both, as a fresh 30 seconds would.
+    """
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0,
+                                                   throttling_failure_timestamp=None)
+    device.refresh_from_db()
+    return totp_code(device)
+
+
+def is_staff(user: User) -> bool:
+    roles = access.roles_of(user)
+    return bool(roles.assessor_at or roles.inz_officer or roles.administrator or user.is_superuser)
+
+
+def verified_client(user: User) -> Client:
+    """A client signed in as the user who has also given the code from their app (set up here if need be)."""
+    client = Client()
+    client.force_login(user)
+    device = totp_device(user)
+    response = client.post(reverse("web:two-step-code"), {"code": totp_ready(device), "next": "/"})
+    assert response.status_code == 302 and response["Location"] == "/", "the second step refused the right code"
+    return client
+
+
+def signed_in(user: User) -> Client:
+    """A client signed in as the user: with the second step for staff, who must give it; password alone otherwise."""
+    if is_staff(user):
+        return verified_client(user)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def staff_client(db: None) -> Callable[[User], Client]:
+    """A function giving a client signed in as the user and verified by a code from their authenticator app."""
+    return verified_client
 
 
 class MailServer:

@@ -16,7 +16,7 @@ from bordercase.accounts import services
 from bordercase.accounts.models import Invitation, User
 from bordercase.cases.identifiers import nzbn_with_check_digit
 from bordercase.cases.models import Membership, Organisation
-from tests.conftest import PASSWORD, MailServer, World
+from tests.conftest import PASSWORD, MailServer, World, signed_in
 
 Capture = Callable[..., Any]
 NEW = {"full_name": "Hana Tapsell", "email": "Hana@Example.com", "password": PASSWORD, "password_again": PASSWORD}
@@ -111,12 +111,6 @@ def test_a_new_link_is_sent_at_most_once_a_minute(
 
 
 # --- organisations -------------------------------------------------------------------------------------------------
-
-
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_a_confirmed_person_sets_up_their_organisation_and_acts_for_it(world: World) -> None:
@@ -350,9 +344,10 @@ def test_the_navigation_offers_your_organisation_only_to_employer_staff(world: W
         return re.findall(r'class="govuk-service-navigation__link" href="[^"]*"[^>]*>([^<]+)<', nav.group(0))
 
     assert menu(None) == ["Sign in", "Create an account"]
-    assert menu(world.employer_a) == ["Requests", "Start a request", "Your organisation", "API tokens"]
-    assert menu(world.individual) == ["Requests", "Start a request", "API tokens"]
-    assert menu(world.assessor_nztech) == ["Requests", "API tokens"]
+    assert menu(world.employer_a) == ["Requests", "Start a request", "Your organisation", "API tokens",
+                                      "Two-step verification"]
+    assert menu(world.individual) == ["Requests", "Start a request", "API tokens", "Two-step verification"]
+    assert menu(world.assessor_nztech) == ["Requests", "Assessment queue", "API tokens", "Two-step verification"]
 
 
 # --- invitations: unconfirmed accounts and members -----------------------------------------------------------------

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
 
 from bordercase.cases.assessment import (
@@ -26,7 +27,8 @@ from bordercase.cases.services.organisations import organisation_by_code
 from bordercase.cases.services.people import person_create
 from bordercase.cases.services.queue import QueueFilter, queue_filtered
 from bordercase.cases.services.requests import request_create
-from tests.conftest import ANSWERS, MailServer, World, _user, walk
+from bordercase.cases.workdays import NZ
+from tests.conftest import ANSWERS, MailServer, World, _user, walk, window_around
 
 API = "/api/v1"
 ClientFor = Callable[[Any], Client]
@@ -127,6 +129,8 @@ def test_the_queue_filters_by_scheme_status_outcome_assignee_and_overdue(
     assert refs(status="in_assessment") == [low_salary.reference]
     assert refs(scheme="other-essential-worker-2020") == []
     assert refs(overdue=True) == []  # lodged today
+    assert refs(waited_at_least=1) == []
+    assert len(refs(waited_at_least=0)) == 2
     assert refs(sort="newest") == [low_salary.reference, eligible.reference]
 
 
@@ -384,3 +388,23 @@ def test_assigning_over_the_api_names_the_field_when_the_assessor_is_unknown(
                 {"references": [lodged.reference], "assignee": world.assessor_nztech.email})
     assert bulk.status_code == 200 and bulk.json()["items"][0]["assignee"] == world.assessor_nztech.email
     assert snapshot(lodged)[1] == world.assessor_nztech.pk and before[1] is None
+
+
+def test_overdue_requests_are_found_by_the_filters_and_highlighted_on_the_queue(
+    world: World, make_request: Callable[..., Request], staff_client: Callable[[Any], Client]
+) -> None:
+    lodged_at = dt.datetime(2022, 3, 1, 10, tzinfo=NZ)  # a Tuesday
+    with time_machine.travel(lodged_at, tick=False):
+        window_around("tech-specialists-2022", lodged_at)
+        old = walk(make_request(), [("lodge", world.employer_a)])
+    fresh = walk(make_request(), [("lodge", world.employer_a)])
+    me = world.assessor_nztech
+    overdue = queue_filtered(me, QueueFilter(overdue=True))
+    assert [r.reference for r, _ in overdue] == [old.reference]
+    assert overdue[0][1] is not None and overdue[0][1].waited > 10
+    assert [r.reference for r, _ in queue_filtered(me, QueueFilter(waited_at_least=11))] == [old.reference]
+    assert [r.reference for r, _ in queue_filtered(me, QueueFilter(sort="waited"))] == [old.reference,
+                                                                                       fresh.reference]
+    page = staff_client(me).get("/assessment/?overdue=yes").content.decode()
+    assert old.reference in page and fresh.reference not in page
+    assert "govuk-tag--red\">Overdue" in page and "1 overdue." in page

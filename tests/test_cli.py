@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -13,6 +15,8 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
+from django_otp.oath import TOTP
 
 from bordercase.accounts.models import User
 from bordercase.cases.models import Membership
@@ -46,6 +50,25 @@ def test_createadmin_makes_a_scheme_administrator(monkeypatch: pytest.MonkeyPatc
     assert user.check_password("a long and unusual passphrase") and user.is_staff
     membership = Membership.objects.get(user=user)
     assert (membership.role, membership.organisation.code) == ("administrator", "mbie")
+
+
+@pytest.mark.django_db
+def test_a_new_administrator_sets_up_two_step_verification_at_first_sign_in(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ADMIN_PASSWORD", "a long and unusual passphrase")
+    call_command("createadmin", email="hine@mbie.example", name="Hine Walker", password_from_env="ADMIN_PASSWORD")
+    assert "set up two-step verification" in capsys.readouterr().out
+    client = Client()
+    signed = client.post("/sign-in/", {"username": "hine@mbie.example", "password": "a long and unusual passphrase"})
+    asked = client.get(signed["Location"])
+    assert asked.status_code == 302 and asked["Location"].startswith("/account/two-step/set-up/")
+    page = client.get(asked["Location"]).content.decode()
+    key = re.search(r'id="secret-key">([A-Z2-7 ]+)<', page)
+    assert key, "the set-up page shows the key to type into an app"
+    code = f"{TOTP(base64.b32decode(key.group(1).replace(' ', ''))).token():06d}"
+    assert client.post(asked["Location"], {"code": code, "next": "/requests/"})["Location"] == "/requests/"
+    assert client.get("/requests/").status_code == 200
 
 
 @pytest.mark.django_db

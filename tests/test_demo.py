@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django_otp.oath import TOTP
 
 from bordercase.cases import demo
 from bordercase.cases.audit import audit_problems
 from bordercase.cases.lifecycle import State
 from bordercase.cases.models import Membership, Request
+
+
+def printed(out: str, email: str) -> tuple[str, str]:
+    """The password and authenticator key (or "") printed on the account's line, after its email address."""
+    cells = next(line for line in out.splitlines() if email in line).split()
+    after = cells[cells.index(email) + 1:]
+    return after[0], after[1] if len(after) > 1 else ""
 
 
 @pytest.mark.django_db
@@ -27,11 +37,20 @@ def test_the_demo_prints_working_credentials_for_every_role(capsys: pytest.Captu
     roles = set(Membership.objects.values_list("role", flat=True))
     assert roles == {r.value for r in Membership.Role}
     for account in demo.ACCOUNTS:
-        line = next(line for line in out.splitlines() if account.email in line)
-        password = line.split()[-1]
+        password, key = printed(out, account.email)
         client = Client()
         response = client.post("/sign-in/", {"username": account.email, "password": password})
         assert response.status_code == 302, f"{account.email} could not sign in with the printed password"
+        staff = account.membership_role in {"assessor", "inz_officer", "administrator"}
+        assert bool(key) == staff, f"{account.email}: an authenticator key is printed for staff only"
+        asked = client.get("/requests/")
+        if not staff:
+            assert asked.status_code == 200
+            continue
+        assert asked.status_code == 302 and asked["Location"] == "/sign-in/code/?next=%2Frequests%2F"
+        code = f"{TOTP(base64.b32decode(key)).token():06d}"  # what an app given the printed key shows
+        assert client.post(asked["Location"], {"code": code}).status_code == 302
+        assert client.get("/requests/").status_code == 200, f"{account.email}: the printed key gave no working code"
 
 
 @pytest.mark.django_db
@@ -45,3 +64,6 @@ def test_running_the_demo_again_keeps_the_data_and_changes_the_passwords(capsys:
     assert Request.objects.count() == count
     email = demo.ACCOUNTS[0].email
     assert next(x for x in first.splitlines() if email in x) != next(x for x in second.splitlines() if email in x)
+    # A key already added to someone's authenticator app keeps working.
+    assessor = next(a.email for a in demo.ACCOUNTS if a.membership_role == "assessor")
+    assert printed(first, assessor)[1] == printed(second, assessor)[1] != ""

@@ -27,7 +27,7 @@ from bordercase.cases.evidence import CHUNK, MAX_PIXELS, amount, evidence_check
 from bordercase.cases.models import Document, Request
 from bordercase.cases.services import documents as documents_service
 from bordercase.cases.services.documents import document_add, document_remove, documents_of
-from tests.conftest import World, walk
+from tests.conftest import World, signed_in, walk
 
 MakeRequest = Callable[..., Request]
 KIND = "employment_agreement"
@@ -140,12 +140,6 @@ def media(settings: Any, tmp_path: Path) -> Path:
 
 def stored_files(media: Path) -> list[Path]:
     return [p for p in media.rglob("*") if p.is_file()] if media.exists() else []
-
-
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 # --- accepted -----------------------------------------------------------------------------------------------------

@@ -11,21 +11,14 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from bordercase.accounts.models import User
 from bordercase.cases.models import Event, IdempotencyRecord, IntakeWindow, Person, Request, Scheme
 from bordercase.cases.services.windows import window_add
-from tests.conftest import ANSWERS, World, walk
+from tests.conftest import ANSWERS, World, signed_in, walk
 
 TECH = "tech-specialists-2022"
 MakeRequest = Callable[..., Request]
 PERSON = {"given_names": "Emily", "family_name": "Hartley", "dob_day": "3", "dob_month": "9", "dob_year": "1985",
           "nationality": "GBR", "passport_number": "533 201 987", "email": "emily@example.com"}
-
-
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def start_key(client: Client) -> str:

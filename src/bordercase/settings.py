@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "bordercase.accounts",
     "bordercase.cases",
     "bordercase.web",
@@ -84,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "bordercase.web.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -129,6 +133,9 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "web:sign-in"
 LOGIN_REDIRECT_URL = "web:requests"
 LOGOUT_REDIRECT_URL = "web:start"
+# Staff, and anyone who turns it on, give a code from an authenticator app after the password (bordercase.web.
+# second_factor). The issuer names the entry people see in their app.
+OTP_TOTP_ISSUER = "bordercase"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

@@ -6,9 +6,13 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from bordercase.accounts.models import User
+from tests.conftest import is_staff, totp_device, totp_ready
 
 # Playwright's sync API runs an event loop in this thread; Django's test server and ORM calls
 # from the test itself are still synchronous, so Django's async guard does not apply.
@@ -18,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("BORDERCASE_CHROMIUM", "/usr/bin/chromium")
+CODE_PAGE = "/sign-in/code/"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run",
@@ -66,11 +71,27 @@ class Pages:
         assert violations == [], f"axe-core found problems on {name}: {violations}"
         assert self.console_errors == [], f"console errors on {name}: {self.console_errors}"
 
-    def sign_in(self, email: str, password: str) -> None:
+    def sign_in(self, email: str, password: str, *, second_step: bool = True) -> None:
+        """Sign in with the password and then, if the page asks, the code from the person's authenticator app.
+
+        Staff without an app are given one first, as if they had set it up before. ``second_step=False`` stops
+        after the password, for tests of the second step itself.
+        """
+        user = User.objects.filter(email=email.strip().lower()).first()
+        if second_step and user is not None and is_staff(user):
+            totp_device(user)
         self.goto("/sign-in/")
         self.page.get_by_label("Email address").fill(email)
         self.page.get_by_label("Password").fill(password)
-        self.page.get_by_role("button", name="Sign in").click()
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name="Sign in").click()
+        if second_step and user is not None and urlsplit(self.page.url).path == CODE_PAGE:
+            self.give_code(totp_ready(totp_device(user)))
+
+    def give_code(self, code: str) -> None:
+        self.page.get_by_label("Security code").fill(code)
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name="Continue").click()
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from bordercase.cases.errors import InvalidInput
 from bordercase.cases.lifecycle import Party
 from bordercase.cases.models import Request
 from bordercase.cases.services import assessment, queue
+from bordercase.cases.services.evaluations import evaluation_latest
 from bordercase.cases.workdays import Clock
 
 router = Router(tags=["assessment"])
@@ -53,6 +54,7 @@ class QueueQuery(Schema):
     outcome: str = Field("", description="The rules' pre-assessment: eligible, ineligible or needs_review.")
     assignee: str = Field("", description="me, nobody, or an assessor's email address.")
     overdue: bool = False
+    waited_at_least: int = Field(0, ge=0, description="Only requests that have waited this many working days.")
     sort: str = Field("oldest", description="oldest, newest, waited or reference.")
     limit: int = Field(50, ge=1, le=500)
     offset: int = Field(0, ge=0)
@@ -130,6 +132,12 @@ def _clock_out(clock: Clock | None) -> ClockOut | None:
                     stopped=clock.stopped)
 
 
+def _queue_item(found: Request, clock: Clock | None, pre_assessment: str | None) -> QueueItemOut:
+    return QueueItemOut(
+        reference=found.reference, scheme=found.scheme.code, status=found.status, pre_assessment=pre_assessment,
+        assignee=found.assignee.email if found.assignee else None, lodged_at=found.lodged_at, clock=_clock_out(clock))
+
+
 def _assessed(user: User, reference: str) -> Request:
     found = _find(user, reference)
     if Party.ASSESSOR not in access.parties(user, found):
@@ -161,12 +169,10 @@ def queue_list(request: HttpRequest, filters: Query[QueueQuery]) -> QueueOut:
         assignee = str(who.pk) if who else ""
     rows = queue.queue_filtered(user, queue.QueueFilter(
         scheme=filters.scheme, status=filters.status, outcome=filters.outcome, assignee=assignee,
-        overdue=filters.overdue, sort=filters.sort if filters.sort in queue.SORTS else "oldest"))
+        overdue=filters.overdue, waited_at_least=filters.waited_at_least,
+        sort=filters.sort if filters.sort in queue.SORTS else "oldest"))
     page = rows[filters.offset : filters.offset + filters.limit]
-    return QueueOut(count=len(rows), items=[QueueItemOut(
-        reference=r.reference, scheme=r.scheme.code, status=r.status, pre_assessment=r.pre_assessment,
-        assignee=r.assignee.email if r.assignee else None, lodged_at=r.lodged_at, clock=_clock_out(c),
-    ) for r, c in page])
+    return QueueOut(count=len(rows), items=[_queue_item(r, c, r.pre_assessment) for r, c in page])
 
 
 def _assessment_out(user: User, found: Request) -> AssessmentOut:
@@ -221,10 +227,8 @@ def assessment_assign_bulk(request: HttpRequest, body: BulkAssignIn) -> QueueOut
     picked = [_assessed(user, ref) for ref in body.references]
     done = assessment.requests_assign(requests=picked, to=_assessor_by_email(body.assignee), by=user)
     clocks = queue.clocks_of(done)
-    return QueueOut(count=len(done), items=[QueueItemOut(
-        reference=r.reference, scheme=r.scheme.code, status=r.status, pre_assessment=None,
-        assignee=r.assignee.email if r.assignee else None, lodged_at=r.lodged_at, clock=_clock_out(clocks.get(r.pk)),
-    ) for r in done])
+    latest = {r.pk: (e.outcome if (e := evaluation_latest(r)) else None) for r in done}
+    return QueueOut(count=len(done), items=[_queue_item(r, clocks.get(r.pk), latest[r.pk]) for r in done])
 
 
 @router.put("/requests/{reference}/assessment/findings", response={200: AssessmentOut, **ERRORS},

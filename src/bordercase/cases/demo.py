@@ -9,7 +9,9 @@ from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from bordercase.accounts import second_factor
 from bordercase.accounts.models import User
 from bordercase.cases.identifiers import nzbn_with_check_digit
 from bordercase.cases.models import Organisation, Person, Request, Scheme
@@ -116,15 +118,30 @@ def _password() -> str:
     return secrets.token_urlsafe(12)
 
 
-def accounts_reset_passwords() -> list[tuple[DemoAccount, str]]:
-    """Give every demo account a fresh random password and return them, to print."""
+@dataclass(frozen=True)
+class DemoSignIn:
+    account: DemoAccount
+    password: str
+    authenticator_key: str  # base 32, for staff, who must give a code from an app; "" for everyone else
+
+
+def accounts_reset_passwords() -> list[DemoSignIn]:
+    """Give every demo account a fresh random password, and staff an authenticator app, and return them to print.
+
+    A staff account keeps the app it already has, so the key someone added to their phone goes on working.
+    """
     result = []
     for account in ACCOUNTS:
         user = User.objects.get(email=account.email)
         password = _password()
         user.set_password(password)
         user.save(update_fields=["password"])
-        result.append((account, password))
+        key = ""
+        if second_factor.staff(user):
+            device = second_factor.device_confirmed(user) or TOTPDevice.objects.create(
+                user=user, name=second_factor.DEVICE_NAME, confirmed=True)
+            key = second_factor.secret_base32(device)
+        result.append(DemoSignIn(account, password, key))
     return result
 
 

@@ -36,7 +36,9 @@ NOTICES: dict[str, Notice] = {
     "decline": Notice("has been declined", "Your request has been declined. The assessor gave these reasons:",
                       "The reasons are also on the request's page.", True),
     "find_eligible": Notice("has been found eligible", "The assessor found your request eligible.",
-                            "If the scheme has more eligible requests than places, a ballot decides who gets one.",
+                            "Where the scheme's places are capped and it has more eligible requests than places, a "
+                            "ballot decides who gets one; otherwise Immigration NZ decides whether to invite the "
+                            "worker to apply.",
                             True),
     "allocate": Notice("has been allocated a place", "Your request has been allocated a place.",
                        "Immigration New Zealand will be in touch about the next step."),

@@ -11,11 +11,12 @@ from bordercase.cases import access
 def navigation(request: HttpRequest) -> dict[str, bool]:
     user = getattr(request, "user", None)
     if not isinstance(user, User):
-        return {"nav_applicant": False, "nav_employer": False}
+        return {"nav_applicant": False, "nav_employer": False, "nav_assessor": False}
     roles = access.roles_of(user)
     return {
         # Staff of assessing bodies, Immigration NZ and the ministry do not apply from their work accounts.
         "nav_applicant": not (roles.assessor_at or roles.inz_officer or roles.administrator),
         # Someone with no organisation yet finds "set up your organisation" on the start-a-request page.
         "nav_employer": bool(roles.employer_of),
+        "nav_assessor": bool(roles.assessor_at),
     }

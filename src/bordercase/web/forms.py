@@ -33,3 +33,19 @@ class TokenCreateForm(forms.Form):
         error_messages={"required": "Enter a name for the token, such as the system that will use it",
                         "max_length": "Token name must be 100 characters or fewer"},
     )
+
+
+class SecondFactorCodeForm(forms.Form):
+    """The 6-digit code from an authenticator app; spaces and dashes are forgiven, as people copy them."""
+
+    code = forms.CharField(
+        label="Security code", max_length=20, help_text="The 6-digit code your authenticator app shows for bordercase.",
+        error_messages={"required": "Enter the 6-digit code your authenticator app shows",
+                        "max_length": "Enter the code as 6 digits, like 123456"},
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split()).replace("-", "")
+        if not (len(code) == 6 and code.isascii() and code.isdigit()):
+            raise forms.ValidationError("Enter the code as 6 digits, like 123456")
+        return code

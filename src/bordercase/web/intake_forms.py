@@ -123,3 +123,29 @@ class WithdrawForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"max_length": "Reason must be 2,000 characters or fewer"},
     )
+
+
+class InformationAnswerForm(forms.Form):
+    """The applicant's answer to an assessor's information request, with a file if they have one."""
+
+    text = forms.CharField(
+        label="Your answer", max_length=5000, widget=forms.Textarea,
+        help_text="Answer the assessor's question. If you attach a file, say what it shows.",
+        error_messages={"required": "Write your answer to the assessor's question",
+                        "max_length": "Your answer must be 5,000 characters or fewer: shorten it, or attach a file"})
+    kind = forms.ChoiceField(label="What is the file evidence of?", widget=forms.RadioSelect, required=False)
+    file = forms.FileField(
+        label="Attach a file (optional)", help_text="A PDF, PNG or JPEG file, 10 MB or smaller.", required=False,
+        error_messages={"empty": "The selected file is empty: choose the file again, or a different one"})
+
+    def __init__(self, *args: Any, kinds: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = kinds
+        if len(kinds) == 1:
+            self.fields["kind"].initial = kinds[0][0]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("file") and not cleaned.get("kind"):
+            self.add_error("kind", "Select what the attached file is evidence of")
+        return cleaned

@@ -52,15 +52,19 @@ def _posted(request: HttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
 
 
-def _applicants_request(user: User, reference: str) -> Request:
-    """The request if this user applies for it; anyone else, even someone who may see it, gets a 404."""
+def request_as(user: User, reference: str, party: Party) -> Request:
+    """The request if this user stands to it as ``party``; anyone else, even someone who may see it, gets a 404."""
     try:
         found = access.request_for_user(user, reference_normalise(reference))
     except (InvalidIdentifier, Request.DoesNotExist) as exc:
         raise Http404("No such request for this user") from exc
-    if Party.APPLICANT not in access.parties(user, found):
+    if party not in access.parties(user, found):
         raise Http404("No such request for this user")
     return found
+
+
+def _applicants_request(user: User, reference: str) -> Request:
+    return request_as(user, reference, Party.APPLICANT)
 
 
 def _draft(user: User, reference: str) -> Request:

@@ -1,12 +1,21 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from bordercase.web import account_views, document_views, intake_views, views
+from bordercase.web import (
+    account_views,
+    assessment_views,
+    document_views,
+    information_views,
+    intake_views,
+    second_factor_views,
+    views,
+)
 
 app_name = "web"
 urlpatterns = [
     path("", views.start, name="start"),
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
+    path("sign-in/code/", second_factor_views.code, name="two-step-code"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="sign-out"),
     path("requests/", views.requests_list, name="requests"),
     path("requests/<str:reference>/", views.request_detail, name="request"),
@@ -22,7 +31,20 @@ urlpatterns = [
     path("requests/<str:reference>/lodged/", intake_views.lodged, name="request-lodged"),
     path("requests/<str:reference>/documents/<int:document_id>/", document_views.document_download, name="document"),
     path("requests/<str:reference>/withdraw/", intake_views.withdraw, name="request-withdraw"),
+    path("requests/<str:reference>/answer/", information_views.answer, name="request-answer"),
+    path("assessment/", assessment_views.queue_page, name="queue"),
+    path("assessment/assign/", assessment_views.queue_assign, name="queue-assign"),
+    path("assessment/requests/<str:reference>/", assessment_views.request_page, name="assess"),
+    path("assessment/requests/<str:reference>/assign/", assessment_views.assign, name="assess-assign"),
+    path("assessment/requests/<str:reference>/findings/", assessment_views.findings, name="assess-findings"),
+    path("assessment/requests/<str:reference>/decision/", assessment_views.decide, name="assess-decide"),
+    path("assessment/requests/<str:reference>/second-assessor/", assessment_views.second_assessor,
+         name="assess-second"),
+    path("assessment/requests/<str:reference>/information/", assessment_views.information,
+         name="assess-information"),
     path("account/api-tokens/", views.api_tokens, name="api-tokens"),
+    path("account/two-step/", second_factor_views.two_step, name="two-step"),
+    path("account/two-step/set-up/", second_factor_views.set_up, name="two-step-set-up"),
     path("sign-up/", account_views.sign_up, name="sign-up"),
     path("sign-up/check-email/", account_views.check_email, name="check-email"),
     path("sign-up/confirm/<str:token>/", account_views.confirm_email, name="confirm-email"),

@@ -30,7 +30,9 @@ def document_kinds(request: Request) -> list[tuple[str, str]]:
     policy = policy_of(request.scheme)
     if policy is None or not policy.documents:
         return [SUPPORTING_EVIDENCE]
-    return [(d.id, d.label) for d in policy.documents]
+    kinds = [(d.id, d.label) for d in policy.documents]
+    # An assessor may ask for anything, so an answer to an information request can carry any evidence.
+    return [*kinds, SUPPORTING_EVIDENCE] if request.status == State.INFO_REQUESTED else kinds
 
 
 def _check_may_change(request: Request, by: User) -> None:

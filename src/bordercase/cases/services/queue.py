@@ -45,6 +45,7 @@ class QueueFilter:
     outcome: str = ""  # the rules' pre-assessment: eligible, ineligible or needs_review
     assignee: str = ""  # "me", "nobody" or a user id
     overdue: bool = False
+    waited_at_least: int = 0  # working days
     sort: str = "oldest"
 
 
@@ -120,6 +121,8 @@ def queue_filtered(user: User, chosen: QueueFilter,
     rows = [(r, clocks.get(r.pk)) for r in requests]
     if chosen.overdue:
         rows = [(r, c) for r, c in rows if c is not None and c.overdue]
+    if chosen.waited_at_least:
+        rows = [(r, c) for r, c in rows if c is not None and c.waited >= chosen.waited_at_least]
     if chosen.sort == "waited":
         rows.sort(key=lambda row: -(row[1].waited if row[1] else 0))
     return rows

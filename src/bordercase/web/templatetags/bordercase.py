@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import template
 
 from bordercase.cases.lifecycle import TRANSITIONS, State
+from bordercase.cases.models import Event
 
 register = template.Library()
 
@@ -31,11 +32,21 @@ def status_tag(status: str) -> dict[str, str]:
     return {"label": state.label, "colour": _TAG_COLOUR[state]}
 
 
+# Events that record work on a request without moving it through its lifecycle.
+_EVENT_TITLES = {
+    "create": "Started as a draft", "claim": "Claimed by an assessor", "assign": "Assigned",
+    "criterion_finding": "Criterion assessed", "decline_proposed": "Decline proposed, for a second assessor",
+    "decline_sent_back": "Decline sent back by the second assessor",
+}
+
+
 @register.filter
 def event_title(transition: str) -> str:
     if transition in TRANSITIONS:
         return TRANSITIONS[transition].done
-    return "Started as a draft" if transition == "create" else transition.replace("_", " ").capitalize()
+    if transition in _EVENT_TITLES:
+        return _EVENT_TITLES[transition]
+    return transition.replace("_", " ").capitalize()
 
 
 _FINDING = {"met": ("Met", "green"), "not_met": ("Not met", "red"), "needs_review": ("Needs review", "yellow")}
@@ -62,3 +73,30 @@ _OUTCOME = {
 def outcome_label(outcome: str) -> str:
     """An evaluation's outcome as the applicant reads it: the rules pre-assess, they do not decide."""
     return _OUTCOME.get(str(outcome), str(outcome))
+
+
+@register.filter
+def field_anchor(field: str) -> str:
+    """The id of the input a service's error is about: ``finding.salary_threshold`` is ``finding-salary_threshold``."""
+    return field.replace(".", "-")
+
+
+_FINDING_LABELS = {"met": "met", "not_met": "not met", "needs_review": "needs review"}
+
+
+@register.filter
+def finding_label(outcome: str) -> str:
+    return _FINDING_LABELS.get(outcome, outcome)
+
+
+@register.filter
+def event_detail(event: Event) -> str:
+    """What an event that moves no state did: whom a request was assigned to, what a criterion was found."""
+    data = event.data or {}
+    if event.transition in ("claim", "assign"):
+        return f"To {data.get('assignee_name') or 'nobody'}"
+    if event.transition == "criterion_finding":
+        kind = {"overridden": ", overriding the rules", "resolved": ", where the rules needed review"}.get(
+            data.get("kind", ""), "")
+        return f"{criterion_title(data.get('criterion', ''))}: {finding_label(data.get('outcome', ''))}{kind}"
+    return ""

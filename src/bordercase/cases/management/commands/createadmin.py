@@ -46,3 +46,5 @@ class Command(BaseCommand):
         user = User.objects.create_user(email, password, full_name=options["name"], is_staff=True)
         membership_add(user=user, organisation=organisation_by_code("mbie"), role="administrator")
         self.stdout.write(self.style.SUCCESS(f"Created scheme administrator {email}."))
+        # Staff must give a code from an authenticator app; the app is set up on the first sign-in, not here.
+        self.stdout.write("At their first sign-in they will set up two-step verification with an authenticator app.")

@@ -27,12 +27,21 @@ class Command(BaseCommand):
             with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
                 made = demo.demo_load()
             self.stdout.write(f"Made {made} requests, covering every state of the lifecycle.")
-        accounts = demo.accounts_reset_passwords()
-        width = max(len(a.role) for a, _ in accounts)
-        email_width = max(len(a.email) for a, _ in accounts)
+        sign_ins = demo.accounts_reset_passwords()
+        columns = [("Role", [s.account.role for s in sign_ins]), ("Email", [s.account.email for s in sign_ins]),
+                   ("Password", [s.password for s in sign_ins]),
+                   ("Authenticator key", [s.authenticator_key for s in sign_ins])]
+        widths = [max(len(title), *(len(value) for value in values)) for title, values in columns]
+
+        def row(cells: list[str]) -> str:
+            return "  " + "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+
         self.stdout.write("\nDemo accounts (sign in at /sign-in/; these passwords last until the next `demo`):\n")
-        for account, password in accounts:
-            self.stdout.write(f"  {account.role.ljust(width)}  {account.email.ljust(email_width)}  {password}")
-        self.stdout.write("")
+        self.stdout.write(row([title for title, _ in columns]))
+        for sign_in in sign_ins:
+            self.stdout.write(row([sign_in.account.role, sign_in.account.email, sign_in.password,
+                                   sign_in.authenticator_key]))
+        self.stdout.write("\nStaff accounts also need a code from an authenticator app: add the account's key to the "
+                          "app as a time-based\n(TOTP) key, then give the 6-digit code it shows after the password.\n")
         if not options["no_serve"]:
             call_command("serve", port=options["port"])
