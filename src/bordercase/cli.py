@@ -14,6 +14,8 @@ COMMANDS: dict[str, str] = {
     "createadmin": "Create a scheme administrator's account.",
     "audit": "`audit verify`: re-compute every request's event chain and report any tampering.",
     "policy": "Scheme rules: `policy list|show|evaluate|test|simulate` (what-if over lodged requests).",
+    "ballot": "`ballot draw ENTRIES --places N --seed HEX` and `ballot verify MANIFEST ENTRIES RESULTS`: run or "
+              "check an allocation round from its published files alone.",
     "window": "Intake windows: `window list` and `window add SCHEME --opens … --closes …` (New Zealand time).",
     "worker": "Send queued email and other background work (with BORDERCASE_TASKS=database).",
     "check": "Check the configuration; add --deploy to check it is safe for production.",
@@ -50,6 +52,11 @@ def main(argv: list[str] | None = None) -> None:
         print(f"bordercase: there is no command {command!r}.\n", file=sys.stderr)
         print(usage(), file=sys.stderr)
         raise SystemExit(2)
+    if command == "ballot":
+        # Checking a round needs its files and nothing else: no settings, no database.
+        from bordercase.ballot.cli import main as ballot_main
+
+        raise SystemExit(ballot_main(rest))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bordercase.settings")
     from django.core.management import execute_from_command_line
 

@@ -1,0 +1,134 @@
+"""`bordercase ballot draw|verify`: running and checking a round from its files alone, with no database.
+
+Anyone with the published manifest, entries and results can check a round; an auditor can re-run a draw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bordercase.ballot.draw import ALGORITHM, Caps, draw, rank_by_receipt
+from bordercase.ballot.files import RECEIPT_HEADER, BallotFileError, read_entries, results_csv
+from bordercase.ballot.manifest import Manifest, verify
+
+# Below this many entries a draw takes a second or two, and progress lines would only be noise.
+PROGRESS_FROM = 200_000
+
+
+class _Progress:
+    """Progress on standard error, at most once a second: which stage, how far, and the time so far."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out, self.started, self.last = out, time.monotonic(), 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.last < 1 and done:
+            return
+        self.last = now
+        what = {"keys": "computing keys", "walk": "filling places"}.get(stage, stage)
+        print(f"  {what}: {done:,} of {total:,} ({100 * done // max(total, 1)}%), {now - self.started:.0f} s",
+              file=self.out, flush=True)
+
+
+def _read(path: str, what: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise SystemExit(_fail(f"Cannot read the {what} file {path}: {exc.strerror}. Check the path.")) from exc
+
+
+def _fail(message: str) -> int:
+    print(f"bordercase ballot: {message}", file=sys.stderr)
+    return 2
+
+
+def _cap(text: str) -> tuple[str, int]:
+    category, _, number = text.rpartition("=")
+    if not category or not number.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not CATEGORY=N, such as 2613=300")
+    return category, int(number)
+
+
+def _seed(text: str) -> bytes:
+    try:
+        seed = bytes.fromhex(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("the seed is 64 hexadecimal characters (32 bytes)") from exc
+    if len(seed) != 32:
+        raise argparse.ArgumentTypeError(f"the seed is 64 hexadecimal characters (32 bytes), not {len(text)}")
+    return seed
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bordercase ballot", description=f"Run or check a {ALGORITHM} round "
+                                     "from its published files. docs/ballot.md defines the algorithm.")
+    actions = parser.add_subparsers(dest="action", required=True)
+    run = actions.add_parser("draw", help="draw from an entries file and write the results CSV")
+    run.add_argument("entries", help="the entries CSV")
+    run.add_argument("--places", type=int, required=True, help="how many places there are")
+    run.add_argument("--seed", type=_seed, help="the 32-byte seed in hexadecimal (not needed for order of receipt)")
+    run.add_argument("--category-cap", type=_cap, action="append", default=[], metavar="CATEGORY=N",
+                     help="the most places one category may take; repeat for each capped category")
+    run.add_argument("--employer-cap", type=int, help="the most places any one employer may take")
+    run.add_argument("--out", help="write the results here instead of to standard output")
+    check = actions.add_parser("verify", help="check a published round: every digest, the commitment, the results")
+    check.add_argument("manifest", help="the manifest JSON")
+    check.add_argument("entries", help="the entries CSV")
+    check.add_argument("results", help="the results CSV")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = _parser().parse_args(argv)
+    if options.action == "verify":
+        return _verify(options)
+    return _draw(options)
+
+
+def _draw(options: argparse.Namespace) -> int:
+    data = _read(options.entries, "entries")
+    receipt = data.startswith(RECEIPT_HEADER.encode() + b"\n")
+    if not receipt and options.seed is None:
+        return _fail("a ballot needs --seed: the 64 hexadecimal characters of the round's seed.")
+    try:
+        caps = Caps(options.places, dict(options.category_cap), options.employer_cap)
+        entries = read_entries(data)
+    except (BallotFileError, ValueError) as exc:
+        return _fail(str(exc))
+    progress = _Progress(sys.stderr) if len(entries) >= PROGRESS_FROM else None
+    if progress:
+        print(f"Drawing {len(entries):,} entries for {caps.places:,} places…", file=sys.stderr, flush=True)
+    results = rank_by_receipt(entries, caps) if receipt else draw(entries, caps, options.seed, progress)
+    output = results_csv(results)
+    if options.out:
+        Path(options.out).write_bytes(output)
+    else:
+        sys.stdout.buffer.write(output)
+        sys.stdout.flush()
+    if progress:
+        print(f"Done in {time.monotonic() - progress.started:.1f} s.", file=sys.stderr)
+    return 0
+
+
+def _verify(options: argparse.Namespace) -> int:
+    try:
+        manifest = Manifest.from_json(_read(options.manifest, "manifest"))
+    except (BallotFileError, TypeError) as exc:
+        return _fail(str(exc))
+    problems = verify(manifest, _read(options.entries, "entries"), _read(options.results, "results"))
+    for problem in problems:
+        print(f"FAIL: {problem}", file=sys.stderr)
+    if problems:
+        return 1
+    print(f"OK: the entries and results match the manifest, the secret matches its commitment, the seed is "
+          f"SHA-256(secret ‖ public value), and re-running {manifest.algorithm} gives the same results."
+          if manifest.method == "ballot" else
+          "OK: the entries and results match the manifest, and re-running the order of receipt gives the same "
+          "results.")
+    return 0

@@ -1,0 +1,129 @@
+"""A round's manifest, the seed and its commitment, and checking a published round with nothing but its files.
+
+The protocol: before the draw the administrator publishes the entries file and its SHA-256, the commitment
+SHA-256(secret) to 32 secret random bytes, and the future public value that will be mixed in. At the draw,
+seed = SHA-256(secret ‖ public value), so nobody could know the seed before both were fixed: not the
+administrator, who did not know the public value, nor anyone else, who did not know the secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from bordercase.ballot.draw import ALGORITHM, SEED_BYTES, Caps, draw, rank_by_receipt
+from bordercase.ballot.files import BallotFileError, read_entries, read_results
+
+METHODS = ("ballot", "order_of_receipt")
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def commitment(secret: bytes) -> str:
+    return sha256_hex(secret)
+
+
+def seed_from(secret: bytes, public_value: str) -> bytes:
+    """SHA-256(secret ‖ UTF-8 of the public value): 32 bytes."""
+    return hashlib.sha256(secret + public_value.encode("utf-8")).digest()
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Everything needed to re-run and check a round; published as JSON beside the two files."""
+
+    algorithm: str
+    method: str
+    places: int
+    entries_sha256: str
+    results_sha256: str
+    category_caps: dict[str, int] = field(default_factory=dict)
+    employer_cap: int | None = None
+    commitment: str = ""
+    secret: str = ""  # hexadecimal, published at the draw
+    public_value: str = ""
+    seed: str = ""  # hexadecimal
+
+    @property
+    def caps(self) -> Caps:
+        return Caps(self.places, dict(self.category_caps), self.employer_cap)
+
+    def to_json(self) -> bytes:
+        return (json.dumps(asdict(self), indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Manifest:
+        try:
+            raw: dict[str, Any] = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise BallotFileError(f"The manifest is not JSON: {exc}.") from exc
+        known = set(cls.__dataclass_fields__)
+        unknown, missing = set(raw) - known, {"algorithm", "method", "places", "entries_sha256",
+                                               "results_sha256"} - set(raw)
+        if unknown or missing:
+            raise BallotFileError(f"The manifest has unknown fields {sorted(unknown)} or lacks {sorted(missing)}.")
+        if not isinstance(raw["places"], int) or not isinstance(raw.get("category_caps", {}), dict):
+            raise BallotFileError("The manifest's places must be a whole number and category_caps an object.")
+        return cls(**raw)
+
+
+def _hex_bytes(value: str, size: int) -> bytes | None:
+    try:
+        data = bytes.fromhex(value)
+    except ValueError:
+        return None
+    return data if len(data) == size else None
+
+
+def verify(manifest: Manifest, entries: bytes, results: bytes) -> list[str]:
+    """Every way the files fail to match the manifest, each saying which check failed; empty when all match."""
+    problems = []
+    if manifest.algorithm != ALGORITHM:
+        problems.append(f"The manifest names algorithm {manifest.algorithm!r}; this verifier runs {ALGORITHM}.")
+    if manifest.method not in METHODS:
+        problems.append(f"The manifest names method {manifest.method!r}; it must be one of {', '.join(METHODS)}.")
+        return problems
+    if sha256_hex(entries) != manifest.entries_sha256:
+        problems.append("The entries file is not the one published: its SHA-256 is "
+                        f"{sha256_hex(entries)}, the manifest's entries_sha256 is {manifest.entries_sha256}.")
+    if sha256_hex(results) != manifest.results_sha256:
+        problems.append("The results file is not the one published: its SHA-256 is "
+                        f"{sha256_hex(results)}, the manifest's results_sha256 is {manifest.results_sha256}.")
+    seed = None
+    if manifest.method == "ballot":
+        secret = _hex_bytes(manifest.secret, SEED_BYTES)
+        if secret is None:
+            problems.append("The manifest's secret is not 32 bytes in hexadecimal: the round may not have been "
+                            "drawn yet, or the secret was changed.")
+        elif commitment(secret) != manifest.commitment:
+            problems.append("The secret does not match the commitment published before the draw: SHA-256 of the "
+                            f"secret is {commitment(secret)}, the commitment is {manifest.commitment}.")
+        else:
+            seed = seed_from(secret, manifest.public_value)
+            if seed.hex() != manifest.seed:
+                problems.append(f"The seed is not SHA-256(secret ‖ public value): the public value "
+                                f"{manifest.public_value!r} gives seed {seed.hex()}, the manifest says "
+                                f"{manifest.seed}.")
+    try:
+        entry_rows, result_rows = read_entries(entries), read_results(results)
+    except BallotFileError as exc:
+        return [*problems, str(exc)]
+    if manifest.method == "ballot" and seed is None:
+        return problems
+    rerun = draw(entry_rows, manifest.caps, seed) if seed is not None else rank_by_receipt(entry_rows, manifest.caps)
+    problems.extend(_differences(rerun, result_rows))
+    return problems
+
+
+def _differences(rerun: list[Any], published: list[Any]) -> list[str]:
+    if len(rerun) != len(published):
+        return [f"The results file has {len(published)} rows; re-running the draw gives {len(rerun)}."]
+    for mine, theirs in zip(rerun, published, strict=True):
+        if (mine.rank, mine.entry_id, mine.status) != (theirs.rank, theirs.entry_id, theirs.status):
+            return [f"The results differ from a re-run of the draw at rank {mine.rank}: the file has "
+                    f"{theirs.entry_id} {theirs.status.value}, the re-run {mine.entry_id} {mine.status.value}."]
+    return []
