@@ -408,3 +408,61 @@ def test_overdue_requests_are_found_by_the_filters_and_highlighted_on_the_queue(
     page = staff_client(me).get("/assessment/?overdue=yes").content.decode()
     assert old.reference in page and fresh.reference not in page
     assert "govuk-tag--red\">Overdue" in page and "1 overdue." in page
+
+
+def test_the_applicant_never_reads_the_assessors_working_events_in_the_api_or_on_the_page(
+    world: World, lodged: Request, api_client: ClientFor
+) -> None:
+    assessment.request_claim(request=lodged, by=world.assessor_nztech)
+    assessment.findings_record(request=lodged, by=world.assessor_nztech,
+                               found={**_all_met(lodged), "salary_threshold": ("not_met", "Private working note.")})
+    assessment.request_decide(request=lodged, by=world.assessor_nztech, decision="decline", text="Salary too low.")
+    theirs = [e["transition"] for e in api_client(world.employer_a).get(
+        f"{API}/requests/{lodged.reference}/events").json()]
+    assert theirs == ["create", "lodge", "start_assessment"]
+    staff = [e["transition"] for e in api_client(world.assessor_nztech).get(
+        f"{API}/requests/{lodged.reference}/events").json()]
+    assert {"claim", "criterion_finding", "decline_proposed"} <= set(staff)
+    client = Client()
+    client.force_login(world.employer_a)
+    page = client.get(f"/requests/{lodged.reference}/").content.decode()
+    assert "Private working note." not in page and "Decline proposed" not in page
+
+
+def test_findings_cannot_change_under_a_decline_waiting_for_its_second_assessor(
+    world: World, lodged: Request
+) -> None:
+    assessment.request_claim(request=lodged, by=world.assessor_nztech)
+    assessment.findings_record(request=lodged, by=world.assessor_nztech,
+                               found={**_all_met(lodged), "salary_threshold": ("not_met", "Payslips disagree.")})
+    assessment.request_decide(request=lodged, by=world.assessor_nztech, decision="decline",
+                              reasons=["salary_threshold"])
+    before = snapshot(lodged)
+    with pytest.raises(InvalidInput) as exc:
+        assessment.findings_record(request=lodged, by=world.assessor_nztech,
+                                   found={"salary_threshold": ("met", "On reflection it is met.")})
+    assert set(exc.value.errors) == {"status"} and "second assessor" in exc.value.errors["status"]
+    with pytest.raises(InvalidInput, match="waiting for a second assessor"):
+        assessment.request_decide(request=lodged, by=world.assessor_nztech, decision="recommend")
+    assert snapshot(lodged) == before
+
+
+def test_a_claim_takes_only_a_request_nobody_holds(world: World, lodged: Request) -> None:
+    colleague = _user("ana@nztech.example", "Ana Moana", organisation_by_code("nztech"), "assessor")
+    assessment.request_claim(request=lodged, by=world.assessor_nztech)
+    before = snapshot(lodged)
+    with pytest.raises(InvalidInput) as exc:
+        assessment.request_claim(request=lodged, by=colleague)
+    assert "already assigned to Mere Tawhiri" in exc.value.errors["assignee"]
+    assert snapshot(lodged) == before
+    # Taking it over is an explicit assignment, recorded as such.
+    taken = assessment.request_assign(request=lodged, to=colleague, by=colleague)
+    assert taken.assignee == colleague and taken.events.order_by("-position")[0].transition == "assign"
+
+
+def test_a_waited_filter_that_is_not_a_number_is_named_on_the_queue(
+    world: World, lodged: Request, staff_client: Callable[[Any], Client]
+) -> None:
+    page = staff_client(world.assessor_nztech).get("/assessment/?waited=five").content.decode()
+    assert "There is a problem" in page and "whole number, like 5" in page and 'href="#waited"' in page
+    assert lodged.reference in page  # the other filters still apply

@@ -7,6 +7,7 @@ Every assessment route answers 404 to anyone who is not an assessor at the reque
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
@@ -145,13 +146,21 @@ def _assessed(user: User, reference: str) -> Request:
     return found
 
 
-def _assessor_by_email(email: str | None) -> User | None:
+def _assessor_by_email(email: str | None, among: Iterable[User]) -> User | None:
+    """The assessor with this address among those who could be chosen; no one else is found, or named."""
     if email is None:
         return None
-    found = User.objects.filter(email=email.strip().lower(), is_active=True).first()
+    wanted = email.strip().lower()
+    found = next((u for u in among if u.email == wanted), None)
     if found is None:
-        raise InvalidInput({"assignee": f"No assessor has the email address {email!r}: check it."})
+        raise InvalidInput({"assignee": f"No assessor at your body has the email address {email!r}: check it."})
     return found
+
+
+def _colleagues(user: User) -> list[User]:
+    roles = access.roles_of(user)
+    return list(User.objects.filter(is_active=True, memberships__organisation_id__in=roles.assessor_at,
+                                    memberships__role="assessor").distinct())
 
 
 def _require_queue(user: User) -> None:
@@ -165,7 +174,7 @@ def queue_list(request: HttpRequest, filters: Query[QueueQuery]) -> QueueOut:
     _require_queue(user)
     assignee = filters.assignee
     if assignee not in ("", "me", "nobody"):
-        who = _assessor_by_email(assignee)
+        who = _assessor_by_email(assignee, _colleagues(user))
         assignee = str(who.pk) if who else ""
     rows = queue.queue_filtered(user, queue.QueueFilter(
         scheme=filters.scheme, status=filters.status, outcome=filters.outcome, assignee=assignee,
@@ -215,7 +224,8 @@ def assessment_claim(request: HttpRequest, reference: str) -> AssessmentOut:
 def assessment_assign(request: HttpRequest, reference: str, body: AssignIn) -> AssessmentOut:
     user = _user(request)
     found = _assessed(user, reference)
-    found = assessment.request_assign(request=found, to=_assessor_by_email(body.assignee), by=user)
+    to = _assessor_by_email(body.assignee, assessment.assessors_of(found))
+    found = assessment.request_assign(request=found, to=to, by=user)
     return _assessment_out(user, found)
 
 
@@ -225,7 +235,7 @@ def assessment_assign_bulk(request: HttpRequest, body: BulkAssignIn) -> QueueOut
     user = _user(request)
     _require_queue(user)
     picked = [_assessed(user, ref) for ref in body.references]
-    done = assessment.requests_assign(requests=picked, to=_assessor_by_email(body.assignee), by=user)
+    done = assessment.requests_assign(requests=picked, to=_assessor_by_email(body.assignee, _colleagues(user)), by=user)
     clocks = queue.clocks_of(done)
     latest = {r.pk: (e.outcome if (e := evaluation_latest(r)) else None) for r in done}
     return QueueOut(count=len(done), items=[_queue_item(r, clocks.get(r.pk), latest[r.pk]) for r in done])

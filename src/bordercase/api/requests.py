@@ -25,8 +25,9 @@ from bordercase.api.schemas import (
 from bordercase.cases import access, lifecycle
 from bordercase.cases.errors import InvalidInput, Refused
 from bordercase.cases.identifiers import InvalidIdentifier, reference_normalise
-from bordercase.cases.models import Event, Organisation, Request, Scheme
+from bordercase.cases.models import Organisation, Request, Scheme
 from bordercase.cases.services import idempotency
+from bordercase.cases.services.assessment import history_for
 from bordercase.cases.services.people import person_create
 from bordercase.cases.services.requests import request_create, request_update_draft
 from bordercase.cases.services.transitions import request_transition
@@ -241,11 +242,12 @@ def _assessing_body(scheme: Scheme, code: str | None) -> Organisation | None:
 @router.get("/requests/{reference}/events", response={200: list[EventOut], **ERRORS},
             summary="A request's history, oldest first, with its hash chain")
 def list_events(request: HttpRequest, reference: str) -> list[EventOut]:
-    found = _find(_user(request), reference)
+    user = _user(request)
+    found = _find(user, reference)
     return [
         EventOut(
             position=e.position, at=e.at, actor=e.actor_label, transition=e.transition, from_state=e.from_state,
             to_state=e.to_state, reason=e.reason, prev_hash=e.prev_hash, hash=e.hash,
         )
-        for e in Event.objects.filter(request=found).order_by("position")
+        for e in history_for(user, found)
     ]

@@ -6,6 +6,7 @@ call one service in cases.services.assessment, and show its errors beside the fi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -38,13 +39,20 @@ def _assessed(user: User, reference: str) -> Request:
     return request_as(user, reference, Party.ASSESSOR)
 
 
+def _filter_errors(params: Any) -> dict[str, str]:
+    waited = params.get("waited", "").strip()
+    if waited and not waited.isdigit():
+        return {"waited": "Enter the working days waited as a whole number, like 5, or leave it empty."}
+    return {}
+
+
 def _filter_from(params: Any) -> queue.QueueFilter:
     sort = params.get("sort", "oldest")
     waited = params.get("waited", "").strip()
     return queue.QueueFilter(
         scheme=params.get("scheme", ""), status=params.get("status", "open"), outcome=params.get("outcome", ""),
         assignee=params.get("assignee", ""), overdue=params.get("overdue") == "yes",
-        # A filter that is not a number filters nothing, rather than failing the page.
+        # A filter that is not a number filters nothing, and the page says so (_filter_errors).
         waited_at_least=int(waited) if waited.isdigit() else 0, sort=sort if sort in queue.SORTS else "oldest")
 
 
@@ -53,15 +61,14 @@ def _filter_from(params: Any) -> queue.QueueFilter:
 def queue_page(request: HttpRequest) -> HttpResponse:
     user = _assessor(request)
     chosen = _filter_from(request.GET)
-    return _render_queue(request, user, chosen, {})
+    return _render_queue(request, user, chosen, _filter_errors(request.GET))
 
 
 def _render_queue(request: HttpRequest, user: User, chosen: queue.QueueFilter,
                   errors: dict[str, str]) -> HttpResponse:
     rows = queue.queue_filtered(user, chosen)
     roles = access.roles_of(user)
-    colleagues = (User.objects.filter(is_active=True, memberships__organisation_id__in=roles.assessor_at,
-                                      memberships__role="assessor").distinct().order_by("full_name"))
+    colleagues = _colleagues(user)
     schemes = Scheme.objects.filter(assessing_bodies__in=roles.assessor_at).distinct().order_by("title")
     params = request.GET.copy()
     params.pop("page", None)
@@ -92,7 +99,7 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"You claimed request {found.reference}.")
             return redirect("web:assess", reference=found.reference)
         picked = [_assessed(user, ref) for ref in request.POST.getlist("requests")]
-        to = _colleague(request.POST.get("assignee", ""))
+        to = _colleague(request.POST.get("assignee", ""), _colleagues(user))
         done = assessment.requests_assign(requests=picked, to=to, by=user)
     except InvalidInput as exc:
         return _render_queue(request, user, chosen, exc.errors)
@@ -103,13 +110,20 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('web:queue')}?{request.GET.urlencode()}")
 
 
-def _colleague(value: str) -> User | None:
+def _colleague(value: str, among: Iterable[User]) -> User | None:
+    """The assessor chosen from the list offered; anything else is refused without saying who it might be."""
     if value == "nobody":
         return None
-    try:
-        return User.objects.get(pk=int(value), is_active=True)
-    except (ValueError, User.DoesNotExist) as exc:
-        raise InvalidInput({"assignee": "Choose who to assign the requests to."}) from exc
+    chosen = next((u for u in among if str(u.pk) == value), None)
+    if chosen is None:
+        raise InvalidInput({"assignee": "Choose an assessor from the list."})
+    return chosen
+
+
+def _colleagues(user: User) -> list[User]:
+    roles = access.roles_of(user)
+    return list(User.objects.filter(is_active=True, memberships__organisation_id__in=roles.assessor_at,
+                                    memberships__role="assessor").distinct().order_by("full_name"))
 
 
 @login_required
@@ -124,11 +138,12 @@ def _render_request(request: HttpRequest, user: User, found: Request, errors: di
     policy = policy_of(found.scheme)
     rules = assessment.rules_of(found)
     findings = assessment.findings_of(found)
-    events = list(found.events.select_related("actor").order_by("position"))
+    events = list(assessment.history_for(user, found))
     answered = next((e for e in reversed(events) if e.transition in ("provide_information", "request_information")),
                     None)
     context = {
         "req": found, "errors": errors or {}, "posted": posted or {}, "events": events,
+        "reasons_posted": posted.getlist("reasons") if posted is not None else [],
         "clock": queue.clock_of(found), "warnings": queue.warnings_of(found), "evaluation": evaluation_latest(found),
         "rows": answer_rows(policy, found.answers) if policy else [],
         "documents": found.documents.order_by("uploaded_at", "pk"),
@@ -169,7 +184,7 @@ def assign(request: HttpRequest, user: User, found: Request) -> str:
     if "claim" in request.POST:
         assessment.request_claim(request=found, by=user)
         return "You claimed this request."
-    to = _colleague(request.POST.get("assignee", ""))
+    to = _colleague(request.POST.get("assignee", ""), assessment.assessors_of(found))
     assessment.request_assign(request=found, to=to, by=user)
     return f"Assigned to {'nobody' if to is None else (to.full_name or to.email)}."
 

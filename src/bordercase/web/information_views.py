@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from bordercase.cases.errors import InvalidInput, NotEditable, Refused
+from bordercase.cases.errors import ConcurrentChange, InvalidInput, NotEditable, Refused
 from bordercase.cases.lifecycle import LifecycleError, State
 from bordercase.cases.models import Event, Request
 from bordercase.cases.services.assessment import information_provide
@@ -41,7 +41,7 @@ def answer(request: HttpRequest, reference: str) -> HttpResponse:
             information_provide(request=found, by=user, text=form.cleaned_data["text"], documents=documents)
         except InvalidInput as exc:
             _field_errors(form, exc.errors, {"reason": "text"})
-        except (LifecycleError, NotEditable, Refused) as exc:
+        except (LifecycleError, NotEditable, Refused, ConcurrentChange) as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, "Your answer has been sent to the assessor. You will be emailed when the "

@@ -36,7 +36,8 @@ class SecondFactorMiddleware:
         if user.is_authenticated and not user.is_verified() and second_factor.second_factor_required(user):
             # The navigation leaves out pages this person cannot reach yet.
             request.second_step_pending = True  # type: ignore[attr-defined]
-            if request.path_info not in self._second_step_pages:
+            # reverse() includes any script prefix, as request.path does (path_info does not).
+            if request.path not in self._second_step_pages:
                 return self._second_step(request)
         return self.get_response(request)
 

@@ -41,7 +41,9 @@ def _session_verified(request: HttpRequest) -> bool:
 def _next(request: HttpRequest) -> str:
     """Where to go once the code is given: a page of this site, never an address someone slipped into the link."""
     wanted = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    # Only a path on this site: a bare word such as "requests" would be taken by redirect() for a URL name.
+    if wanted.startswith("/") and url_has_allowed_host_and_scheme(
+            wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return wanted
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 

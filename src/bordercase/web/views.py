@@ -16,14 +16,12 @@ from bordercase.cases import access, lifecycle
 from bordercase.cases.identifiers import InvalidIdentifier, reference_normalise
 from bordercase.cases.lifecycle import Party, State
 from bordercase.cases.models import Request
+from bordercase.cases.services.assessment import history_for
 from bordercase.cases.services.evaluations import evaluation_latest
 from bordercase.cases.services.workers import same_worker_requests
 from bordercase.web import intake_views
 from bordercase.web.forms import SignInForm, TokenCreateForm
 from bordercase.web.information_views import question_of
-
-_STAFF = frozenset({Party.ASSESSOR, Party.INZ_OFFICER, Party.ADMINISTRATOR})
-INTERNAL_EVENTS = ("claim", "assign", "criterion_finding", "decline_proposed", "decline_sent_back")
 
 
 def start(request: HttpRequest) -> HttpResponse:
@@ -64,10 +62,7 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
     parties = access.parties(user, req)
     if req.status == State.DRAFT and Party.APPLICANT in parties:
         return intake_views.task_list(request, req)
-    events = req.events.select_related("actor").order_by("position")
-    if not parties & _STAFF:
-        # How assessors divide and check their work is theirs; the applicant sees every decision and its reasons.
-        events = events.exclude(transition__in=INTERNAL_EVENTS)
+    events = history_for(user, req)
     may = {t.name for t in lifecycle.available(state=req.state, parties=parties, steps=req.scheme.steps)}
     decision = req.events.filter(transition__in=("decline", "find_eligible")).order_by("-position").first()
     context = {

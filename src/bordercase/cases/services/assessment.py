@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from bordercase.accounts.models import User
@@ -27,7 +28,7 @@ from bordercase.cases.assessment import (
 )
 from bordercase.cases.errors import ConcurrentChange, InvalidInput, Refused
 from bordercase.cases.lifecycle import Party, State
-from bordercase.cases.models import CriterionFinding, DeclineProposal, Membership, Request
+from bordercase.cases.models import CriterionFinding, DeclineProposal, Event, Membership, Request
 from bordercase.cases.services.documents import document_add
 from bordercase.cases.services.evaluations import answers_check, evaluation_latest, policy_of
 from bordercase.cases.services.events import event_append
@@ -36,6 +37,18 @@ from bordercase.policy.parameters import ParameterNotInForce
 
 # For a scheme without rules in the policy package, or a date its parameters do not reach.
 DEFAULT_TARGET_WORKING_DAYS = 5
+# How assessors divide and check their work is theirs: the applicant sees every decision and its reasons, not
+# who claimed what, their working findings or a decline that a second assessor has not yet confirmed.
+INTERNAL_EVENTS = ("claim", "assign", "criterion_finding", "decline_proposed", "decline_sent_back")
+_STAFF = frozenset({Party.ASSESSOR, Party.INZ_OFFICER, Party.ADMINISTRATOR})
+
+
+def history_for(user: User, request: Request) -> QuerySet[Event]:
+    """The request's events this user may read, oldest first: all of them for staff, not the internal ones else."""
+    events = request.events.select_related("actor").order_by("position")
+    if access.parties(user, request) & _STAFF:
+        return events
+    return events.exclude(transition__in=INTERNAL_EVENTS)
 
 
 def scheme_parameter(request: Request, name: str, default: Any) -> Any:
@@ -77,24 +90,30 @@ def _locked(request: Request) -> Request:
 # --- the queue: claiming and assigning -----------------------------------------------------------------------------
 
 
-def request_assign(*, request: Request, to: User | None, by: User) -> Request:
+def request_assign(*, request: Request, to: User | None, by: User, claim: bool = False) -> Request:
     """Give the request to an assessor at its body (``None`` returns it to the unassigned queue).
 
-    The first assignment of a lodged request starts its assessment.
+    The first assignment of a lodged request starts its assessment. A claim takes only a request nobody holds,
+    so two assessors claiming at once cannot both think it theirs.
     """
     with transaction.atomic():
         current = _locked(request)
         _require_assessor(current, by)
         if to is not None and to.pk not in {u.pk for u in assessors_of(current)}:
-            raise InvalidInput({"assignee": f"{to.full_name or to.email} is not an assessor at "
-                                            f"{current.assessing_body}: choose a colleague there."})
+            # Never named: a stranger's name is not for the assessor to learn by guessing ids.
+            raise InvalidInput({"assignee": f"That person is not an assessor at {current.assessing_body}: choose a "
+                                            "colleague from the list."})
+        if claim and current.assignee_id not in (None, by.pk):
+            holder = current.assignee.full_name or current.assignee.email if current.assignee else ""
+            raise InvalidInput({"assignee": f"Request {current.reference} is already assigned to {holder}: ask them, "
+                                            "or assign it to yourself from the request's page."})
         if current.status not in (State.LODGED, State.IN_ASSESSMENT, State.INFO_REQUESTED):
             raise InvalidInput({"assignee": f"Request {current.reference} is {current.state.label.lower()}, so it "
                                             "is no longer in the queue and cannot be assigned."})
         Request.objects.filter(pk=current.pk).update(assignee=to)
         data = {"assignee": None if to is None else to.pk,
                 "assignee_name": "" if to is None else (to.full_name or to.email)}
-        event_append(request=current, by=by, transition="claim" if to == by else "assign",
+        event_append(request=current, by=by, transition="claim" if claim else "assign",
                      from_state=current.status, to_state=current.status, data=data)
         if current.status == State.LODGED:
             request_transition(request=current, name="start_assessment", by=by)
@@ -103,7 +122,7 @@ def request_assign(*, request: Request, to: User | None, by: User) -> Request:
 
 
 def request_claim(*, request: Request, by: User) -> Request:
-    return request_assign(request=request, to=by, by=by)
+    return request_assign(request=request, to=by, by=by, claim=True)
 
 
 def requests_assign(*, requests: Sequence[Request], to: User | None, by: User) -> list[Request]:
@@ -112,7 +131,8 @@ def requests_assign(*, requests: Sequence[Request], to: User | None, by: User) -
         raise InvalidInput({"requests": "Choose at least one request to assign."})
     with transaction.atomic():
         done = []
-        for request in requests:
+        # Rows locked in one order, so two overlapping bulk assignments cannot deadlock.
+        for request in sorted(requests, key=lambda r: r.pk):
             try:
                 done.append(request_assign(request=request, to=to, by=by))
             except InvalidInput as exc:
@@ -163,6 +183,9 @@ def findings_record(*, request: Request, by: User, found: Mapping[str, tuple[str
         current = _locked(request)
         _require_assessor(current, by)
         _require_in_assessment(current, "its criteria cannot be assessed")
+        if pending_decline(current) is not None:
+            raise InvalidInput({"status": "A decline of this request waits for a second assessor, on these "
+                                          "findings: they confirm it or send it back before the findings change."})
         before = findings_of(current)
         now = timezone.now()
         for criterion, finding in made.items():
@@ -188,31 +211,31 @@ def request_decide(*, request: Request, by: User, decision: str, reasons: Iterab
                    text: str = "") -> Request:
     """Recommend the request as eligible or decline it, with reasons drawn from the findings and free text.
 
-    Where the scheme needs a second assessor for a decline, the decline waits for one (``decline_confirm``).
+    Everything is checked holding the request's row, so findings changed or a decline proposed at the same
+    moment cannot slip between the check and the decision. Where the scheme needs a second assessor for a
+    decline, the decline waits for one (``decline_confirm``).
     """
-    _require_assessor(request, by)
-    _require_in_assessment(request, "it cannot be decided")
-    if pending_decline(request) is not None:
-        raise InvalidInput({"decision": "A decline of this request is waiting for a second assessor: they confirm "
-                                        "it or send it back first."})
-    rules, findings = rules_of(request), findings_of(request)
-    try:
-        chosen = decision_check(decision, rules, findings, reasons, text)
-    except AssessmentProblem as exc:
-        raise InvalidInput(exc.problems) from exc
-    reason = reasons_text(decision, rules, findings, chosen, text)
-    summary = {f.criterion: {"outcome": f.outcome, "kind": f.kind.value} for f in findings.values()}
-    if decision == Decision.RECOMMEND:
-        return request_transition(request=request, name="find_eligible", by=by, reason=reason,
-                                  data={"findings": summary})
-    if not needs_second_assessor(request):
-        return request_transition(request=request, name="decline", by=by, reason=reason,
-                                  data={"criteria": chosen, "findings": summary})
     with transaction.atomic():
         current = _locked(request)
+        _require_assessor(current, by)
         _require_in_assessment(current, "it cannot be decided")
-        now = timezone.now()
-        DeclineProposal.objects.create(request=current, proposed_by=by, proposed_at=now, reasons=reason,
+        if pending_decline(current) is not None:
+            raise InvalidInput({"status": "A decline of this request is waiting for a second assessor: they "
+                                          "confirm it or send it back first."})
+        rules, findings = rules_of(current), findings_of(current)
+        try:
+            chosen = decision_check(decision, rules, findings, reasons, text)
+        except AssessmentProblem as exc:
+            raise InvalidInput(exc.problems) from exc
+        reason = reasons_text(decision, rules, findings, chosen, text)
+        summary = {f.criterion: {"outcome": f.outcome, "kind": f.kind.value} for f in findings.values()}
+        if decision == Decision.RECOMMEND:
+            return request_transition(request=request, name="find_eligible", by=by, reason=reason,
+                                      data={"findings": summary})
+        if not needs_second_assessor(current):
+            return request_transition(request=request, name="decline", by=by, reason=reason,
+                                      data={"criteria": chosen, "findings": summary})
+        DeclineProposal.objects.create(request=current, proposed_by=by, proposed_at=timezone.now(), reasons=reason,
                                        criteria=chosen)
         event_append(request=current, by=by, transition="decline_proposed", from_state=current.status,
                      to_state=current.status, reason=reason, data={"criteria": chosen})
@@ -221,11 +244,12 @@ def request_decide(*, request: Request, by: User, decision: str, reasons: Iterab
 
 
 def _second_assessor(request: Request, by: User) -> DeclineProposal:
+    """The decline waiting for this assessor to confirm or send back; call holding the request's row."""
     _require_assessor(request, by)
     proposal = pending_decline(request)
     if proposal is None:
-        raise InvalidInput({"decision": f"No decline of request {request.reference} is waiting for a second "
-                                        "assessor. Reload the request."})
+        raise InvalidInput({"status": f"No decline of request {request.reference} is waiting for a second "
+                                      "assessor: someone may have dealt with it. Reload the request."})
     if proposal.proposed_by_id == by.pk:
         raise Refused("You proposed this decline, so a different assessor at your body must confirm it or send "
                       "it back.")
@@ -242,7 +266,7 @@ def _resolve(proposal: DeclineProposal, status: str, by: User, now: dt.datetime,
 def decline_confirm(*, request: Request, by: User) -> Request:
     """The second assessor agrees: the request is declined with the first assessor's reasons."""
     with transaction.atomic():
-        proposal = _second_assessor(request, by)
+        proposal = _second_assessor(_locked(request), by)
         _resolve(proposal, DeclineProposal.Status.CONFIRMED, by, timezone.now())
         return request_transition(request=request, name="decline", by=by, reason=proposal.reasons,
                                   data={"criteria": proposal.criteria, "proposed_by": proposal.proposed_by_id})
@@ -253,8 +277,8 @@ def decline_send_back(*, request: Request, by: User, note: str) -> Request:
     if not note.strip():
         raise InvalidInput({"note": "Say why the decline is sent back, so the first assessor knows what to look at."})
     with transaction.atomic():
-        proposal = _second_assessor(request, by)
         current = _locked(request)
+        proposal = _second_assessor(current, by)
         _resolve(proposal, DeclineProposal.Status.REJECTED, by, timezone.now(), note.strip())
         event_append(request=current, by=by, transition="decline_sent_back", from_state=current.status,
                      to_state=current.status, reason=note.strip())
@@ -269,10 +293,12 @@ def information_request(*, request: Request, by: User, text: str) -> Request:
     """Ask the applicant for what is needed; the request waits for them and its clock pauses."""
     if not text.strip():
         raise InvalidInput({"reason": "Write what information you need, so the applicant knows what to send."})
-    if pending_decline(request) is not None:
-        raise InvalidInput({"reason": "A decline of this request is waiting for a second assessor: they confirm it "
-                                      "or send it back before more information can be asked for."})
-    return request_transition(request=request, name="request_information", by=by, reason=text)
+    with transaction.atomic():
+        current = _locked(request)
+        if pending_decline(current) is not None:
+            raise InvalidInput({"status": "A decline of this request is waiting for a second assessor: they "
+                                          "confirm it or send it back before more information can be asked for."})
+        return request_transition(request=request, name="request_information", by=by, reason=text)
 
 
 def information_provide(*, request: Request, by: User, text: str,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 
 from bordercase.cases.lifecycle import TRANSITIONS, State
@@ -100,3 +102,9 @@ def event_detail(event: Event) -> str:
             data.get("kind", ""), "")
         return f"{criterion_title(data.get('criterion', ''))}: {finding_label(data.get('outcome', ''))}{kind}"
     return ""
+
+
+@register.filter
+def get_item(mapping: Any, key: str) -> Any:
+    """A posted value by its name, for names with dots (``finding.salary_threshold``) that templates cannot spell."""
+    return mapping.get(key, "") if hasattr(mapping, "get") else ""
