@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "bordercase.accounts",
     "bordercase.cases",
+    "bordercase.immigration",
     "bordercase.web",
 ]
 
