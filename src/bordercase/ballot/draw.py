@@ -12,21 +12,47 @@ came in, or when an entry was lodged. docs/ballot.md is the published definition
 
 from __future__ import annotations
 
-import hashlib
+import gc
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Protocol
 
 import numpy as np
 
-from bordercase.ballot.files import Entry, Result, Status
+from bordercase.ballot.files import (
+    STATUS_CODES,
+    Entry,
+    Result,
+    Status,
+    alike_runs,
+    entry_columns,
+    packed_sort,
+    read_entries,
+    results_csv,
+    sharing,
+)
+
+try:
+    # CPython's own SHA-256, not OpenSSL's: for messages of a few dozen bytes the work is in making and copying hash
+    # objects, which it does faster, so a draw takes some 15% less time. Same digests, of course.
+    from _sha256 import sha256 as _sha256  # Python 3.11
+except ImportError:  # pragma: no cover - Python 3.12 and later, or a build without it
+    try:
+        from _sha2 import sha256 as _sha256  # type: ignore[no-redef]
+    except ImportError:
+        from hashlib import sha256 as _sha256  # type: ignore[no-redef]
 
 ALGORITHM = "bordercase-ballot-v1"
 SEED_BYTES = 32
 KEY_BYTES = 32
 # Called now and then on a long draw: (stage, done, total), for a progress display.
 Progress = Callable[[str, int, int], None]
-_EVERY = 1 << 18
+_CHUNK = 1 << 16  # entries keyed at a time
+_DECIMAL = [str(k).encode("ascii") for k in range(1001)]  # the k of a ticket's message, for every weight a file has
+_SELECTED, _WAITLISTED, _DUPLICATE = (STATUS_CODES.index(s) for s in (Status.SELECTED, Status.WAITLISTED,
+                                                                        Status.DUPLICATE))
 
 
 @dataclass(frozen=True)
@@ -42,124 +68,264 @@ class Caps:
             raise ValueError("Places and caps are whole numbers, 0 or more.")
 
 
-def _hmac_sha256(seed: bytes) -> Callable[[bytes], bytes]:
-    """HMAC-SHA256 keyed with the seed (RFC 2104), its padded key hashed once for every message.
+def _pads(seed: bytes) -> tuple[object, object]:
+    """SHA-256 with HMAC's inner and outer padded keys already hashed in (RFC 2104), to copy for each message.
 
-    The same function as ``hmac.digest(seed, message, "sha256")``, about twice as fast for millions of short
-    messages, since the two padded-key blocks are not hashed again for each one.
+    Hashing the two padded-key blocks once rather than for every message makes HMAC-SHA256 about twice as fast as
+    ``hmac.digest`` for millions of short messages.
     """
     if len(seed) != SEED_BYTES:
         raise ValueError(f"The seed is {SEED_BYTES} bytes (64 hexadecimal characters); this one is {len(seed)}.")
     block = seed.ljust(64, b"\0")
-    inner = hashlib.sha256(bytes(b ^ 0x36 for b in block)).copy
-    outer = hashlib.sha256(bytes(b ^ 0x5C for b in block)).copy
+    return _sha256(bytes(b ^ 0x36 for b in block)), _sha256(bytes(b ^ 0x5C for b in block))
+
+
+def _hmac_sha256(seed: bytes) -> Callable[[bytes], bytes]:
+    """HMAC-SHA256 keyed with the seed: the same function as ``hmac.digest(seed, message, "sha256")``."""
+    inner, outer = _pads(seed)
 
     def digest(message: bytes) -> bytes:
-        first = inner()
+        first = inner.copy()
         first.update(message)
-        second = outer()
+        second = outer.copy()
         second.update(first.digest())
         return second.digest()
 
     return digest
 
 
-def entry_key(seed: bytes, entry_id: str, weight: int) -> bytes:
-    """The entry's key: its smallest ticket."""
-    digest = _hmac_sha256(seed)
-    prefix = entry_id.encode("utf-8") + b"#"
+def _key(digest: Callable[[bytes], bytes], entry_id: bytes, weight: int) -> bytes:
+    prefix = entry_id + b"#"
     return min(digest(prefix + str(k).encode("ascii")) for k in range(1, weight + 1))
 
 
-def _keys(ids: Sequence[bytes], weights: Sequence[int], seed: bytes, progress: Progress | None) -> bytearray:
-    digest = _hmac_sha256(seed)
-    keys = bytearray(len(ids) * KEY_BYTES)
-    for i, (entry_id, weight) in enumerate(zip(ids, weights, strict=True)):
-        prefix = entry_id + b"#"
-        if weight == 1:
-            key = digest(prefix + b"1")
-        else:
-            key = min(digest(prefix + str(k).encode("ascii")) for k in range(1, weight + 1))
-        keys[i * KEY_BYTES:(i + 1) * KEY_BYTES] = key
-        if progress and i % _EVERY == 0:
-            progress("keys", i, len(ids))
-    return keys
+def entry_key(seed: bytes, entry_id: str, weight: int) -> bytes:
+    """The entry's key: its smallest ticket."""
+    return _key(_hmac_sha256(seed), entry_id.encode("utf-8"), weight)
 
 
-def _rank(keys: bytearray, ids: Sequence[bytes]) -> np.ndarray:
-    """Indices of the entries by ascending key, ties by entry_id.
+class _Pool(Protocol):
+    """The entries of a draw as the draw reads them, in some fixed order: EntryColumns from a file, or _Entries."""
 
-    Sorted on the keys' first 8 bytes as big-endian integers, which orders them as bytes; entries whose first 8
-    bytes are equal (about one pair in 10^8 for 20 million entries) are then put in order by the whole key.
+    weight: np.ndarray
+    shared_beneficiary: tuple[np.ndarray, np.ndarray]
+
+    def __len__(self) -> int: ...
+
+    def messages(self, start: int, stop: int) -> list[bytes]: ...
+
+    def entry_id(self, index: int) -> bytes: ...
+
+    def fields(self, indices: Sequence[int]) -> tuple[list, list]: ...
+
+    def text(self, value: str) -> object: ...
+
+
+class _Entries:
+    """Entry objects as a _Pool."""
+
+    def __init__(self, entries: Sequence[Entry]) -> None:
+        self.entries = entries
+        self.weight = np.fromiter((e.weight for e in entries), dtype=np.int64, count=len(entries))
+        present = np.fromiter((bool(e.beneficiary_id) for e in entries), dtype=bool, count=len(entries))
+        hashes = np.fromiter((hash(e.beneficiary_id) for e in entries), dtype=np.int64,
+                             count=len(entries)).view(np.uint64)
+        self.shared_beneficiary = sharing(hashes, present, lambda at: [entries[i].beneficiary_id for i in at])
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def messages(self, start: int, stop: int) -> list[bytes]:
+        return [f"{e.entry_id}#{w}".encode() for e, w in zip(self.entries[start:stop],
+                                                              self.weight[start:stop].tolist(), strict=True)]
+
+    def entry_id(self, index: int) -> bytes:
+        return self.entries[index].entry_id.encode("utf-8")
+
+    def fields(self, indices: Sequence[int]) -> tuple[list[str], list[str]]:
+        chosen = [self.entries[i] for i in indices]
+        return [e.category for e in chosen], [e.employer_id for e in chosen]
+
+    @staticmethod
+    def text(value: str) -> str:
+        return value
+
+
+def _leading_keys(pool: _Pool, seed: bytes, progress: Progress | None) -> np.ndarray:
+    """The first 8 bytes of every entry's key, as big-endian integers, which order as the bytes do.
+
+    The one loop of the draw that runs in Python once for every entry, and its time: the hash objects are copied
+    from the padded keys, as in _hmac_sha256, written out here because a function call for each of twenty million
+    entries would cost more than a tenth again. Each entry's message ``entry_id#weight`` is its ticket k = weight;
+    entries of more tickets then have the others hashed too, and keep the smallest, compared in full.
     """
-    n = len(ids)
-    if n == 0:
+    n = len(pool)
+    inner, outer = _pads(seed)
+    leading = np.empty(n, dtype=np.uint64)
+    for start in range(0, n, _CHUNK):
+        stop = min(start + _CHUNK, n)
+        messages = pool.messages(start, stop)
+        keys = []
+        keep = keys.append
+        for message in messages:
+            first = inner.copy()
+            first.update(message)
+            second = outer.copy()
+            second.update(first.digest())
+            keep(second.digest())
+        weight = pool.weight[start:stop]
+        several = np.flatnonzero(weight > 1)
+        for i, tickets in zip(several.tolist(), weight[several].tolist(), strict=True):
+            # The message less its k, hashed once for all the entry's tickets.
+            base = inner.copy()
+            base.update(messages[i][:len(messages[i]) - len(str(tickets))])
+            smallest = keys[i]
+            for k in range(1, tickets):
+                first = base.copy()
+                first.update(_DECIMAL[k] if k < len(_DECIMAL) else str(k).encode("ascii"))
+                second = outer.copy()
+                second.update(first.digest())
+                key = second.digest()
+                if key < smallest:
+                    smallest = key
+            keys[i] = smallest
+        leading[start:stop] = np.frombuffer(b"".join(keys), dtype=">u8")[::KEY_BYTES // 8]
+        if progress:
+            progress("keys", stop, n)
+    return leading
+
+
+def _rank(leading: np.ndarray, tie_key: Callable[[int], tuple[bytes, bytes]]) -> np.ndarray:
+    """Indices of the entries by ascending key, ties by entry_id, given the keys' first 8 bytes as integers.
+
+    Sorted on the leading bits of those (with each entry's index packed below them, see packed_sort); entries
+    whose leading bits are alike, a few hundred of 20 million, are then put in order by ``tie_key``: the whole key
+    and the entry_id.
+    """
+    if len(leading) == 0:
         return np.zeros(0, dtype=np.int64)
-    leading = np.frombuffer(keys, dtype=">u8").reshape(n, KEY_BYTES // 8)[:, 0]
-    order = np.argsort(leading, kind="stable")
-    ranked = leading[order]
-    same = np.flatnonzero(ranked[1:] == ranked[:-1])
-    start = 0
-    while start < len(same):
-        end = start
-        while end + 1 < len(same) and same[end + 1] == same[end] + 1:
-            end += 1
-        lo, hi = same[start], same[end] + 2
-        run = sorted(order[lo:hi].tolist(), key=lambda i: (bytes(keys[i * KEY_BYTES:(i + 1) * KEY_BYTES]), ids[i]))
-        order[lo:hi] = run
-        start = end + 1
+    packed, bits = packed_sort(leading)
+    places, run = alike_runs(packed, bits)
+    packed &= np.uint64((1 << bits) - 1)
+    order = packed.view(np.int64)
+    # Each run of entries whose leading bits are alike is in a row where it belongs: sorted there in full.
+    for _, together in groupby(zip(run.tolist(), places.tolist(), strict=True), key=lambda item: item[0]):
+        at = [place for _, place in together]
+        order[at] = sorted(order[at].tolist(), key=tie_key)
     return order
 
 
-def _walk(order: Sequence[int], entries: Sequence[Entry], caps: Caps, progress: Progress | None) -> list[Result]:
-    seen: set[str] = set()
-    per_category: Counter[str] = Counter()
-    per_employer: Counter[str] = Counter()
-    selected = 0
-    results = []
-    for rank, index in enumerate(order, start=1):
-        entry = entries[index]
-        if entry.beneficiary_id and entry.beneficiary_id in seen:
-            status = Status.DUPLICATE
+def _duplicates(pool: _Pool, order: np.ndarray) -> np.ndarray:
+    """Whether each rank's entry is a duplicate: its beneficiary_id is that of an entry ranked before it."""
+    duplicate = np.zeros(len(order), dtype=bool)
+    members, groups = pool.shared_beneficiary
+    if len(members) == 0:
+        return duplicate
+    # The ranks of the entries that share a beneficiary (a few in a hundred), in rank order, and their groups.
+    shares = np.zeros(len(order), dtype=bool)
+    shares[members] = True
+    ranks = np.flatnonzero(shares[order])
+    by_entry = np.argsort(members)
+    group = groups[by_entry][np.searchsorted(members[by_entry], order[ranks])]
+    _, first = np.unique(group, return_index=True)  # the first of each group in rank order
+    duplicate[ranks] = True
+    duplicate[ranks[first]] = False
+    return duplicate
+
+
+def _statuses(order: np.ndarray, duplicate: np.ndarray, pool: _Pool, caps: Caps,
+              progress: Progress | None) -> np.ndarray:
+    """The walk: each rank's status code. Duplicates are known already; places go to the others in rank order,
+    as the caps allow, and once they are all taken everyone else is waitlisted, with nothing more to look at."""
+    status = np.full(len(order), _WAITLISTED, dtype=np.int8)
+    status[duplicate] = _DUPLICATE
+    capped = {pool.text(c): cap for c, cap in caps.category.items() if c}
+    employer_cap = caps.employer
+    per_category: Counter[object] = Counter()
+    per_employer: Counter[object] = Counter()
+    selected: list[int] = []
+    start, size = 0, max(1024, 2 * caps.places)
+    while len(selected) < caps.places and start < len(order):
+        # The ranks that are not duplicates, a block at a time, each block twice as many as the last.
+        ranks = np.flatnonzero(~duplicate[start:start + size]) + start
+        if not capped and employer_cap is None:  # no caps: the places go to the first of them
+            selected += ranks[:caps.places - len(selected)].tolist()
         else:
-            if entry.beneficiary_id:
-                seen.add(entry.beneficiary_id)
-            if selected < caps.places and _room(entry, caps, per_category, per_employer):
-                status = Status.SELECTED
-                selected += 1
-                per_category[entry.category] += 1
-                per_employer[entry.employer_id] += 1
-            else:
-                status = Status.WAITLISTED
-        results.append(Result(rank, entry.entry_id, status))
-        if progress and rank % _EVERY == 0:
-            progress("walk", rank, len(order))
-    return results
+            categories, employers = pool.fields(order[ranks].tolist())
+            for rank, category, employer in zip(ranks.tolist(), categories, employers, strict=True):
+                if category in capped and per_category[category] >= capped[category]:
+                    continue
+                if employer and employer_cap is not None and per_employer[employer] >= employer_cap:
+                    continue
+                selected.append(rank)
+                per_category[category] += 1
+                per_employer[employer] += 1
+                if len(selected) == caps.places:
+                    break
+        start, size = start + size, size * 2
+        if progress:
+            progress("walk", min(start, len(order)), len(order))
+    status[selected] = _SELECTED
+    return status
 
 
-def _room(entry: Entry, caps: Caps, per_category: Mapping[str, int], per_employer: Mapping[str, int]) -> bool:
-    if entry.category and entry.category in caps.category and per_category[entry.category] >= caps.category[
-            entry.category]:
-        return False
-    return not (entry.employer_id and caps.employer is not None and per_employer[entry.employer_id] >= caps.employer)
+def _draw(pool: _Pool, caps: Caps, seed: bytes, progress: Progress | None) -> tuple[np.ndarray, np.ndarray]:
+    """The ranking (entry indices in rank order) and each rank's status code."""
+    digest = _hmac_sha256(seed)
+    weight = pool.weight
+    order = _rank(_leading_keys(pool, seed, progress),
+                  lambda i: (_key(digest, pool.entry_id(i), int(weight[i])), pool.entry_id(i)))
+    return order, _statuses(order, _duplicates(pool, order), pool, caps, progress)
 
 
 def draw(entries: Sequence[Entry], caps: Caps, seed: bytes, progress: Progress | None = None) -> list[Result]:
     """The results of a ballot, in rank order. The entries may come in any order: the result is the same."""
-    ids = [e.entry_id.encode("utf-8") for e in entries]
-    if len(set(ids)) != len(ids):
+    entries = list(entries)
+    if len({e.entry_id for e in entries}) != len(entries):
         raise ValueError("Two entries have the same entry_id: each entry appears once.")
     if any(e.weight < 1 for e in entries):
         raise ValueError("Every entry's weight is a whole number, 1 or more.")
-    keys = _keys(ids, [e.weight for e in entries], seed, progress)
-    order = _rank(keys, ids)
-    return _walk(order.tolist(), entries, caps, progress)
+    _pads(seed)
+    order, status = _draw(_Entries(entries), caps, seed, progress)
+    return _results(entries, order, status)
+
+
+def draw_file(data: bytes, caps: Caps, seed: bytes, progress: Progress | None = None) -> Iterator[bytes]:
+    """A ballot drawn from the bytes of an entries file: the results file, in pieces to write one after another.
+
+    The same bytes as ``results_csv(draw(read_entries(data), caps, seed))``, from the file read as columns
+    (EntryColumns) rather than as an Entry object for each line, which for twenty million entries would take many
+    minutes and tens of gigabytes. A file that read_entries refuses raises its BallotFileError, naming the line.
+    """
+    _pads(seed)
+    columns = entry_columns(data, progress)
+    if columns is None:
+        return iter([results_csv(draw(read_entries(data), caps, seed, progress))])
+    order, status = _draw(columns, caps, seed, progress)
+    return columns.results(order, status, progress)
+
+
+def _results(entries: Sequence[Entry], order: np.ndarray, status: np.ndarray) -> list[Result]:
+    ids = [entries[i].entry_id for i in order.tolist()]
+    statuses = [STATUS_CODES[s] for s in status.tolist()]
+    # Millions of new objects, none in a cycle: the garbage collector would only walk them again and again (it
+    # takes a third of the time), so it waits until they are made.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return list(map(Result, range(1, len(ids) + 1), ids, statuses))
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def rank_by_receipt(entries: Sequence[Entry], caps: Caps) -> list[Result]:
     """The results of an order-of-receipt round: by priority tier, then lodging time, then entry_id."""
-    order = sorted(range(len(entries)), key=lambda i: (entries[i].priority, entries[i].lodged_at, entries[i].entry_id))
-    return _walk(order, entries, caps, None)
+    entries = list(entries)
+    order = np.array(sorted(range(len(entries)), key=lambda i: (entries[i].priority, entries[i].lodged_at,
+                                                                 entries[i].entry_id)), dtype=np.int64)
+    pool = _Entries(entries)
+    return _results(entries, order, _statuses(order, _duplicates(pool, order), pool, caps, None))
 
 
 def promote_next(results: Sequence[Result], holding: Collection[str], released: Collection[str],
@@ -180,3 +346,10 @@ def promote_next(results: Sequence[Result], holding: Collection[str], released: 
         if _room(entries[result.entry_id], caps, per_category, per_employer):
             return result.entry_id
     return None
+
+
+def _room(entry: Entry, caps: Caps, per_category: Mapping[str, int], per_employer: Mapping[str, int]) -> bool:
+    if entry.category and entry.category in caps.category and per_category[entry.category] >= caps.category[
+            entry.category]:
+        return False
+    return not (entry.employer_id and caps.employer is not None and per_employer[entry.employer_id] >= caps.employer)

@@ -7,9 +7,13 @@ a file that was changed in transit must not be silently accepted.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import groupby
+
+import numpy as np
 
 BALLOT_HEADER = "entry_id,weight,beneficiary_id,category,employer_id"
 RECEIPT_HEADER = "entry_id,priority,lodged_at,beneficiary_id,category,employer_id"
@@ -153,3 +157,426 @@ def read_results(data: bytes) -> list[Result]:
                                   f"with status one of {', '.join(statuses)}.")
         results.append(Result(int(fields[0]), fields[1], statuses[fields[2]]))
     return results
+
+
+# --- a ballot file as columns, for large draws ---------------------------------------------------------------------
+#
+# Twenty million Entry objects take minutes to build and some ten gigabytes to hold, for a draw that needs little
+# of them. So a draw from a file reads it as columns instead: numpy arrays of where each line starts, how long its
+# entry_id is, its weight, and which entries share a beneficiary, computed from the bytes a block of lines at a
+# time. Its checks are read_entries' checks made on whole blocks, or stricter: a file that does not pass them
+# outright (a mistake, or something unusual, such as a weight in digits other than ASCII) is left to
+# read_entries, which names the line to fix or reads it the slow way. Either way the draw is the same.
+
+# The status codes of a draw's numpy arrays, in this order.
+STATUS_CODES = (Status.SELECTED, Status.WAITLISTED, Status.DUPLICATE)
+_BALLOT_START = (BALLOT_HEADER + "\n").encode()
+_COMMA, _LF, _HASH = ord(","), ord("\n"), ord("#")
+_SEPARATORS = np.array([_COMMA] * 4 + [_LF], dtype=np.uint8)  # of every line of five fields
+_BLOCK_BYTES = 1 << 23  # lines are checked some 8 MB at a time, so that no array is as big as the file
+_ROWS = 1 << 18  # results rows written at a time
+_POWERS = 10 ** np.arange(19, dtype=np.int64)
+_STATUS_TEXT = [f"{s.value}\n".encode() for s in STATUS_CODES]
+_STATUS_BYTES = np.array([list(t.ljust(11, b"\0")) for t in _STATUS_TEXT], dtype=np.uint8)
+_STATUS_LENGTHS = np.array([len(t) for t in _STATUS_TEXT])
+
+
+def _spans(octets: np.ndarray, start: np.ndarray, length: np.ndarray, words: int) -> np.ndarray:
+    """The bytes from each start, ``length`` of them, as a row of ``words`` 8-byte words, zero past the length.
+
+    One numpy gather of whole rows, from a view of the file as overlapping rows at every offset: gathering costs
+    about as much per row as per byte, so this is several times faster than gathering a byte or a word at a time.
+    """
+    width = 8 * words
+    last = len(octets) - width  # the last offset a whole row can be read from
+    if last >= 0:
+        overlapping = np.lib.stride_tricks.as_strided(octets, shape=(last + 1, width), strides=(1, 1))
+        rows = overlapping[np.minimum(start, last)]
+    else:
+        rows = np.zeros((len(start), width), dtype=np.uint8)
+    for i in np.flatnonzero(start > last).tolist():  # within a row's width of the end of the file
+        piece = octets[start[i]:start[i] + length[i]]
+        rows[i] = 0
+        rows[i, :len(piece)] = piece
+    # Zero what is past each span: past the longest, a slice for every row; then the few shorter rows one by one.
+    longest = int(length.max()) if len(length) else 0
+    rows[:, longest:] = 0
+    shorter = np.flatnonzero(length < longest)
+    if len(shorter):
+        rows[shorter] *= np.arange(width, dtype=np.uint8) < length[shorter, None]
+    return rows
+
+
+def _first(rows: np.ndarray, length: np.ndarray) -> bytes:
+    """The first ``length`` bytes of each row, one row after the next."""
+    if len(length) and (length == length[0]).all():  # as they mostly are: no need to pick byte by byte
+        return rows[:, :int(length[0])].tobytes()
+    return rows[np.arange(rows.shape[1]) < length[:, None]].tobytes()
+
+
+def _words_for(length: np.ndarray) -> int:
+    return (int(length.max()) + 7) // 8 if len(length) else 0
+
+
+def packed_sort(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each value's leading bits with its index below them, as one 64-bit integer, sorted; and how many bits the
+    index takes. Done in place: ``values`` is what is returned.
+
+    np.sort of 64-bit integers is several times faster than np.argsort, so to put indices in the order of their
+    values the index is packed into the low bits. Only values whose leading bits are alike, which for 20 million
+    random values are a few hundred, then need looking at again.
+    """
+    bits = max(1, (len(values) - 1).bit_length())
+    values >>= np.uint64(bits)
+    values <<= np.uint64(bits)
+    for start in range(0, len(values), 1 << 20):  # a piece at a time, not an index array as big as the values
+        values[start:start + (1 << 20)] |= np.arange(start, min(start + (1 << 20), len(values)), dtype=np.uint64)
+    values.sort()
+    return values, bits
+
+
+def alike_runs(packed: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where in the sorted packed_sort the values' leading bits are alike, run by run: (places, runs), with each
+    place's run numbered from 1."""
+    differ = packed[1:] ^ packed[:-1]
+    differ >>= np.uint64(bits)
+    alike = differ == 0
+    del differ
+    in_run = np.zeros(len(packed), dtype=bool)
+    in_run[1:] = alike
+    in_run[:-1] |= alike
+    starts = in_run.copy()
+    starts[1:] &= ~alike
+    return np.flatnonzero(in_run), np.cumsum(starts[in_run])
+
+
+def sharing(hashes: np.ndarray, present: np.ndarray, values: Callable[[list[int]], list],
+            same: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The entries that share their beneficiary with another, and a group number for each: (entries, groups).
+
+    ``hashes`` are the hashes of every entry's beneficiary (sorted in place), counting only where ``present``;
+    ``values`` gives the beneficiaries themselves, and ``same``, if given, whether entries have their beneficiary
+    in common, for many at once. Only the entries whose hashes are alike are looked at, and those are compared in
+    full, so two beneficiaries are never taken for one because their hashes are alike.
+    """
+    none = np.zeros(0, dtype=np.int64)
+    if len(hashes) < 2:
+        return none, none
+    packed, bits = packed_sort(hashes)
+    places, run = alike_runs(packed, bits)
+    members = (packed[places] & np.uint64((1 << bits) - 1)).view(np.int64)
+    kept = present[members]
+    members, run = members[kept], run[kept]
+    if not len(members):
+        return none, none
+    entries, groups = [none], [none]
+    next_group = int(run.max()) + 1  # for the groups found one by one, after every run's number
+    if same is not None:
+        # Most runs are one beneficiary entered more than once: those whose every entry has the beneficiary of the
+        # run's first entry are a group as they are, and only the rest are compared one by one.
+        first = np.concatenate([[True], run[1:] != run[:-1]])
+        firsts = members[first][np.cumsum(first) - 1]
+        odd = np.unique(run[~same(members, firsts)])
+        clean = ~np.isin(run, odd)
+        entries.append(members[clean])
+        groups.append(run[clean])
+        members, run = members[~clean], run[~clean]
+    found, numbers = [], []
+    for _, same_hash in groupby(zip(run.tolist(), members.tolist(), values(members.tolist()), strict=True),
+                                key=lambda item: item[0]):
+        by_value: dict[object, list[int]] = {}
+        for _, member, value in same_hash:
+            by_value.setdefault(value, []).append(member)
+        for together in by_value.values():
+            found += together
+            numbers += [next_group] * len(together)
+            next_group += 1
+    entries.append(np.array(found, dtype=np.int64))
+    groups.append(np.array(numbers, dtype=np.int64))
+    # A run of two whose entries turned out to differ leaves groups of one: no one to share with.
+    entries_all, groups_all = np.concatenate(entries), np.concatenate(groups)
+    _, inverse, counts = np.unique(groups_all, return_inverse=True, return_counts=True)
+    shared = counts[inverse] > 1
+    return entries_all[shared], groups_all[shared]
+
+
+def _multipliers(count: int) -> np.ndarray:
+    """Odd 64-bit numbers that look random (splitmix64's), one for each word a _hash takes."""
+    values, state = [], 0
+    for _ in range(count):
+        state = (state + 0x9E3779B97F4A7C15) % (1 << 64)
+        z = (state ^ (state >> 30)) * 0xBF58476D1CE4E5B9 % (1 << 64)
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EB % (1 << 64)
+        values.append((z ^ (z >> 31)) | 1)
+    return np.array(values, dtype=np.uint64)
+
+
+def _hash(rows: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each row of _spans and its length, to sort by: equal spans hash alike (see sharing).
+
+    The words times odd multipliers, summed (one matrix product, several times quicker than mixing word by word),
+    then mixed; a hash that sorts alike spans that are not equal only makes sharing compare a few more.
+    """
+    words = rows.view("<u8")
+    hashed = words @ _multipliers(words.shape[1]) if words.shape[1] else np.zeros(len(rows), dtype=np.uint64)
+    hashed ^= length.astype(np.uint64)
+    hashed *= np.uint64(0xBF58476D1CE4E5B9)
+    hashed ^= hashed >> np.uint64(31)
+    return hashed
+
+
+def _ascending(rows: np.ndarray, length: np.ndarray) -> bool:
+    """Whether the rows of _spans are in strictly ascending byte order, each before the next.
+
+    Read as big-endian words, which compare as their bytes do; a span that is a prefix of the next, the rest of
+    which is zero bytes, is told from it by its length.
+    """
+    decided = np.zeros(max(len(length) - 1, 0), dtype=bool)
+    ascending = decided.copy()
+    words = rows.view(">u8").astype(np.uint64)
+    for j in range(words.shape[1]):
+        word = words[:, j]
+        differ = ~decided & (word[:-1] != word[1:])
+        ascending |= differ & (word[:-1] < word[1:])
+        decided |= differ
+    ascending |= ~decided & (length[:-1] < length[1:])
+    return bool(ascending.all())
+
+
+def _weights(octets: np.ndarray, at: np.ndarray, size: np.ndarray) -> np.ndarray | None:
+    """The weights of 1 to 4 ASCII digits at ``at``, or None unless all are 1 to MAX_WEIGHT without leading zeros."""
+    value = octets[at].astype(np.int64) - ord("0")
+    if not ((value >= 1) & (value <= 9)).all():  # the first digit: no leading zero
+        return None
+    for j in range(1, 4):  # further digits, for the few weights of 10 or more
+        longer = np.flatnonzero(size > j)
+        if not len(longer):
+            break
+        digit = octets[at[longer] + j].astype(np.int64) - ord("0")
+        if not ((digit >= 0) & (digit <= 9)).all():
+            return None
+        value[longer] = value[longer] * 10 + digit
+    return value if (value <= MAX_WEIGHT).all() else None
+
+
+def _line_breaks(octets: np.ndarray, scratch: np.ndarray) -> int:
+    """How many line breaks: counted by numpy a block at a time, some times faster than bytes.count."""
+    count = 0
+    for start in range(0, len(octets), len(scratch)):
+        block = octets[start:start + len(scratch)]
+        count += int(np.count_nonzero(np.equal(block, _LF, out=scratch[:len(block)])))
+    return count
+
+
+def _utf8(data: bytes) -> bool:
+    """Whether the bytes are UTF-8, decoded some 64 MB at a time (never splitting a character: each piece ends at a
+    line break) rather than all at once into a string as big as the file."""
+    if data.isascii():
+        return True
+    view, at = memoryview(data), 0
+    while at < len(data):
+        end = data.find(b"\n", min(at + (1 << 26), len(data)) - 1) + 1
+        try:
+            str(view[at:end], "utf-8")
+        except UnicodeDecodeError:
+            return False
+        at = end
+    return True
+
+
+class EntryColumns:
+    """A ballot entries file as columns: what a draw needs of each entry, in file order, without an object for each.
+
+    ``bounds`` are where each line starts, and then the end of the file; the entry_id is the first ``id_length``
+    bytes of the line. ``shared_beneficiary`` are the entries whose beneficiary_id another entry has too, with a
+    group number for each beneficiary.
+    """
+
+    def __init__(self, data: bytes, bounds: np.ndarray, id_length: np.ndarray, weight: np.ndarray) -> None:
+        self.data, self.bounds, self.id_length, self.weight = data, bounds, id_length, weight
+        self._same_id_length = int(id_length[0]) if len(id_length) and (id_length == id_length[0]).all() else None
+        self.shared_beneficiary = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        self._octets = np.frombuffer(data, dtype=np.uint8)
+
+    def __len__(self) -> int:
+        return len(self.weight)
+
+    @staticmethod
+    def text(value: str) -> bytes:
+        """A category as the columns hold it, to count caps by: its UTF-8 bytes."""
+        return value.encode("utf-8")
+
+    def messages(self, start: int, stop: int) -> list[bytes]:
+        """``entry_id#weight`` in UTF-8 for the entries from start to stop: one of each entry's tickets.
+
+        These are the first bytes of each line with the comma after the entry_id made a ``#``, since the weight is
+        written in decimal without leading zeros, as k is in the message.
+        """
+        line, id_length = self.bounds[start:stop], self.id_length[start:stop]
+        size = id_length + 1 + np.searchsorted(_POWERS, self.weight[start:stop], side="right")
+        count = int(size.max()) // 8 + 1 if len(size) else 0  # room for a line break after each message
+        rows = _spans(self._octets, line, size, count)
+        every = np.arange(len(rows))
+        rows[every, id_length] = _HASH
+        rows[every, size] = _LF
+        return _first(rows, size + 1).split(b"\n")[:-1]
+
+    def entry_id(self, index: int) -> bytes:
+        start = int(self.bounds[index])
+        return self.data[start:start + int(self.id_length[index])]
+
+    def _fields(self, indices: Sequence[int], *which: int) -> list[list[bytes]]:
+        """Fields of these entries' lines, split from the bytes: for the few entries whose fields are looked at."""
+        data, bounds = self.data, self.bounds
+        at = np.asarray(indices, dtype=np.int64)
+        # A list of bytes for each field rather than one of fields for each line: bytes are no work for the
+        # garbage collector, and a million lists alive at once are, again and again.
+        columns: list[list[bytes]] = [[] for _ in which]
+        keep = [column.append for column in columns]
+        for start, end in zip(bounds[at].tolist(), bounds[at + 1].tolist(), strict=True):
+            fields = data[start:end - 1].split(b",")
+            for field, append in zip(which, keep, strict=True):
+                append(fields[field])
+        return columns
+
+    def beneficiaries(self, indices: Sequence[int]) -> list[bytes]:
+        return self._fields(indices, 2)[0]
+
+    def same_beneficiary(self, these: np.ndarray, those: np.ndarray) -> np.ndarray:
+        """Whether each of these entries has the beneficiary_id of each of those, byte for byte."""
+        # The beneficiary_id follows the entry_id and weight: the rest of each line is read, up to its first comma.
+        start, rest = [], []
+        for entries in (these, those):
+            start.append(self.bounds[entries] + self.id_length[entries] + 2
+                         + np.searchsorted(_POWERS, self.weight[entries], side="right"))
+            rest.append(self.bounds[entries + 1] - 1 - start[-1])
+        words = max(_words_for(rest[0]), _words_for(rest[1]))
+        (mine, theirs), (my_length, their_length) = zip(*(self._upto_comma(s, r, words)
+                                                           for s, r in zip(start, rest, strict=True)), strict=True)
+        return (my_length == their_length) & (mine == theirs).all(axis=1)
+
+    def _upto_comma(self, start: np.ndarray, rest: np.ndarray, words: int) -> tuple[np.ndarray, np.ndarray]:
+        rows = _spans(self._octets, start, rest, words)
+        length = np.argmax(rows == _COMMA, axis=1)  # a comma always follows: the category's
+        rows *= np.arange(rows.shape[1]) < length[:, None]
+        return rows, length
+
+    def fields(self, indices: Sequence[int]) -> tuple[list[bytes], list[bytes]]:
+        """The category and employer_id of each of these entries, for the walk, which looks at few of them."""
+        category, employer = self._fields(indices, 3, 4)
+        return category, employer
+
+    def results(self, order: np.ndarray, status: np.ndarray, progress: Callable[[str, int, int], None] | None = None
+                ) -> Iterator[bytes]:
+        """The results file in pieces, as results_csv writes it: ``order`` are the entries in rank order, ``status``
+        their STATUS_CODES. Made a piece at a time as they are written, so the whole file is never held at once."""
+        yield (RESULTS_HEADER + "\n").encode()
+        # NUL bytes, which no entry_id here has, can pad the rows and be dropped in one pass (see _rows).
+        padding = b"\0" not in self.data
+        start = 0
+        while start < len(order):
+            # Each piece has ranks of as many digits, so that the rank is a column of fixed width.
+            stop = min(len(order), start + _ROWS, 10 ** len(str(start + 1)) - 1)
+            yield self._rows(start + 1, order[start:stop], status[start:stop], padding)
+            if progress:
+                progress("write", stop, len(order))
+            start = stop
+
+    def _rows(self, first_rank: int, entries: np.ndarray, status: np.ndarray, padding: bool) -> bytes:
+        # The rows `rank,entry_id,status\n` laid out in an array, the entry_id and the status padded with zeros to
+        # the longest; the zeros are then dropped. Most rows are waitlisted, the longest status, and most entry_ids
+        # are as long as the longest, so there are few zeros to drop.
+        wide = len(str(first_rank))
+        # Entries in rank order are all over the file, and each look-up a wait for memory: when every entry_id is
+        # as long, as bordercase's are, that is one look-up fewer.
+        id_length = self.id_length[entries] if self._same_id_length is None else np.broadcast_to(
+            np.int32(self._same_id_length), entries.shape)
+        longest = int(id_length.max()) if len(entries) else 0
+        ids = _spans(self._octets, self.bounds[entries], id_length, _words_for(id_length))
+        status_at = wide + longest + 2
+        rows = np.empty((len(entries), status_at + _STATUS_BYTES.shape[1]), dtype=np.uint8)
+        rows[:, :wide] = _digits(first_rank, len(entries), wide)
+        rows[:, wide] = rows[:, status_at - 1] = _COMMA
+        rows[:, wide + 1:status_at - 1] = ids[:, :longest]
+        rows[:, status_at:] = _STATUS_BYTES[status]
+        if padding:
+            return rows.tobytes().replace(b"\0", b"")
+        keep = np.ones(rows.shape, dtype=bool)
+        keep[:, wide + 1:status_at - 1] = np.arange(longest) < id_length[:, None]
+        keep[:, status_at:] = np.arange(_STATUS_BYTES.shape[1]) < _STATUS_LENGTHS[status][:, None]
+        return rows[keep].tobytes()
+
+
+# The decimal digits of 0 to 9999, four bytes each, to write ranks four digits at a time.
+_FOUR_DIGITS = (np.arange(10_000)[:, None] // np.array([1000, 100, 10, 1]) % 10 + ord("0")).astype(np.uint8).view(
+    "<u4")[:, 0]
+
+
+def _digits(first: int, count: int, wide: int) -> np.ndarray:
+    """The numbers first, first + 1, … in decimal, each ``wide`` digits (as they all are), one a row."""
+    number = np.arange(first, first + count, dtype=np.int64)
+    groups = (wide + 3) // 4
+    digits = np.empty((count, groups), dtype="<u4")
+    for group in range(groups - 1, -1, -1):
+        number, digits[:, group] = np.divmod(number, 10_000)
+        digits[:, group] = _FOUR_DIGITS[digits[:, group]]
+    return digits.view(np.uint8)[:, 4 * groups - wide:]
+
+
+def entry_columns(data: bytes, progress: Callable[[str, int, int], None] | None = None) -> EntryColumns | None:
+    """A ballot entries file as columns, checked as read_entries checks it; None for a file to leave to read_entries.
+
+    None for anything but a ballot file (with the ballot header) that passes every check outright, so that
+    read_entries can name the line to fix, or read what only it reads, such as a weight in non-ASCII digits.
+    """
+    if (sys.byteorder != "little" or not data.startswith(_BALLOT_START) or not data.endswith(b"\n")
+            or not _utf8(data)):
+        return None
+    octets = np.frombuffer(data, dtype=np.uint8)
+    low = np.empty(_BLOCK_BYTES + (1 << 16), dtype=bool)  # reused, block after block
+    n = _line_breaks(octets, low) - 1
+    bounds, id_length = np.empty(n + 1, dtype=np.int64), np.empty(n, dtype=np.int32)
+    weight, hashes, present = np.empty(n, dtype=np.uint16), np.empty(n, dtype=np.uint64), np.empty(n, dtype=bool)
+    done, at, previous = 0, len(_BALLOT_START), b""
+    while at < len(data):
+        end = data.find(b"\n", min(at + _BLOCK_BYTES, len(data)) - 1) + 1
+        block = octets[at:end]
+        # Every line has its five fields: the commas and line breaks of the block come four and one, line by line.
+        # They are found as the bytes up to ",", which is quicker than looking for both; a block with other such
+        # bytes is looked at again for just the two, unless one is a CR, which the format refuses.
+        found = np.flatnonzero(np.less_equal(block, _COMMA, out=low[:len(block)]) if len(block) <= len(low) else
+                               block <= _COMMA)
+        separator = block[found]
+        if len(found) % 5 or not (separator.reshape(-1, 5) == _SEPARATORS).all():
+            if (separator == ord("\r")).any():
+                return None
+            found = np.flatnonzero((block == _COMMA) | (block == _LF))
+            separator = block[found]
+            if len(found) % 5 or not (separator.reshape(-1, 5) == _SEPARATORS).all():
+                return None
+        separators = found.reshape(-1, 5) + at
+        start = np.concatenate([[at], separators[:-1, 4] + 1])
+        comma = separators[:, 0]
+        length, weight_length = comma - start, separators[:, 1] - comma - 1
+        if length.min() < 1 or weight_length.min() < 1 or weight_length.max() > 4:
+            return None
+        weights = _weights(octets, comma + 1, weight_length)
+        # Sorted by entry_id, and so each one once: within the block, and from the last one of the block before.
+        ids = _spans(octets, start, length, _words_for(length))
+        if weights is None or not _ascending(ids, length) or not previous < data[at:int(comma[0])]:
+            return None
+        previous = data[int(start[-1]):int(comma[-1])]
+        beneficiary = separators[:, 1] + 1
+        beneficiary_length = separators[:, 2] - beneficiary
+        lines = slice(done, done + len(start))
+        hashes[lines] = _hash(_spans(octets, beneficiary, beneficiary_length, _words_for(beneficiary_length)),
+                              beneficiary_length)
+        present[lines] = beneficiary_length > 0
+        bounds[lines], id_length[lines], weight[lines] = start, length, weights
+        done, at = lines.stop, end
+        if progress:
+            progress("read", at, len(data))
+    bounds[n] = len(data)
+    columns = EntryColumns(data, bounds, id_length, weight)
+    columns.shared_beneficiary = sharing(hashes, present, columns.beneficiaries, columns.same_beneficiary)
+    return columns

@@ -47,6 +47,9 @@ class Manifest:
     secret: str = ""  # hexadecimal, published at the draw
     public_value: str = ""
     seed: str = ""  # hexadecimal
+    # Where the public value comes from, as declared before the draw (say, a named drand round): nobody can check a
+    # beacon offline, so the manifest carries the declaration for anyone to check the value against it.
+    public_value_declaration: str = ""
 
     @property
     def caps(self) -> Caps:
