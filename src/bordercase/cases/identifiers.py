@@ -18,6 +18,7 @@ REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 REFERENCE_PREFIX = "BX"
 _REFERENCE_BODY_LENGTH = 7  # plus one check character: 32**7, about 34 billion references
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
+ENTRY_ID_LENGTH = 20  # 100 random bits: nobody can guess another's, nor pick one to suit a ballot's seed
 
 
 class InvalidIdentifier(ValueError):
@@ -54,6 +55,11 @@ def reference_new() -> str:
     """A fresh random reference such as BX-7K3Q-9D2M; the last character is the check."""
     body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(_REFERENCE_BODY_LENGTH))
     return _reference_format(body + luhn.calc_check_digit(body, alphabet=REFERENCE_ALPHABET))
+
+
+def entry_id_new() -> str:
+    """A fresh ballot entry id: random, public, and telling nothing about the request or the person."""
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(ENTRY_ID_LENGTH))
 
 
 def reference_normalise(value: str) -> str:

@@ -38,6 +38,11 @@ class Request(models.Model):
         help_text="A hash of the nominee's passport number, nationality and date of birth, set at lodging: the same "
                   "person nominated twice under one scheme shares it, so the ballot counts them once.",
     )
+    entry_id = models.CharField(
+        max_length=20, unique=True, null=True, blank=True, editable=False,
+        help_text="The request's public id in allocation rounds, random and set at lodging under a scheme with an "
+                  "allocation step: published in the entries file instead of anything that names the worker.",
+    )
     status = models.CharField(max_length=20, choices=[(s.value, s.label) for s in State], default=State.DRAFT.value)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

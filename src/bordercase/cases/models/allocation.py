@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from bordercase.cases.lifecycle import State
+
+
+class AllocationRound(models.Model):
+    """One allocation of a capped scheme's places: its pool, what was published before the draw, and the draw.
+
+    The files are kept as the exact bytes published, so their SHA-256 digests on the public page are of what
+    anyone downloads. The ballot's secret is stored only once the administrator reveals it at the draw; until
+    then bordercase holds just its commitment (see docs/architecture.md, "Allocation").
+    """
+
+    class Method(models.TextChoices):
+        BALLOT = "ballot", "Ballot"
+        ORDER_OF_RECEIPT = "order_of_receipt", "Order of receipt"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open: the pool is not frozen yet"
+        FROZEN = "frozen", "Pool frozen"
+        PUBLISHED = "published", "Published, waiting for the draw"
+        DRAWN = "drawn", "Drawn"
+        ALLOCATED = "allocated", "Every entry allocated without a draw"
+
+    scheme = models.ForeignKey("cases.Scheme", on_delete=models.PROTECT, related_name="allocation_rounds")
+    number = models.PositiveIntegerField(help_text="1 for the scheme's first round, then 2, 3, …")
+    method = models.CharField(max_length=20, choices=Method.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    places = models.PositiveIntegerField(null=True, blank=True, help_text="The places this round fills, at freezing.")
+    category_caps = models.JSONField(default=dict, blank=True)
+    employer_cap = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: no cap per employer.")
+    entries_csv = models.BinaryField(blank=True, default=b"")
+    entries_sha256 = models.CharField(max_length=64, blank=True)
+    commitment = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the secret, published before.")
+    public_value_declaration = models.TextField(
+        blank=True, help_text="The future public value to be mixed in, named before anyone can know it.")
+    public_value = models.TextField(blank=True)
+    secret = models.CharField(max_length=64, blank=True, help_text="Hexadecimal; stored only once revealed.")
+    seed = models.CharField(max_length=64, blank=True)
+    results_csv = models.BinaryField(blank=True, default=b"")
+    results_sha256 = models.CharField(max_length=64, blank=True)
+    manifest_json = models.BinaryField(blank=True, default=b"")
+    manifest_sha256 = models.CharField(max_length=64, blank=True)
+    opened_at = models.DateTimeField()
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    frozen_at = models.DateTimeField(null=True, blank=True)
+    frozen_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    drawn_at = models.DateTimeField(null=True, blank=True)
+    drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+
+    class Meta:
+        ordering = ["scheme", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "number"], name="round_number_per_scheme"),
+            # One round at a time, so two rounds can never both count the same remaining places.
+            models.UniqueConstraint(fields=["scheme"], condition=Q(status__in=["open", "frozen", "published"]),
+                                    name="one_unfinished_round_per_scheme"),
+            models.CheckConstraint(condition=Q(status__in=["open", "frozen", "published", "drawn", "allocated"]),
+                                   name="round_status_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme_id} round {self.number} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DRAWN, self.Status.ALLOCATED)
+
+
+class AllocationEntry(models.Model):
+    """One request's entry in a round, as in the entries file, and what the draw made of it."""
+
+    round = models.ForeignKey(AllocationRound, on_delete=models.PROTECT, related_name="entries")
+    request = models.ForeignKey("cases.Request", on_delete=models.PROTECT, related_name="allocation_entries")
+    entry_id = models.CharField(max_length=20)
+    weight = models.PositiveIntegerField(default=1)
+    category = models.CharField(max_length=100, blank=True)
+    employer_id = models.CharField(max_length=64, blank=True)
+    beneficiary_id = models.CharField(max_length=64, blank=True)
+    position = models.PositiveIntegerField(help_text="Its row in the entries file, from 1.")
+    rank = models.PositiveIntegerField(null=True, blank=True)
+    result = models.CharField(max_length=20, blank=True, help_text="selected, waitlisted or duplicate.")
+
+    class Meta:
+        ordering = ["round", "position"]
+        constraints = [
+            # A request is entered once: a waitlisted or allocated request is no longer in the eligible pool.
+            models.UniqueConstraint(fields=["request"], name="request_entered_once"),
+            models.UniqueConstraint(fields=["round", "entry_id"], name="entry_id_once_per_round"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} in {self.round_id}"
+
+
+class Reallocation(models.Model):
+    """A place given up after the draw, and the waitlisted entry it went to (none if the caps allowed nobody)."""
+
+    round = models.ForeignKey(AllocationRound, on_delete=models.PROTECT, related_name="reallocations")
+    released = models.ForeignKey(AllocationEntry, on_delete=models.PROTECT, related_name="+")
+    because = models.CharField(max_length=40, help_text="The state the entry's request moved to: withdrawn, lapsed, …")
+    promoted = models.ForeignKey(AllocationEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["round", "at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["released"], name="place_released_once")]
+
+    def __str__(self) -> str:
+        return f"{self.released_id} -> {self.promoted_id}"
+
+    @property
+    def because_label(self) -> str:
+        return State(self.because).label if self.because in State._value2member_map_ else self.because

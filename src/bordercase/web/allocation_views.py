@@ -1,0 +1,172 @@
+"""The scheme administrator's allocation pages: each scheme's rounds, and the page that takes a round a step on.
+
+Only scheme administrators see them; anyone else gets a 404. Each view parses the form, calls one service in
+cases.services.allocation and shows its errors by the field they name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from bordercase.accounts.models import User
+from bordercase.cases.errors import ConcurrentChange, InvalidInput, Refused
+from bordercase.cases.lifecycle import LifecycleError
+from bordercase.cases.models import AllocationRound, Scheme
+from bordercase.cases.services import allocation, rounds
+from bordercase.cases.services.windows import scheme_intake
+from bordercase.web.allocation_forms import DrawForm, PublishForm
+
+Status = AllocationRound.Status
+
+
+def _administrator(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User) or not rounds.is_administrator(user):
+        raise Http404("No allocation rounds for this user")
+    return user
+
+
+def _scheme(code: str) -> Scheme:
+    found = next((s for s in rounds.allocating_schemes() if s.code == code), None)
+    if found is None:
+        raise Http404("No scheme with allocation rounds by that code")
+    return found
+
+
+def _round(code: str, number: int) -> AllocationRound:
+    try:
+        return rounds.round_get(_scheme(code).code, number)
+    except AllocationRound.DoesNotExist as exc:
+        raise Http404("No such round") from exc
+
+
+@login_required
+@require_GET
+def rounds_page(request: HttpRequest) -> HttpResponse:
+    _administrator(request)
+    return _render_rounds(request, {})
+
+
+def _render_rounds(request: HttpRequest, errors: dict[str, str]) -> HttpResponse:
+    schemes = [{"scheme": s, "rounds": rounds.rounds_of(s), "remaining": rounds.places_remaining(s),
+                "in_progress": rounds.round_in_progress(s),
+                "eligible": rounds.eligible_count(s), "still_assessed": rounds.still_assessed(s),
+                "method": rounds.parameter_today(s, "allocation_method", "ballot")}
+               for s in rounds.allocating_schemes()]
+    return render(request, "web/allocation/rounds.html", {"schemes": schemes, "errors": errors})
+
+
+@login_required
+@require_POST
+def round_open(request: HttpRequest, code: str) -> HttpResponse:
+    user = _administrator(request)
+    scheme = _scheme(code)
+    try:
+        opened = allocation.round_open(scheme=scheme, by=user)
+    except InvalidInput as exc:
+        return _render_rounds(request, {f"open-{scheme.code}": " ".join(exc.errors.values())})
+    messages.success(request, f"Round {opened.number} of {scheme.title} is open. Freeze its pool once intake has "
+                              "closed.")
+    return redirect("web:round", code=scheme.code, number=opened.number)
+
+
+@login_required
+@require_GET
+def round_page(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    _administrator(request)
+    return _render_round(request, _round(code, number))
+
+
+def _render_round(request: HttpRequest, found: AllocationRound, errors: dict[str, str] | None = None,
+                  publish_form: PublishForm | None = None, draw_form: DrawForm | None = None) -> HttpResponse:
+    scheme = found.scheme
+    context: dict[str, Any] = {
+        "round": found, "scheme": scheme, "errors": errors or {}, "form": publish_form or draw_form,
+        "publish_form": publish_form or PublishForm(), "draw_form": draw_form or DrawForm(),
+        "intake": scheme_intake(scheme), "eligible": rounds.eligible_count(scheme),
+        "still_assessed": rounds.still_assessed(scheme), "remaining": rounds.places_remaining(scheme),
+        "entries": rounds.entry_count(found), "counts": rounds.result_counts(found),
+        "is_ballot": found.method == AllocationRound.Method.BALLOT,
+    }
+    # Refused answers are 200, as on the other staff pages: the page is fine, the step needs another try.
+    return render(request, "web/allocation/round.html", context)
+
+
+def _step_failed(request: HttpRequest, found: AllocationRound, exc: Exception, **forms: Any) -> HttpResponse:
+    if isinstance(exc, InvalidInput):
+        for form in forms.values():
+            for field, message in exc.errors.items():
+                if field in form.fields:
+                    form.add_error(field, message)
+        loose = {f: m for f, m in exc.errors.items() if not any(f in form.fields for form in forms.values())}
+        return _render_round(request, found, loose, **forms)
+    return _render_round(request, found, {"round": str(exc)}, **forms)
+
+
+@login_required
+@require_POST
+def round_freeze(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    user = _administrator(request)
+    found = _round(code, number)
+    try:
+        frozen = allocation.round_freeze(round_=found, by=user)
+    except (InvalidInput, ConcurrentChange, Refused, LifecycleError) as exc:
+        return _step_failed(request, found, exc)
+    if frozen.status == Status.ALLOCATED:
+        messages.success(request, f"The pool is frozen with {rounds.entry_count(frozen)} entries for "
+                                  f"{frozen.places} places: every entry has been allocated a place, with no draw.")
+    else:
+        messages.success(request, f"The pool is frozen with {rounds.entry_count(frozen)} entries for "
+                                  f"{frozen.places} places. Publish the round next.")
+    return redirect("web:round", code=code, number=number)
+
+
+@login_required
+@require_POST
+def round_publish(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    user = _administrator(request)
+    found = _round(code, number)
+    form = PublishForm(request.POST)
+    is_ballot = found.method == AllocationRound.Method.BALLOT
+    if is_ballot and not form.is_valid():
+        return _render_round(request, found, publish_form=form)
+    try:
+        published = allocation.round_publish(round_=found, by=user,
+                                             declaration=form.cleaned_data["declaration"] if is_ballot else "")
+    except (InvalidInput, ConcurrentChange, Refused, LifecycleError) as exc:
+        return _step_failed(request, found, exc, **({"publish_form": form} if is_ballot else {}))
+    if not published.secret:
+        messages.success(request, "The entries are published. Allocate the places in order of receipt next.")
+        return redirect("web:round", code=code, number=number)
+    # Shown in this answer and never again: bordercase keeps only the commitment, so nothing stores the secret.
+    response = render(request, "web/allocation/secret.html", {"round": published.round, "secret": published.secret})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def round_draw(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    user = _administrator(request)
+    found = _round(code, number)
+    form = DrawForm(request.POST)
+    is_ballot = found.method == AllocationRound.Method.BALLOT
+    if is_ballot and not form.is_valid():
+        return _render_round(request, found, draw_form=form)
+    given = form.cleaned_data if is_ballot else {}  # order of receipt has no secret and no public value
+    try:
+        drawn = allocation.round_draw(round_=found, by=user, secret=given.get("secret", ""),
+                                      public_value=given.get("public_value", ""))
+    except (InvalidInput, ConcurrentChange, Refused, LifecycleError) as exc:
+        return _step_failed(request, found, exc, **({"draw_form": form} if is_ballot else {}))
+    counts = rounds.result_counts(drawn)
+    messages.success(request, f"Round {drawn.number} is drawn: {counts['selected']} allocated a place, "
+                              f"{counts['waitlisted'] + counts['duplicate']} waitlisted. The employers are being "
+                              "emailed.")
+    return redirect("web:round", code=code, number=number)

@@ -1,0 +1,68 @@
+"""Setting up allocation rounds for tests: eligible requests, a closed intake, a scheme's places and parameters,
+all through the real services."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from bordercase.cases.models import AllocationRound, IntakeWindow, Person, Request, Scheme
+from bordercase.cases.services import allocation, evaluations, rounds
+from bordercase.cases.services.organisations import organisation_by_code
+from bordercase.cases.services.requests import request_create
+from bordercase.policy import loader
+from tests.conftest import ANSWERS, World, nominee, walk
+
+TECH = "tech-specialists-2022"
+
+
+def eligible(world: World, *, employer: str = "a", answers: dict[str, Any] | None = None,
+             person: Person | None = None) -> Request:
+    """A tech nomination by Kōwhai Software ("a") or Harbourside Engineering ("b"), lodged and found eligible."""
+    user, organisation = (world.employer_a, world.org_a) if employer == "a" else (world.employer_b, world.org_b)
+    draft = request_create(by=user, scheme=Scheme.objects.get(code=TECH), organisation=organisation,
+                           nominee=person or nominee(), assessing_body=organisation_by_code("nztech"),
+                           answers={**ANSWERS[TECH], **(answers or {})})
+    return walk(draft, [("lodge", user), ("start_assessment", world.assessor_nztech),
+                        ("find_eligible", world.assessor_nztech)])
+
+
+def close_intake(code: str = TECH) -> None:
+    """End the scheme's intake a moment ago, as a round is frozen only once intake has closed."""
+    IntakeWindow.objects.filter(scheme__code=code, closes_at__gt=timezone.now()).update(
+        closes_at=timezone.now() - timedelta(seconds=1))
+
+
+def set_places(places: int, code: str = TECH) -> None:
+    Scheme.objects.filter(code=code).update(places=places)
+
+
+def override_parameters(monkeypatch: pytest.MonkeyPatch, **overrides: Any) -> None:
+    """Replace some of the tech scheme's parameters for the rounds, as an administrator's what-if would."""
+    real = loader.schemes()[TECH]
+    changed = dataclasses.replace(real, overrides={**real.overrides, **overrides}, _cache={})
+    monkeypatch.setattr(rounds, "policy_of",
+                        lambda scheme: changed if scheme.code == TECH else evaluations.policy_of(scheme))
+
+
+def published_round(world: World) -> tuple[AllocationRound, str]:
+    """Open, freeze and publish the tech scheme's round; the round and its secret."""
+    scheme = Scheme.objects.get(code=TECH)
+    close_intake()
+    opened = allocation.round_open(scheme=scheme, by=world.administrator)
+    allocation.round_freeze(round_=opened, by=world.administrator)
+    published = allocation.round_publish(round_=opened, by=world.administrator,
+                                         declaration="drand quicknet round 1234567, its randomness in hexadecimal")
+    return published.round, published.secret
+
+
+PUBLIC_VALUE = "a5fd1c4b8f9a0e7a3c2b1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a"
+
+
+def drawn_round(world: World) -> AllocationRound:
+    published, secret = published_round(world)
+    return allocation.round_draw(round_=published, by=world.administrator, secret=secret, public_value=PUBLIC_VALUE)
