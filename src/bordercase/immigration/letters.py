@@ -1,0 +1,117 @@
+"""Letters as PDF (fpdf2): the invitation to apply and the visa decision, laid out from a ``Letter``.
+
+This module only lays a letter out; what a letter says is decided by the service that sends it
+(``services.invitations``, ``services.visas``), so the wording sits with the rule it reports.
+
+Names here are New Zealand names (Kōwhai, Ngāti …), which the PDF core fonts cannot show: a Unicode TrueType font
+is embedded when one is installed (the setting ``LETTER_FONT``, from ``BORDERCASE_LETTER_FONT``, else DejaVu Sans or
+Liberation Sans where Debian puts them). Without one the letter falls back to Helvetica and writes each letter
+without its macron, so a letter is always sent, if less well spelt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+FONT_CANDIDATES = (
+    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+    ("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+     "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf"),
+)
+SENDER = "Immigration New Zealand"
+
+
+@dataclass(frozen=True)
+class Letter:
+    """What a letter says, in order: a title, who it is to, facts as label and value, then headed sections."""
+
+    title: str
+    reference: str
+    dated: dt.date
+    to: Sequence[str]
+    facts: Sequence[tuple[str, str]]
+    sections: Sequence[tuple[str, Sequence[str]]] = field(default_factory=tuple)
+
+
+def _fonts() -> tuple[str, str] | None:
+    chosen = getattr(settings, "LETTER_FONT", "") if settings.configured else ""
+    if chosen:
+        # One file given: used for bold too, which a reader still tells apart by the larger size of headings.
+        return chosen, chosen
+    return next(((regular, bold) for regular, bold in FONT_CANDIDATES
+                 if Path(regular).is_file() and Path(bold).is_file()), None)
+
+
+def _latin1(text: str) -> str:
+    """The text as the core fonts can write it: each character outside Latin-1 without its accent, or '?'."""
+    out = []
+    for char in text:
+        try:
+            char.encode("latin-1")
+            out.append(char)
+        except UnicodeEncodeError:
+            base = unicodedata.normalize("NFKD", char).encode("latin-1", "ignore").decode("latin-1")
+            out.append({"\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"',
+                        "\u201d": '"', "\u2026": "..."}.get(char, base or "?"))
+    return "".join(out)
+
+
+class _Pdf(FPDF):
+    def __init__(self, letter: Letter) -> None:
+        super().__init__(format="A4")
+        self.letter = letter
+        fonts = _fonts()
+        if fonts is None:
+            self._family, self.clean = "Helvetica", _latin1
+        else:
+            self.add_font("Letter", "", fonts[0])
+            self.add_font("Letter", "B", fonts[1])
+            self._family, self.clean = "Letter", (lambda text: text)
+        self.set_margins(20, 20, 20)
+        self.set_auto_page_break(auto=True, margin=20)
+        self.set_title(self.clean(f"{letter.title}: {letter.reference}"))
+        self.set_author(SENDER)
+        self.set_creator("bordercase")
+        self.set_lang("en-NZ")
+
+    def footer(self) -> None:
+        self.set_y(-14)
+        self.set_font(self._family, "", 8)
+        self.cell(0, 5, self.clean(f"Reference {self.letter.reference}  ·  page {self.page_no()} of {{nb}}"),
+                  align="C")
+
+    def line_of(self, text: str, *, size: float = 11, bold: bool = False, gap: float = 1.5) -> None:
+        self.set_font(self._family, "B" if bold else "", size)
+        self.multi_cell(0, size * 0.5, self.clean(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(gap)
+
+
+def render(letter: Letter) -> bytes:
+    pdf = _Pdf(letter)
+    pdf.add_page()
+    pdf.line_of(SENDER, size=10, bold=True, gap=0.5)
+    pdf.line_of(f"{letter.dated:%-d %B %Y}", size=10, gap=6)
+    for line in letter.to:
+        pdf.line_of(line, gap=0.5)
+    pdf.ln(5)
+    pdf.line_of(letter.title, size=18, bold=True, gap=4)
+    for label, value in letter.facts:
+        pdf.set_font(pdf._family, "B", 10)
+        pdf.cell(55, 6, pdf.clean(label))
+        pdf.set_font(pdf._family, "", 10)
+        pdf.multi_cell(0, 6, pdf.clean(value), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(4)
+    for heading, paragraphs in letter.sections:
+        pdf.line_of(heading, size=13, bold=True, gap=1)
+        for paragraph in paragraphs:
+            pdf.line_of(paragraph, gap=2.5)
+        pdf.ln(2)
+    return bytes(pdf.output())
