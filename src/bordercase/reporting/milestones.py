@@ -1,0 +1,47 @@
+"""Keeping each request's milestones as its lifecycle moves: called inside the transition's transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bordercase.cases.lifecycle import State
+from bordercase.cases.models import Request
+from bordercase.cases.workdays import working_days_waited
+from bordercase.reporting.models import Milestones
+
+# States in which a request holds a capped place: giving it up from one of these frees the place.
+_HOLDING = frozenset({State.ALLOCATED, State.RECOMMENDED, State.INVITED, State.TRAVEL_REQUESTED})
+
+
+def milestone_record(request: Request, transition: str, from_state: str, at: dt.datetime) -> None:
+    if transition == "lodge":
+        Milestones.objects.update_or_create(request=request, defaults={
+            "category": request.scheme.code, "lodged_at": at})
+        return
+    changes = _changes(request, transition, State(from_state) if from_state else None, at)
+    if changes:
+        Milestones.objects.filter(request=request).update(**changes)
+
+
+def _changes(request: Request, transition: str, from_state: State | None, at: dt.datetime) -> dict[str, Any]:
+    if transition in ("decline", "find_eligible"):
+        waited = working_days_waited(request.lodged_at, at) if request.lodged_at else None
+        return {"decision": "declined" if transition == "decline" else "eligible", "decided_at": at,
+                "decision_working_days": waited}
+    if transition in ("grant_visa", "decline_visa"):
+        return {"visa": "granted" if transition == "grant_visa" else "declined", "visa_decided_at": at}
+    if transition == "invite":
+        return {"invited_at": at}
+    if transition == "allocate":
+        return {"allocated_at": at}
+    if transition == "promote":
+        return {"allocated_at": at, "waitlist_left_at": at}
+    if transition == "waitlist":
+        return {"waitlisted_at": at}
+    if transition in ("withdraw", "lapse") and request.scheme.places is not None:
+        if from_state in _HOLDING:
+            return {"place_released_at": at}
+        if from_state == State.WAITLISTED:
+            return {"waitlist_left_at": at}
+    return {}
