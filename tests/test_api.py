@@ -225,6 +225,9 @@ def test_an_employer_lodges_over_the_api_and_lodging_again_is_409(
     ("employer_a", "decline", "Not eligible.", 403, None),
     ("assessor_nztech", "decline", "Not eligible.", 403, None),  # decided through the assessment route
     ("assessor_nztech", "find_eligible", "", 403, None),
+    ("administrator", "allocate", "", 403, None),  # only a round allocates places
+    ("administrator", "promote", "", 403, None),
+    ("employer_a", "request_travel", "", 403, None),  # the worker lodges it, with their passport and family
     ("assessor_nztech", "request_information", "", 422, "reason"),
     ("assessor_nztech", "request_information", "   ", 422, "reason"),
     ("assessor_nztech", "approve", "Fine.", 404, None),

@@ -16,7 +16,12 @@ COMMANDS: dict[str, str] = {
     "policy": "Scheme rules: `policy list|show|evaluate|test|simulate` (what-if over lodged requests).",
     "ballot": "`ballot draw ENTRIES --places N --seed HEX` and `ballot verify MANIFEST ENTRIES RESULTS`: run or "
               "check an allocation round from its published files alone.",
+    "import": "`import requests FILE.jsonl` and `import offshore-visa-holders FILE.csv`: historical records for "
+              "the statistics, checked line by line (--skip-bad REJECTS to import the rest).",
+    "stats": "`stats summary --as-at DATE [--since DATE] [--format table|json|csv]`: the official figures.",
     "window": "Intake windows: `window list` and `window add SCHEME --opens … --closes …` (New Zealand time).",
+    "invitations": "`invitations expire`: lapse every request whose invitation to apply expired unused (run it "
+                   "from a timer).",
     "worker": "Send queued email and other background work (with BORDERCASE_TASKS=database).",
     "check": "Check the configuration; add --deploy to check it is safe for production.",
     "manage": "Run any other Django management command, such as `manage shell`.",

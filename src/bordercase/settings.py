@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "bordercase.accounts",
     "bordercase.cases",
     "bordercase.immigration",
+    "bordercase.reporting",
     "bordercase.web",
 ]
 
@@ -205,6 +206,13 @@ if EVIDENCE_MAX_BYTES < 1:
     raise ImproperlyConfigured(f"BORDERCASE_EVIDENCE_MAX_BYTES must be a number of bytes above 0, "
                                f"not {EVIDENCE_MAX_BYTES}.")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# The TrueType font PDF letters embed (bordercase.immigration.letters); empty: DejaVu Sans or Liberation Sans where
+# Debian installs them. A font named but missing would only show when a letter is sent, so it is refused here.
+LETTER_FONT = env_str("BORDERCASE_LETTER_FONT", "")
+if LETTER_FONT and not Path(LETTER_FONT).is_file():
+    raise ImproperlyConfigured(f"BORDERCASE_LETTER_FONT names {LETTER_FONT!r}, which is not a file: give the path of a "
+                               "TrueType (.ttf) font, or leave it empty.")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True
@@ -224,6 +232,14 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
     if env_bool("BEHIND_TLS_PROXY", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Official statistics: how small counts are protected in public outputs (none, suppress or round3), the
+# threshold for suppression, and the key that fixes each cell's random rounding (derived from SECRET_KEY unless set).
+STATS_DISCLOSURE = env_str("BORDERCASE_STATS_DISCLOSURE") or "none"
+if STATS_DISCLOSURE not in ("none", "suppress", "round3"):
+    raise ImproperlyConfigured(f"BORDERCASE_STATS_DISCLOSURE must be none, suppress or round3, not "
+                               f"{STATS_DISCLOSURE!r}.")
+STATS_SUPPRESS_BELOW = env_int("BORDERCASE_STATS_SUPPRESS_BELOW", 6)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -272,6 +288,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # A line for every task run would drown the log; failures are still logged as errors.
-    "loggers": {"django_tasks": {"level": "WARNING"}},
+    # A line for every task run would drown the log; failures are still logged as errors. fpdf2's font subsetting
+    # (fontTools) writes dozens of lines for every PDF letter.
+    "loggers": {"django_tasks": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

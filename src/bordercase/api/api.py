@@ -6,11 +6,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
+from bordercase.api.allocation import router as allocation_router
 from bordercase.api.assessment import router as assessment_router
 from bordercase.api.auth import ApiTokenAuth
 from bordercase.api.documents import router as documents_router
+from bordercase.api.immigration import router as immigration_router
 from bordercase.api.requests import router as requests_router
 from bordercase.api.schemes import router as schemes_router
+from bordercase.api.stats import router as stats_router
 from bordercase.cases.errors import (
     ConcurrentChange,
     IdempotencyMismatch,
@@ -32,6 +35,9 @@ api.add_router("/", requests_router)
 api.add_router("/", schemes_router)
 api.add_router("/", documents_router)
 api.add_router("/", assessment_router)
+api.add_router("/", stats_router)
+api.add_router("/", allocation_router)
+api.add_router("/", immigration_router)
 
 
 def _error(request: HttpRequest, status: int, message: str, fields: dict[str, str] | None = None) -> HttpResponse:

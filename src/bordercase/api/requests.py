@@ -35,6 +35,25 @@ from bordercase.cases.services.transitions import request_transition
 router = Router(tags=["requests"])
 # Decisions carry findings and may need a second assessor, so they have a route of their own (api.assessment).
 DECIDED_ELSEWHERE = {"decline": "declined", "find_eligible": "found eligible"}
+# Immigration NZ's steps make records of their own and send letters, so they have routes of their own too
+# (api.immigration): done here, a worker would be invited with no link, or a visa decided with no letter.
+IMMIGRATION_ROUTES = {
+    "recommend": "recommended to Immigration NZ in a batch, through POST /api/v1/recommendation-batches, which "
+                 "keeps the export Immigration NZ receives",
+    "invite": "invited to apply through POST /api/v1/requests/{reference}/invitation (or POST /api/v1/invitations "
+              "for several), which makes the worker's link and sends the letters",
+    "grant_visa": "granted a visa through POST /api/v1/requests/{reference}/visa-decision, which records the "
+                  "decision and sends the letters",
+    "decline_visa": "declined a visa through POST /api/v1/requests/{reference}/visa-decision, which records the "
+                    "decision and sends the letters",
+    # Places are given only by an allocation round, whose published draw and caps decide who gets one.
+    "allocate": "allocated a place only by an allocation round (the /api/v1/allocation routes), whose published "
+                "draw and caps decide who gets one",
+    "waitlist": "waitlisted only by an allocation round (the /api/v1/allocation routes)",
+    "promote": "promoted from the waitlist only when a place is released, by the round's reallocation",
+    "request_travel": "lodged as a request to travel by the worker, on the pages their invitation's link opens, "
+                      "which keep their passport, family and managed-isolation booking",
+}
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 IDEMPOTENCY_KEY = Header(
     None, alias="Idempotency-Key",
@@ -182,7 +201,7 @@ def read_request(request: HttpRequest, reference: str) -> RequestOut:
 
 @router.post(
     "/requests/{reference}/transitions/{name}", response={200: RequestOut, **ERRORS},
-    summary="Move a request on: lodge, decline, invite, …",
+    summary="Move a request on: lodge, withdraw, lapse, …",
     description="Answers 409 when the request is not in a state the transition starts from, 403 when you "
     "may see the request but not make this transition, 422 when a required reason is missing.",
 )
@@ -194,6 +213,9 @@ def transition_request(request: HttpRequest, reference: str, name: str, body: Tr
         raise Refused(f"A request is {DECIDED_ELSEWHERE[name]} through POST /api/v1/requests/{{reference}}/assessment/"
                       "decision, which keeps each criterion's finding, the reasons and any second assessor the "
                       "scheme needs. Use that route instead.")
+    if name in IMMIGRATION_ROUTES:
+        _find(user, reference)
+        raise Refused(f"A request is {IMMIGRATION_ROUTES[name]}. Use that route instead.")
 
     def move() -> RequestOut:
         moved = request_transition(request=_find(user, reference), name=name, by=user, reason=body.reason)

@@ -26,7 +26,9 @@ class Notice(NamedTuple):
 
 
 # What the applicant is told after each transition. Starting an assessment is internal to the assessing body
-# and a draft's creation is the applicant's own act, so neither is emailed.
+# and a draft's creation is the applicant's own act, so neither is emailed. An invitation to apply and a visa
+# decision are told by bordercase.immigration (to the worker and the employer, each with a PDF letter), so they
+# are not here: nobody gets two emails about one event.
 NOTICES: dict[str, Notice] = {
     "lodge": Notice("has been lodged", "Your request has been lodged.",
                     "It will be assessed; you will be emailed when it is decided or if more information is needed."),
@@ -40,23 +42,18 @@ NOTICES: dict[str, Notice] = {
                             "ballot decides who gets one; otherwise Immigration NZ decides whether to invite the "
                             "worker to apply.",
                             True),
+    # The allocation's reason says where the request came in the round, which the public results show by entry id.
     "allocate": Notice("has been allocated a place", "Your request has been allocated a place.",
-                       "Immigration New Zealand will be in touch about the next step."),
+                       "Immigration New Zealand will be in touch about the next step.", True),
     "waitlist": Notice("is on the waitlist", "Your request is eligible but did not get a place this time.",
-                       "It is on the waitlist and may be offered a place if one is released."),
+                       "It is on the waitlist and may be offered a place if one is released.", True),
     "promote": Notice("has been allocated a place", "A place was released and your request has been allocated it.",
-                      "Immigration New Zealand will be in touch about the next step."),
+                      "Immigration New Zealand will be in touch about the next step.", True),
     "recommend": Notice("has been recommended to Immigration NZ",
                         "Your request has been recommended to Immigration New Zealand.",
                         "Immigration New Zealand decides whether to invite the worker to apply."),
-    "invite": Notice("- invitation to apply", "Immigration New Zealand has invited the worker to apply.",
-                     "The worker now lodges a request to travel: they have been emailed how."),
     "request_travel": Notice("- request to travel lodged", "The worker has lodged their request to travel.",
                              "Immigration New Zealand will decide the visa."),
-    "grant_visa": Notice("- visa granted", "Immigration New Zealand has granted the visa.",
-                         "The request's page has the details.", True),
-    "decline_visa": Notice("- visa declined", "Immigration New Zealand has declined the visa, for these reasons:",
-                           "The reasons are also on the request's page.", True),
     "withdraw": Notice("has been withdrawn", "The request has been withdrawn.",
                        "Nothing more will happen to it. To apply again, start a new request."),
     "lapse": Notice("has lapsed", "The request has lapsed:", "To apply again, start a new request.", True),
@@ -98,10 +95,6 @@ def request_changed_task(event_id: int) -> None:
         "transition": TRANSITIONS[event.transition].done, "first_lodging": event.transition == "lodge",
     }
     email_send(to=applicant_addresses(request), template="request_changed", context=context)
-    if event.transition == "invite" and request.nominee is not None:
-        # The worker must act on the invitation, so they hear of it directly, with no one else's details.
-        email_send(to=request.nominee.email, template="invitation_to_apply",
-                   context={"req": request, "when": nz_time(event.at), "service_url": absolute_url("/")})
 
 
 @task()

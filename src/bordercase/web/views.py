@@ -19,6 +19,7 @@ from bordercase.cases.models import Request
 from bordercase.cases.services.assessment import history_for
 from bordercase.cases.services.evaluations import evaluation_latest
 from bordercase.cases.services.workers import same_worker_requests
+from bordercase.immigration.services.status import status_of, with_ended_from
 from bordercase.web import intake_views
 from bordercase.web.forms import SignInForm, TokenCreateForm
 from bordercase.web.information_views import question_of
@@ -44,7 +45,8 @@ def _user(request: HttpRequest) -> User:
 @login_required
 def requests_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    found = access.visible_requests(user).order_by("-updated_at", "-pk")
+    # Each row's journey needs the state a lapsed or withdrawn request ended from: read in the same query.
+    found = with_ended_from(access.visible_requests(user)).order_by("-updated_at", "-pk")
     page = Paginator(found, 25).get_page(request.GET.get("page"))
     memberships = user.memberships.select_related("organisation")
     return render(request, "web/requests.html", {"page": page, "organisations": memberships})
@@ -71,6 +73,8 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "assesses": Party.ASSESSOR in parties,
         "documents": req.documents.order_by("uploaded_at", "pk"), "may_withdraw": "withdraw" in may,
         "same_worker": Party.APPLICANT in parties and same_worker_requests(req).exists(),
+        "immigration": status_of(req),
+        "travels": Party.NOMINEE in parties and req.status == State.INVITED,
     }
     return render(request, "web/request.html", context)
 

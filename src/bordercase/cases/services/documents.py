@@ -23,6 +23,9 @@ from bordercase.cases.services.evaluations import policy_of
 # Evidence is added while the applicant prepares the request, and again when an assessor asks for more.
 _TAKES_EVIDENCE = (State.DRAFT.value, State.INFO_REQUESTED.value)
 SUPPORTING_EVIDENCE = ("supporting_evidence", "Supporting evidence")
+# The worker, once invited to apply, adds the employment agreement they signed to their request to travel; that
+# is the only evidence they add, and only then.
+WORKERS_EVIDENCE = ("employment_agreement", "The signed employment agreement")
 
 
 def document_kinds(request: Request) -> list[tuple[str, str]]:
@@ -35,7 +38,15 @@ def document_kinds(request: Request) -> list[tuple[str, str]]:
     return [*kinds, SUPPORTING_EVIDENCE] if request.status == State.INFO_REQUESTED else kinds
 
 
-def _check_may_change(request: Request, by: User) -> None:
+def _adds_as_worker(request: Request, by: User, kind: str | None) -> bool:
+    """The nominee adding their signed employment agreement while invited to apply (``kind`` None: a removal)."""
+    return (kind == WORKERS_EVIDENCE[0] and request.status == State.INVITED
+            and Party.NOMINEE in access.parties(by, request))
+
+
+def _check_may_change(request: Request, by: User, kind: str | None = None) -> None:
+    if _adds_as_worker(request, by, kind):
+        return
     if Party.APPLICANT not in access.parties(by, request):
         raise Refused(f"Only the applicant can add or remove evidence for request {request.reference}. Ask them "
                       "to upload it.")
@@ -67,8 +78,8 @@ def document_add(*, request: Request, kind: str, upload: UploadedFile, by: User)
     if anything fails after that, the file is deleted again. A caller's own enclosing transaction that rolls back
     after this returns would leave the file behind, so callers do not wrap this in one.
     """
-    _check_may_change(request, by)
-    kinds = dict(document_kinds(request))
+    _check_may_change(request, by, kind)
+    kinds = dict([WORKERS_EVIDENCE] if _adds_as_worker(request, by, kind) else document_kinds(request))
     if kind not in kinds:
         raise InvalidInput({"kind": f"{kind!r} is not evidence {request.scheme.title} asks for: choose one of "
                                     f"{', '.join(kinds.values())}."})
@@ -85,7 +96,7 @@ def document_add(*, request: Request, kind: str, upload: UploadedFile, by: User)
     try:
         with transaction.atomic():
             current = _locked(request)
-            _check_may_change(current, by)
+            _check_may_change(current, by, kind)
             same = current.documents.filter(kind=kind, sha256=checked.sha256).first()
             if same is None:
                 document.request = current

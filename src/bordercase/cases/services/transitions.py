@@ -10,12 +10,15 @@ from django.utils import timezone
 
 from bordercase.cases import access, lifecycle, notifications
 from bordercase.cases.errors import ConcurrentChange, InvalidInput
-from bordercase.cases.lifecycle import Party
+from bordercase.cases.identifiers import entry_id_new
+from bordercase.cases.lifecycle import Party, Step
 from bordercase.cases.models import Request
 from bordercase.cases.services.evaluations import evaluation_record
 from bordercase.cases.services.events import Actor, System, event_append
+from bordercase.cases.services.reallocation import place_given_up
 from bordercase.cases.services.windows import intake_require_open
 from bordercase.cases.services.workers import identity_of, same_worker_requests
+from bordercase.reporting.milestones import milestone_record
 
 
 def _parties(by: Actor, request: Request) -> frozenset[Party]:
@@ -60,6 +63,9 @@ def request_transition(
             changes["lodged_at"] = now
             changes["worker_identity"] = current.worker_identity = identity_of(current.nominee)
             same_worker = list(same_worker_requests(current).values_list("pk", flat=True))
+            if Step.ALLOCATION in current.scheme.steps:
+                # Random, so nobody can pick an id to suit a ballot's seed, and unrelated to who the worker is.
+                changes["entry_id"] = current.entry_id = entry_id_new()
             if same_worker:
                 data = {**(data or {}), "same_worker_requests": len(same_worker)}
         if Request.objects.filter(pk=current.pk, status=current.status).update(**changes) != 1:
@@ -69,6 +75,8 @@ def request_transition(
             reason=reason.strip(), data=data,
         )
         transaction.on_commit(partial(notifications.request_changed, event.pk))
+        milestone_record(current, name, current.status, now)
+        place_given_up(request=current, from_state=current.state, to_state=transition.target)
         if same_worker:
             transaction.on_commit(partial(notifications.same_worker_nominated, current.pk, same_worker))
     request.refresh_from_db()

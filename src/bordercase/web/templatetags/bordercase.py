@@ -38,7 +38,7 @@ def status_tag(status: str) -> dict[str, str]:
 _EVENT_TITLES = {
     "create": "Started as a draft", "claim": "Claimed by an assessor", "assign": "Assigned",
     "criterion_finding": "Criterion assessed", "decline_proposed": "Decline proposed, for a second assessor",
-    "decline_sent_back": "Decline sent back by the second assessor",
+    "decline_sent_back": "Decline sent back by the second assessor", "enter_round": "Entered in an allocation round",
 }
 
 
@@ -101,6 +101,8 @@ def event_detail(event: Event) -> str:
         kind = {"overridden": ", overriding the rules", "resolved": ", where the rules needed review"}.get(
             data.get("kind", ""), "")
         return f"{criterion_title(data.get('criterion', ''))}: {finding_label(data.get('outcome', ''))}{kind}"
+    if event.transition == "enter_round":
+        return f"Round {data.get('round')}, entry {data.get('entry_id')}, weight {data.get('weight')}"
     return ""
 
 
@@ -108,3 +110,11 @@ def event_detail(event: Event) -> str:
 def get_item(mapping: Any, key: str) -> Any:
     """A posted value by its name, for names with dots (``finding.salary_threshold``) that templates cannot spell."""
     return mapping.get(key, "") if hasattr(mapping, "get") else ""
+
+
+@register.filter
+def figure(value: Any) -> str:
+    """A published figure: thousands separated, and "c" for a count too small to publish."""
+    if value is None:
+        return "c"
+    return f"{value:,}" if isinstance(value, int) else str(value)
