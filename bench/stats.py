@@ -24,11 +24,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import psycopg
+from intake_queries import database  # the bench's own database, made and dropped the same way
 from psycopg import sql
 
 BENCH = Path(__file__).resolve().parent
@@ -37,22 +36,6 @@ CATEGORIES = ["eoi-family-2020", "eoi-humanitarian-2020", "eoi-essential-health-
               "eoi-essential-non-health-worker-2020", "eoi-australian-2020", "eoi-tongan-samoan-2020",
               "other-essential-worker-2020", "tech-specialists-2022"]
 AS_AT = ["2020-04-15", "2020-05-28", "2020-06-10", "2020-07-31"]
-
-
-@contextmanager
-def database(options: argparse.Namespace) -> Iterator[str]:
-    name = sql.Identifier(options.database)
-    with psycopg.connect(f"{options.postgres}/postgres", autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
-    try:
-        yield f"{options.postgres}/{options.database}"
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(f"{options.postgres}/postgres", autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
 
 
 def _rows(count: int, run_id: int) -> Iterator[str]:
