@@ -597,11 +597,15 @@ def test_a_letter_font_that_is_not_a_file_is_refused_at_start(tmp_path: Any) -> 
 
 
 def test_the_bordercase_command_runs_the_expiry(world: World, capsys: pytest.CaptureFixture[str]) -> None:
-    from bordercase.cli import COMMANDS, main
+    from django.core.management import call_command
+
+    from bordercase.cli import COMMANDS
 
     assert "invitations expire" in COMMANDS["invitations"]
     invitation = invitations.invitation_issue(request=recommended(world), by=world.inz_officer)
     with time_machine.travel(invitation.expires_at + timedelta(seconds=1)):
-        main(["invitations", "expire"])
+        # As `bordercase invitations expire` runs it; through call_command, since the command line closes the
+        # database connections when it ends, which would close the test's own.
+        call_command("invitations", "expire")
     assert f"{invitation.request.reference} (tech-specialists-2022): lapsed" in capsys.readouterr().out
     assert _state(invitation.request)[0] == "lapsed"
