@@ -44,7 +44,10 @@ def test_an_employer_lodges_a_tech_nomination_with_an_upload_and_sees_it_on_thei
     pages: Pages, world: World
 ) -> None:
     pages.sign_in(world.employer_a.email, PASSWORD)
-    lodge_tech_nomination(pages)
+    lodged = lodge_tech_nomination(pages)
+    stored = Request.objects.get(pk=lodged.pk)
+    assert stored.status == "lodged" and stored.organisation == world.org_a
+    assert Document.objects.filter(request=stored).count() == 1
 
 
 def lodge_tech_nomination(pages: Pages) -> Request:
