@@ -6,8 +6,9 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
-from django.db.migrations.executor import MigrationExecutor
 from gunicorn.app.base import BaseApplication
+
+from bordercase.health import unapplied_migrations
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -35,8 +36,7 @@ class Command(BaseCommand):
                             help="gunicorn worker processes (default 3, or WEB_CONCURRENCY)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        executor = MigrationExecutor(connections["default"])
-        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        if unapplied_migrations():
             raise CommandError("The database is not up to date: run `bordercase migrate` first.")
         call_command("collectstatic", interactive=False, verbosity=0)
         # gunicorn forks its workers from this process: a connection opened by the checks above would be shared
