@@ -263,8 +263,8 @@ def test_dependent_children_come_back_as_typed_people() -> None:
     ([CHILD, {**CHILD, "date_of_birth": None}], "person_fields", "child 2 is missing date_of_birth"),
     ([CHILD, {**CHILD, "family_name": "   "}], "person_fields", "child 2 is missing family_name"),
     ([{**CHILD, "nationality": "XYZ"}], "nationality", "child 1 has nationality 'XYZ', which is not a country code"),
-    ([CHILD, CHILD, {**CHILD, "date_of_birth": "2999-01-01"}], "born_in_past", "child 3 has a date_of_birth in the "
-                                                                               "future"),
+    ([CHILD, CHILD, {**CHILD, "date_of_birth": "2999-01-01"}], "born_in_past", "child 3 has a date_of_birth that must "
+                                                                               "be in the past"),
     ([CHILD, {**CHILD, "date_of_birth": "2015-02-31"}], "real_date", "child 2 has an unusable date_of_birth"),
     ([CHILD, "Jose Santos"], "type", "child 2 must be a person"),
     ([CHILD] * 7, "maximum", "has 7 entries: the most allowed is 6"),

@@ -15,6 +15,8 @@ from typing import Any, NamedTuple
 
 import pycountry
 
+from bordercase.policy import bounds
+
 QUESTION_TYPES = ("text", "number", "money", "date", "yes_no", "choice", "multi_choice", "anzsco", "person", "people")
 
 
@@ -49,6 +51,22 @@ class Question:
     max_length: int = 500
     item: str = "person"  # what one entry of a `people` list is called, in messages and form legends
 
+    def lowest(self) -> Decimal:
+        """The smallest figure a number or money answer may be: the question's own, or the outer bound."""
+        if self.minimum is not None:
+            return self.minimum
+        return Decimal(0) if self.type == "money" else -bounds.NUMBER_MAXIMUM
+
+    def highest(self) -> Decimal:
+        """The largest figure a number or money answer may be: the question's own, or the outer bound."""
+        return self.maximum if self.maximum is not None else bounds.default_maximum(self.type)
+
+
+def _shown(value: Any) -> str:
+    """A bad answer quoted back, cut short: the person needs to recognise it, not to read a megabyte of it."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}…"
+
 
 class _Bad(Exception):
     def __init__(self, rule: str, message: str) -> None:
@@ -69,18 +87,22 @@ def _text(q: Question, value: Any, known: Callable[[str], bool] | None) -> str:
 def _number(q: Question, value: Any, known: Callable[[str], bool] | None) -> Decimal | int:
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
         raise _Bad("type", "must be a number, such as 120000")
+    text = str(value).replace(",", "").strip()
+    # Checked on the text, before any arithmetic, so a figure of hundreds of digits costs nothing and is not echoed.
+    if len(text) > bounds.NUMBER_TEXT_MAX_LENGTH:
+        raise _Bad("maximum", f"has {len(text):,} characters, more than any real figure: check it")
     try:
-        number = Decimal(str(value).replace(",", "").strip())
+        number = Decimal(text)
     except InvalidOperation:
-        raise _Bad("type", f"{value!r} is not a number: give digits only, such as 120000") from None
+        raise _Bad("type", f"{_shown(value)} is not a number: give digits only, such as 120000") from None
     if not number.is_finite():
-        raise _Bad("type", f"{value!r} is not a number: give digits only, such as 120000")
-    minimum = q.minimum if q.minimum is not None else (Decimal(0) if q.type == "money" else None)
-    if minimum is not None and number < minimum:
+        raise _Bad("type", f"{_shown(value)} is not a number: give digits only, such as 120000")
+    minimum, maximum = q.lowest(), q.highest()
+    if number < minimum:
         rule = "not_negative" if minimum == 0 else "minimum"
         raise _Bad(rule, f"is {number}, below the lowest allowed, {minimum}: check the figure")
-    if q.maximum is not None and number > q.maximum:
-        raise _Bad("maximum", f"is {number}, above the highest allowed, {q.maximum}: check the figure")
+    if number > maximum:
+        raise _Bad("maximum", f"is {number}, above the highest allowed, {maximum}: check the figure")
     if q.integer:
         if number != number.to_integral_value():
             raise _Bad("whole_number", f"is {number}: give a whole number")
@@ -93,15 +115,23 @@ def _number(q: Question, value: Any, known: Callable[[str], bool] | None) -> Dec
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _date(q: Question, value: Any, known: Callable[[str], bool] | None) -> dt.date:
+def _date_read(value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if not isinstance(value, str) or not _ISO_DATE.fullmatch(value.strip()):
-        raise _Bad("date_format", f"{value!r} is not a date written as YYYY-MM-DD, such as 2022-02-18")
+        raise _Bad("date_format", f"{_shown(value)} is not a date written as YYYY-MM-DD, such as 2022-02-18")
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
         raise _Bad("real_date", f"{value} is not a date that exists: check the day and the month") from None
+
+
+def _date(q: Question, value: Any, known: Callable[[str], bool] | None) -> dt.date:
+    day = _date_read(value)
+    problem = bounds.date_problem(day)
+    if problem:
+        raise _Bad(*problem)
+    return day
 
 
 def _yes_no(q: Question, value: Any, known: Callable[[str], bool] | None) -> bool:
@@ -113,7 +143,7 @@ def _yes_no(q: Question, value: Any, known: Callable[[str], bool] | None) -> boo
 def _choice(q: Question, value: Any, known: Callable[[str], bool] | None) -> str:
     allowed = [v for v, _ in q.options]
     if value not in allowed:
-        raise _Bad("choice", f"{value!r} is not one of the choices: use one of {', '.join(allowed)}")
+        raise _Bad("choice", f"{_shown(value)} is not one of the choices: use one of {', '.join(allowed)}")
     return str(value)
 
 
@@ -125,7 +155,8 @@ def _multi_choice(q: Question, value: Any, known: Callable[[str], bool] | None) 
         allowed = {v for v, _ in q.options}
         unknown = [v for v in chosen if v not in allowed]
         if unknown:
-            raise _Bad("choice", f"{', '.join(unknown)} is not one of the choices: use {', '.join(sorted(allowed))}")
+            raise _Bad("choice", f"{', '.join(map(_shown, unknown))} is not one of the choices: use "
+                                 f"{', '.join(sorted(allowed))}")
     return chosen
 
 
@@ -135,7 +166,8 @@ _OCCUPATION_CODE = re.compile(r"\d{4}(\d{2})?")
 def _anzsco(q: Question, value: Any, known: Callable[[str], bool] | None) -> str:
     code = str(value).strip() if isinstance(value, int | str) and not isinstance(value, bool) else None
     if code is None or not _OCCUPATION_CODE.fullmatch(code):
-        raise _Bad("anzsco_format", f"{value!r} is not an ANZSCO code: give a 6-digit occupation or 4-digit unit group")
+        raise _Bad("anzsco_format",
+                   f"{_shown(value)} is not an ANZSCO code: give a 6-digit occupation or 4-digit unit group")
     if known is not None and not known(code):
         raise _Bad("anzsco_known", f"{code} is not in ANZSCO 2013 (version 1.2): check the code, or give job_title")
     return code
@@ -153,7 +185,8 @@ def _person(q: Question, value: Any, known: Callable[[str], bool] | None) -> dic
         raise _Bad("person_fields", f"is missing {', '.join(missing)}: give every one of {', '.join(PERSON_FIELDS)}")
     unknown = sorted(set(value) - set(PERSON_FIELDS))
     if unknown:
-        raise _Bad("person_fields", f"has {', '.join(unknown)}, which a person does not have here: remove it")
+        raise _Bad("person_fields",
+                   f"has {', '.join(map(_shown, unknown))}, which a person does not have here: remove it")
     names = {}
     for part in ("given_names", "family_name"):
         try:
@@ -161,14 +194,15 @@ def _person(q: Question, value: Any, known: Callable[[str], bool] | None) -> dic
         except _Bad as bad:
             raise _Bad(bad.rule, f"has a {part} that {bad.message}") from None
     try:
-        born = _date(q, value["date_of_birth"], None)
+        born = _date_read(value["date_of_birth"])
     except _Bad as bad:
         raise _Bad(bad.rule, f"has an unusable date_of_birth: {bad.message}") from None
-    if born > dt.date.today():
-        raise _Bad("born_in_past", "has a date_of_birth in the future: check the year")
+    problem = bounds.date_of_birth_problem(born, dt.date.today())
+    if problem:
+        raise _Bad(problem[0], f"has a date_of_birth that {problem[1]}: check the year")
     nationality = str(value["nationality"]).strip().upper()
     if pycountry.countries.get(alpha_3=nationality) is None:
-        raise _Bad("nationality", f"has nationality {value['nationality']!r}, which is not a country code: use "
+        raise _Bad("nationality", f"has nationality {_shown(value['nationality'])}, which is not a country code: use "
                                   "ISO 3166 alpha-3, such as NZL or GBR")
     return {**names, "date_of_birth": born, "nationality": nationality}
 
@@ -217,8 +251,10 @@ def check_answers(
     for name, value in answers.items():
         question = questions.get(name)
         if question is None:
-            errors.append(AnswerError(name, "unknown", f"is not a question of {scheme_id}: the questions are "
-                                                       f"{', '.join(questions)}"))
+            # A name no question has is named back cut short, so a megabyte of key is not sent back whole.
+            shown = name if len(name) <= 100 else f"{name[:97]}…"
+            errors.append(AnswerError(shown, "unknown", f"is not a question of {scheme_id}: the questions are "
+                                                        f"{', '.join(questions)}"))
             continue
         if value is None:
             continue

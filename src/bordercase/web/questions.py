@@ -23,6 +23,7 @@ import pycountry
 from django import forms
 from django.core.exceptions import ValidationError
 
+from bordercase.policy import bounds
 from bordercase.policy.answers import AnswerError, InvalidAnswers, Question
 from bordercase.policy.anzsco import anzsco
 from bordercase.policy.scheme import Scheme as Policy
@@ -367,18 +368,21 @@ def _plain(q: Question, error: AnswerError, value: Any, either: str) -> str:
         return say(f"must be {q.max_length:,} characters or fewer: it is {length:,}",
                    f"Enter {q.max_length:,} characters or fewer: you entered {length:,}")
     if rule in {"minimum", "not_negative"}:
-        lowest = _figure(q.minimum)
+        lowest = _figure(q.lowest())
         return say(f"must be {lowest} or more", f"Enter {lowest} or more")
     if rule == "maximum" and q.type == "people":
         return f"{q.label}: give at most {_figure(q.maximum)}"
     if rule == "maximum":
-        highest = _figure(q.maximum)
+        highest = _figure(q.highest())
         return say(f"must be {highest} or less", f"Enter {highest} or less")
     if rule == "whole_number":
         return say("must be a whole number, like 6", "Enter a whole number, like 6")
     if rule == "cents":
         return say("must have no more than 2 digits after the decimal point, like 120000.50",
                    "Enter no more than 2 digits after the decimal point, like 120000.50")
+    if rule == "date_range":
+        first, last = bounds.EARLIEST_DATE.year, bounds.LATEST_DATE.year
+        return say(f"must have a year from {first} to {last}", f"Enter a year from {first} to {last}")
     if rule == "anzsco_format":
         return say("must be a 6-digit occupation code or a 4-digit unit group, like 261313 or 2613",
                    "Enter a 6-digit occupation code or a 4-digit unit group, like 261313 or 2613")
@@ -395,9 +399,9 @@ def _plain(q: Question, error: AnswerError, value: Any, either: str) -> str:
 
 
 def _person_problem(error: AnswerError, who: str, prefix: str, q: Question) -> _Unreadable:
-    if error.rule == "born_in_past":
-        return _Unreadable(f"{who}: date of birth must be in the past", [f"{prefix}-{p}" for p in ("day", "month",
-                                                                                                  "year")])
+    if error.rule in bounds.DATE_OF_BIRTH_RULES:
+        return _Unreadable(f"{who}: date of birth {bounds.DATE_OF_BIRTH_RULES[error.rule]}",
+                           [f"{prefix}-{p}" for p in ("day", "month", "year")])
     if error.rule == "max_length":
         part = "given_names" if "given_names" in error.message else "family_name"
         return _Unreadable(f"{who}: {part.replace('_', ' ')} must be {q.max_length:,} characters or fewer",
@@ -446,9 +450,12 @@ def _date(data: dict[str, Any], prefix: str, say: _Sayer) -> dt.date | None:
     except ValueError:
         raise _Unreadable(say.say("must be a real date, like 12 4 1988", "Enter a real date, like 12 4 1988"),
                           names) from None
-    if year < 1900:
-        raise _Unreadable(say.say("must have a year after 1900, like 1988", "Enter a year after 1900, like 1988"),
-                          [names[2]])
+    # Only the earliest year is checked here: a late year is the policy's to judge, which for a date of birth says
+    # more than "out of range" does ("must be in the past").
+    if value < bounds.EARLIEST_DATE:
+        first = bounds.EARLIEST_DATE.year
+        raise _Unreadable(say.say(f"must have a year from {first} on, like 1988",
+                                  f"Enter a year from {first} on, like 1988"), [names[2]])
     return value
 
 

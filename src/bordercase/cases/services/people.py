@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from bordercase.cases.errors import InvalidInput
 from bordercase.cases.models import Person
+from bordercase.policy.bounds import date_of_birth_problem
 
 
 def person_create(
@@ -30,8 +31,9 @@ def person_update(
     person.passport_number = "".join(passport_number.split()).upper()
     person.email = email.strip()
     errors: dict[str, str] = {}
-    if date_of_birth >= date.today():
-        errors["date_of_birth"] = "The date of birth must be in the past: check the year."
+    born = date_of_birth_problem(date_of_birth, date.today())
+    if born:
+        errors["date_of_birth"] = f"The date of birth {born[1]}: check the year."
     try:
         person.full_clean(exclude=["user"])
     except ValidationError as exc:

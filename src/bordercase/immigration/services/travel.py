@@ -30,10 +30,10 @@ from bordercase.immigration.models import FamilyMember, TravelRequest
 from bordercase.immigration.services import travel_checks
 from bordercase.immigration.services.travel_terms import TravelTerms, terms_of
 from bordercase.immigration.travel_rules import Journey, Traveller, age_on, journey_problems, traveller_problems
+from bordercase.policy.bounds import date_of_birth_problem
 
 _PHONE = re.compile(r"^\+?[0-9 ()\-]{7,25}$")
 _VOUCHER = re.compile(r"^[A-Z0-9][A-Z0-9\-]{3,39}$")
-_OLDEST_BIRTH = dt.date(1900, 1, 1)
 
 
 def today() -> dt.date:
@@ -102,10 +102,8 @@ def _identity_problems(*, given_names: str, family_name: str, date_of_birth: dt.
         errors["family_name"] = f"Enter {who} family name, as on the passport."
     if date_of_birth is None:
         errors["date_of_birth"] = f"Enter {who} date of birth."
-    elif date_of_birth >= today():
-        errors["date_of_birth"] = f"{who.capitalize()} date of birth must be in the past: check the year."
-    elif date_of_birth < _OLDEST_BIRTH:
-        errors["date_of_birth"] = f"{who.capitalize()} date of birth must be after 1 January 1900: check the year."
+    elif born := date_of_birth_problem(date_of_birth, today()):
+        errors["date_of_birth"] = f"{who.capitalize()} date of birth {born[1]}: check the year."
     errors.update(_country_problem("nationality", nationality, f"Select {who} nationality, as on the passport."))
     return errors
 
