@@ -7,6 +7,7 @@ refuses to start without a real SECRET_KEY.
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 
@@ -87,6 +88,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "bordercase.api.guard.RefuseNullCharacters",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -235,6 +237,14 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
     if env_bool("BEHIND_TLS_PROXY", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# The API's rate limit: calls per token (per address on the public routes), "N/s", "N/m", "N/h" or "N/d". Counted in
+# Django's cache, which is each server process's own memory, so with WEB_CONCURRENCY workers a client may make up
+# to that many times the figure.
+API_RATE = env_str("BORDERCASE_API_RATE", "600/m")
+if not re.fullmatch(r"[1-9]\d*/(s|m|h|d)", API_RATE):
+    raise ImproperlyConfigured(f"BORDERCASE_API_RATE must be a number of calls over s, m, h or d, such as 600/m, "
+                               f"not {API_RATE!r}.")
 
 # Official statistics: how small counts are protected in public outputs (none, suppress or round3), the
 # threshold for suppression, and the key that fixes each cell's random rounding (derived from SECRET_KEY unless set).

@@ -11,6 +11,7 @@ from ninja import Field, Router, Schema
 
 from bordercase.accounts.models import User
 from bordercase.api.requests import ERRORS, _user
+from bordercase.api.schemas import CSV_FILE, RowId, file_download
 from bordercase.ballot import ALGORITHM
 from bordercase.cases.models import AllocationRound, Scheme
 from bordercase.cases.services import allocation, rounds
@@ -114,13 +115,15 @@ def rounds_list(request: HttpRequest) -> list[RoundOut]:
 
 @router.get("/allocation/{code}/rounds/{number}", response={200: RoundOut, **ERRORS}, auth=None,
             summary="One round's manifest, digests and reallocations (public)")
-def round_read(request: HttpRequest, code: str, number: int) -> RoundOut:
+def round_read(request: HttpRequest, code: str, number: RowId) -> RoundOut:
     return _round_out(_round(code, number))
 
 
-@router.get("/allocation/{code}/rounds/{number}/files/{name}", auth=None,
+@router.get("/allocation/{code}/rounds/{number}/files/{name}", auth=None, response=ERRORS,
+            openapi_extra=file_download({"text/csv": CSV_FILE, "application/json": {
+                "type": "object", "description": "The manifest: bordercase-ballot-v1, as docs/ballot.md publishes"}}),
             summary="A published file of the round: entries.csv, results.csv or manifest.json (public)")
-def round_file(request: HttpRequest, code: str, number: int, name: str) -> HttpResponse:
+def round_file(request: HttpRequest, code: str, number: RowId, name: str) -> HttpResponse:
     published = rounds.published_files(_round(code, number)).get(name)
     if published is None:
         raise Http404(f"Round {number} of {code} has published no file {name!r}, or not yet.")
@@ -140,14 +143,14 @@ def round_open(request: HttpRequest, code: str) -> RoundOut:
              summary="As a scheme administrator, freeze the pool of eligible requests",
              description="If every entry fits the places and caps, all are allocated at once and the round's status "
              "is allocated.")
-def round_freeze(request: HttpRequest, code: str, number: int) -> RoundOut:
+def round_freeze(request: HttpRequest, code: str, number: RowId) -> RoundOut:
     user = _administrator(request)
     return _round_out(allocation.round_freeze(round_=_round(code, number), by=user))
 
 
 @router.post("/allocation/{code}/rounds/{number}/publish", response={200: PublishedOut, **ERRORS},
              summary="As a scheme administrator, publish the entries (and for a ballot, commit to a secret)")
-def round_publish(request: HttpRequest, response: HttpResponse, code: str, number: int, body: PublishIn
+def round_publish(request: HttpRequest, response: HttpResponse, code: str, number: RowId, body: PublishIn
                   ) -> PublishedOut:
     user = _administrator(request)
     response["Cache-Control"] = "no-store"  # the answer holds the secret, which nothing should keep
@@ -158,7 +161,7 @@ def round_publish(request: HttpRequest, response: HttpResponse, code: str, numbe
 
 @router.post("/allocation/{code}/rounds/{number}/draw", response={200: RoundOut, **ERRORS},
              summary="As a scheme administrator, reveal the secret and the public value, and draw")
-def round_draw(request: HttpRequest, code: str, number: int, body: DrawIn) -> RoundOut:
+def round_draw(request: HttpRequest, code: str, number: RowId, body: DrawIn) -> RoundOut:
     user = _administrator(request)
     drawn = allocation.round_draw(round_=_round(code, number), by=user, secret=body.secret,
                                   public_value=body.public_value)

@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 
 from bordercase.accounts.models import User
 from bordercase.api.requests import ERRORS, _find, _user, request_out
-from bordercase.api.schemas import RequestOut
+from bordercase.api.schemas import MAX_OFFSET, RequestOut
 from bordercase.cases import access
 from bordercase.cases.errors import InvalidInput
 from bordercase.cases.lifecycle import Party
@@ -58,7 +58,7 @@ class QueueQuery(Schema):
     waited_at_least: int = Field(0, ge=0, description="Only requests that have waited this many working days.")
     sort: str = Field("oldest", description="oldest, newest, waited or reference.")
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class FindingOut(Schema):

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from django.http import Http404, HttpRequest
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from bordercase.api.requests import ERRORS, _find, _user
+from bordercase.api.schemas import RowId
 from bordercase.cases.models import Document
-from bordercase.cases.services.documents import document_add, document_remove, documents_of
+from bordercase.cases.services.documents import document_add, document_remove, documents_of, every_document_kind
 
 router = Router(tags=["evidence"])
+# Listed in the OpenAPI so a client knows the words; each request takes only its own scheme's (a 422 says which).
+DocumentKind = Literal[tuple(every_document_kind())]  # type: ignore[valid-type]
 
 
 class DocumentOut(Schema):
@@ -37,7 +41,7 @@ def _out(document: Document) -> DocumentOut:
     "checked by its content; 10 MB at most unless configured). While the request is a draft, or when "
     "information has been requested.",
 )
-def upload_document(request: HttpRequest, reference: str, kind: Form[str], file: File[UploadedFile]
+def upload_document(request: HttpRequest, reference: str, kind: Form[DocumentKind], file: File[UploadedFile]
                     ) -> Status[DocumentOut]:
     user = _user(request)
     found = _find(user, reference)
@@ -52,7 +56,7 @@ def list_documents(request: HttpRequest, reference: str) -> list[DocumentOut]:
 
 @router.delete("/requests/{reference}/documents/{document_id}", response={204: None, **ERRORS},
                summary="Remove evidence from a draft")
-def delete_document(request: HttpRequest, reference: str, document_id: int) -> Status[None]:
+def delete_document(request: HttpRequest, reference: str, document_id: RowId) -> Status[None]:
     user = _user(request)
     found = _find(user, reference)
     document = found.documents.filter(pk=document_id).first()

@@ -16,6 +16,7 @@ from ninja import Field, Router, Schema, Status
 
 from bordercase.accounts.models import User
 from bordercase.api.requests import ERRORS, _find, _user
+from bordercase.api.schemas import CSV_FILE, RowId, file_download
 from bordercase.cases.errors import InvalidInput
 from bordercase.immigration import access
 from bordercase.immigration.models import Invitation, RecommendationBatch, VisaDecision
@@ -146,8 +147,19 @@ def batch_list(request: HttpRequest) -> BatchPage:
 
 @router.get("/recommendation-batches/{batch_id}", response={200: BatchOut, **ERRORS},
             summary="One recommendation batch, with its exports' digests")
-def batch_read(request: HttpRequest, batch_id: int) -> BatchOut:
+def batch_read(request: HttpRequest, batch_id: RowId) -> BatchOut:
     return _batch_out(_batch(_batch_reader(request), batch_id))
+
+
+BATCH_EXPORT = {
+    "type": "object", "required": ["format", "batch", "scheme", "assessing_body", "sent_at", "sent_by", "count",
+                                   "requests"],
+    "properties": {"format": {"type": "string"}, "batch": {"type": "integer"}, "scheme": {"type": "string"},
+                   "assessing_body": {"type": "string"}, "sent_at": {"type": "string", "format": "date-time"},
+                   "sent_by": {"type": "string"}, "count": {"type": "integer"},
+                   "requests": {"type": "array", "items": {"type": "object",
+                                                           "additionalProperties": {"type": "string"}}}},
+}
 
 
 def export_response(batch: RecommendationBatch, kind: str) -> HttpResponse:
@@ -160,15 +172,15 @@ def export_response(batch: RecommendationBatch, kind: str) -> HttpResponse:
     return response
 
 
-@router.get("/recommendation-batches/{batch_id}/export.csv", response={200: None, **ERRORS},
-            summary="Download a batch's CSV export, as sent")
-def batch_csv(request: HttpRequest, batch_id: int) -> HttpResponse:
+@router.get("/recommendation-batches/{batch_id}/export.csv", response=ERRORS, openapi_extra=file_download(
+            {"text/csv": CSV_FILE}), summary="Download a batch's CSV export, as sent")
+def batch_csv(request: HttpRequest, batch_id: RowId) -> HttpResponse:
     return export_response(_batch(_batch_reader(request), batch_id), "csv")
 
 
-@router.get("/recommendation-batches/{batch_id}/export.json", response={200: None, **ERRORS},
-            summary="Download a batch's JSON export, as sent")
-def batch_json(request: HttpRequest, batch_id: int) -> HttpResponse:
+@router.get("/recommendation-batches/{batch_id}/export.json", response=ERRORS, openapi_extra=file_download(
+            {"application/json": BATCH_EXPORT}), summary="Download a batch's JSON export, as sent")
+def batch_json(request: HttpRequest, batch_id: RowId) -> HttpResponse:
     return export_response(_batch(_batch_reader(request), batch_id), "json")
 
 

@@ -14,6 +14,7 @@ from ninja.responses import NinjaJSONEncoder
 
 from bordercase.accounts.models import User
 from bordercase.api.schemas import (
+    MAX_OFFSET,
     ErrorOut,
     EvaluationOut,
     EventOut,
@@ -54,6 +55,9 @@ IMMIGRATION_ROUTES = {
     "request_travel": "lodged as a request to travel by the worker, on the pages their invitation's link opens, "
                       "which keep their passport, family and managed-isolation booking",
 }
+# The header is read as optional so that leaving it out gets the service's own message (what to send and why);
+# the OpenAPI still says it is required (api.errors.document reads this).
+REQUIRES_IDEMPOTENCY_KEY = {"x-required-headers": ["Idempotency-Key"]}
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 IDEMPOTENCY_KEY = Header(
     None, alias="Idempotency-Key",
@@ -117,7 +121,7 @@ class RequestFilter(Schema):
     status: lifecycle.State | None = None
     scheme: str | None = None
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class RequestPage(Schema):
@@ -156,7 +160,7 @@ def _once(user: User, key: str | None, operation: str, payload: Any,
 
 @router.post("/requests", response={201: RequestOut, **ERRORS}, summary="Start a draft request",
              description="Needs an Idempotency-Key header: a retry with the same key and body replays the first "
-             "answer; the same key with a different body answers 422.")
+             "answer; the same key with a different body answers 422.", openapi_extra=REQUIRES_IDEMPOTENCY_KEY)
 def create_request(request: HttpRequest, body: RequestCreateIn,
                    idempotency_key: str | None = IDEMPOTENCY_KEY) -> HttpResponse:
     user = _user(request)
@@ -200,10 +204,22 @@ def read_request(request: HttpRequest, reference: str) -> RequestOut:
 
 
 @router.post(
+    "/requests/{reference}/transitions/lodge", response={200: RequestOut, **ERRORS}, summary="Lodge a draft request",
+    description="Needs an Idempotency-Key header: a retry with the same key replays the first answer. Answers 409 "
+    "when the request is not a draft or its scheme's intake is closed, 422 with every answer still missing.",
+    openapi_extra=REQUIRES_IDEMPOTENCY_KEY,
+)
+def lodge_request(request: HttpRequest, reference: str, body: TransitionIn,
+                  idempotency_key: str | None = IDEMPOTENCY_KEY) -> RequestOut | HttpResponse:
+    return transition_request(request, reference, "lodge", body, idempotency_key)
+
+
+@router.post(
     "/requests/{reference}/transitions/{name}", response={200: RequestOut, **ERRORS},
-    summary="Move a request on: lodge, withdraw, lapse, …",
+    summary="Move a request on: withdraw, lapse, …",
     description="Answers 409 when the request is not in a state the transition starts from, 403 when you "
-    "may see the request but not make this transition, 422 when a required reason is missing.",
+    "may see the request but not make this transition, 422 when a required reason is missing. An Idempotency-Key "
+    "is optional here (lodge has a route of its own, which needs one).",
 )
 def transition_request(request: HttpRequest, reference: str, name: str, body: TransitionIn,
                        idempotency_key: str | None = IDEMPOTENCY_KEY) -> RequestOut | HttpResponse:

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from ninja import Field, Schema
+from ninja import Field, Path, Schema
+
+# Row ids in paths: beyond a 64-bit integer nothing can be found, and a database refuses even to look.
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+# How far into a list a page may start: far past any real list, well inside what a database can count to.
+MAX_OFFSET = 1_000_000_000
 
 
 class NomineeIn(Schema):
@@ -16,9 +21,11 @@ class NomineeIn(Schema):
 
 
 class RequestCreateIn(Schema):
-    scheme: str = Field(..., description="The scheme's code, such as tech-specialists-2022")
-    organisation_nzbn: str | None = Field(None, description="The employer's NZBN; leave out when applying for yourself")
-    assessing_body: str | None = Field(None, description="Code of the assessing body, where the scheme has several")
+    scheme: str = Field(..., max_length=60, description="The scheme's code, such as tech-specialists-2022")
+    organisation_nzbn: str | None = Field(None, max_length=13,
+                                          description="The employer's NZBN; leave out when applying for yourself")
+    assessing_body: str | None = Field(None, max_length=40,
+                                       description="Code of the assessing body, where the scheme has several")
     nominee: NomineeIn | None = None
     answers: dict[str, Any] = Field(default_factory=dict)
 
@@ -26,7 +33,8 @@ class RequestCreateIn(Schema):
 class RequestUpdateIn(Schema):
     answers: dict[str, Any] | None = Field(None, description="Merged into the saved answers; null removes one")
     nominee: NomineeIn | None = None
-    assessing_body: str | None = Field(None, description="Code of the assessing body; null clears the choice")
+    assessing_body: str | None = Field(None, max_length=40,
+                                       description="Code of the assessing body; null clears the choice")
 
 
 class TransitionIn(Schema):
@@ -87,3 +95,14 @@ class EventOut(Schema):
 class ErrorOut(Schema):
     message: str
     fields: dict[str, str] = Field(default_factory=dict)
+
+
+def file_download(content: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The OpenAPI of a route that answers a file: each media type it can send with the schema of its content."""
+    return {"responses": {"200": {
+        "description": "The file, as an attachment (Content-Disposition) with its exact bytes",
+        "content": {media_type: {"schema": schema} for media_type, schema in content.items()},
+    }}}
+
+
+CSV_FILE = {"type": "string", "description": "CSV (RFC 4180) with a header row, UTF-8"}

@@ -19,6 +19,7 @@ from bordercase.cases.evidence import evidence_check
 from bordercase.cases.lifecycle import Party, State
 from bordercase.cases.models import Document, Request
 from bordercase.cases.services.evaluations import policy_of
+from bordercase.policy.loader import schemes
 
 # Evidence is added while the applicant prepares the request, and again when an assessor asks for more.
 _TAKES_EVIDENCE = (State.DRAFT.value, State.INFO_REQUESTED.value)
@@ -26,6 +27,12 @@ SUPPORTING_EVIDENCE = ("supporting_evidence", "Supporting evidence")
 # The worker, once invited to apply, adds the employment agreement they signed to their request to travel; that
 # is the only evidence they add, and only then.
 WORKERS_EVIDENCE = ("employment_agreement", "The signed employment agreement")
+
+
+def every_document_kind() -> list[str]:
+    """Every kind of evidence any scheme takes, for an interface to list; each request takes only its scheme's."""
+    kinds = {d.id for policy in schemes().values() for d in policy.documents}
+    return sorted(kinds | {SUPPORTING_EVIDENCE[0], WORKERS_EVIDENCE[0]})
 
 
 def document_kinds(request: Request) -> list[tuple[str, str]]:

@@ -1,0 +1,264 @@
+"""Start bordercase the way the README's production start does, on PostgreSQL, and try it from outside.
+
+1. Install it from this checkout into a new virtual environment with `pip install .` (built assets included), make a
+   secret key file, and run `bordercase check --deploy`, `migrate` and `serve` with the README's variables.
+2. Fetch the home page, its hashed CSS and JS, /statistics/, /api/v1/openapi.json, /healthz and /readyz, as the
+   load balancer in front would pass them on (Host and X-Forwarded-Proto), asserting 200 and the security headers.
+3. Load the demo data and fuzz the API with schemathesis (from this checkout's .venv) with an employer's and an
+   assessor's token: any server error, answer outside its schema or undocumented status fails the run.
+
+Run by .ci/run after the test suite: `.venv/bin/python scripts/production_smoke.py` (PostgreSQL at DATABASE_ADMIN_URL,
+default postgres://postgres@127.0.0.1:5432/postgres). Exit status 1 on any failure, with what failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "bordercase.example.nz"
+DATABASE = "bordercase_smoke"
+ADMIN_URL = os.environ.get("DATABASE_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+SECURITY_HEADERS = {
+    "Strict-Transport-Security": "max-age=",
+    "Content-Security-Policy": "default-src 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+FUZZ_EXAMPLES = int(os.environ.get("BORDERCASE_FUZZ_EXAMPLES", "25"))
+FUZZ_SEED = 20261204
+failures: list[str] = []
+
+
+def step(message: str) -> None:
+    print(f"== {message}", flush=True)
+
+
+def check(ok: bool, what: str) -> None:
+    print(f"  {'ok  ' if ok else 'FAIL'} {what}", flush=True)
+    if not ok:
+        failures.append(what)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def run(command: list[str], env: dict[str, str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    print("  $ " + " ".join(command), flush=True)
+    return subprocess.run(command, env=env, check=True, text=True, **kwargs)  # type: ignore[call-overload]
+
+
+def fetch(url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers)
+    opener = urllib.request.build_opener(NoRedirect())
+    try:
+        with opener.open(request, timeout=30) as answer:
+            return answer.status, dict(answer.headers.items()), answer.read()
+    except urllib.error.HTTPError as answer:
+        return answer.code, dict(answer.headers.items()), answer.read()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def fresh_database() -> str:
+    admin = ["psql", ADMIN_URL, "-v", "ON_ERROR_STOP=1", "-q"]
+    subprocess.run([*admin, "-c", f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"], check=True)
+    subprocess.run([*admin, "-c", f"CREATE DATABASE {DATABASE}"], check=True)
+    return ADMIN_URL.rsplit("/", 1)[0] + f"/{DATABASE}"
+
+
+def install(work: Path) -> Path:
+    """A virtual environment with bordercase installed as an operator would: `pip install .`, no editable link."""
+    venv = work / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", str(ROOT)],
+                   check=True)
+    return venv / "bin"
+
+
+def wait_until_alive(base: str, server: subprocess.Popen[str]) -> None:
+    for _ in range(60):
+        if server.poll() is not None:
+            raise SystemExit(f"bordercase serve stopped with status {server.returncode} before it answered")
+        try:
+            if fetch(f"{base}/healthz", {})[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(1)
+    raise SystemExit("bordercase serve did not answer /healthz within 60 seconds")
+
+
+def check_pages(base: str) -> None:
+    proxied = {"Host": HOST, "X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    status, headers, body = fetch(f"{base}/", proxied)
+    check(status == 200, f"GET / answers 200 (got {status})")
+    for name, expected in SECURITY_HEADERS.items():
+        check(expected in headers.get(name, ""), f"GET / sends {name}: …{expected}… (got {headers.get(name)!r})")
+    page = body.decode("utf-8", "replace")
+    assets = re.findall(r'(?:href|src)="(/static/bordercase/build/[^"]+)"', page)
+    check(any(re.search(r"app\.[0-9a-f]{12}\.css$", a) for a in assets), f"the page links hashed CSS ({assets})")
+    check(any(re.search(r"govuk-frontend\.[0-9a-f]{12}\.js$", a) for a in assets), f"and hashed JS ({assets})")
+    for asset in assets:
+        status, headers, body = fetch(f"{base}{asset}", proxied)
+        check(status == 200 and len(body) > 1000, f"GET {asset} answers 200 with its bytes (got {status})")
+        check("immutable" in headers.get("Cache-Control", "") or "max-age=315360000" in headers.get(
+            "Cache-Control", ""), f"{asset} is cached for good (got {headers.get('Cache-Control')!r})")
+    for path in ("/statistics/", "/api/v1/openapi.json"):
+        status, headers, body = fetch(f"{base}{path}", proxied)
+        check(status == 200, f"GET {path} answers 200 (got {status})")
+        check(headers.get("X-Content-Type-Options") == "nosniff", f"GET {path} sends nosniff")
+        check("max-age=" in headers.get("Strict-Transport-Security", ""), f"GET {path} sends HSTS")
+    check(json.loads(body)["info"]["title"] == "bordercase API", "the OpenAPI document is bordercase's")
+    # A load balancer probes over plain HTTP, by address: no redirect, no host name needed.
+    for path, expected in (("/healthz", "alive"), ("/readyz", "ready")):
+        status, headers, body = fetch(f"{base}{path}", {"Host": "10.0.0.7"})
+        check(status == 200 and json.loads(body)["status"] == expected,
+              f"GET {path} over plain HTTP by address answers 200 {expected} (got {status} {body[:200]!r})")
+        check(headers.get("X-Content-Type-Options") == "nosniff", f"GET {path} sends nosniff")
+    status, headers, _ = fetch(f"{base}/", {"Host": HOST})
+    check(status == 301 and headers.get("Location", "").startswith(f"https://{HOST}/"),
+          f"plain HTTP to a page is sent to HTTPS (got {status} {headers.get('Location')!r})")
+
+
+def tokens(bordercase: Path, env: dict[str, str]) -> dict[str, str]:
+    made = run([str(bordercase), "manage", "shell", "-c", (
+        "from bordercase.accounts.models import User\n"
+        "from bordercase.accounts.tokens import token_create\n"
+        "for email in ('aroha@kowhai.example', 'mere@nztech.example'):\n"
+        "    print(email, token_create(user=User.objects.get(email=email), name='smoke')[1])\n")],
+        env, capture_output=True)
+    return dict(line.split() for line in made.stdout.splitlines() if line.startswith(("aroha@", "mere@")))
+
+
+def fuzz_config(bordercase: Path, env: dict[str, str], work: Path) -> Path:
+    """Real references, scheme codes and ids for the fuzzer to use half the time, so it reaches past the 404s."""
+    found = run([str(bordercase), "manage", "shell", "-c", (
+        "import json\n"
+        "from bordercase.cases.models import Request, Scheme\n"
+        "from bordercase.immigration.models import RecommendationBatch\n"
+        "print(json.dumps({'references': list(Request.objects.values_list('reference', flat=True)[:40]),"
+        " 'schemes': list(Scheme.objects.values_list('code', flat=True)),"
+        " 'batches': list(RecommendationBatch.objects.values_list('pk', flat=True)) or [1]}))\n")],
+        env, capture_output=True)
+    known = json.loads(found.stdout.strip().splitlines()[-1])
+
+    def values(items: list[object]) -> str:
+        return "[" + ", ".join(json.dumps(item) for item in items) + "]"
+
+    config = work / "schemathesis.toml"
+    config.write_text(
+        f"[dictionaries.references]\nvalues = {values(known['references'])}\n"
+        f"[dictionaries.schemes]\nvalues = {values(known['schemes'])}\n"
+        f"[dictionaries.batches]\nvalues = {values(known['batches'])}\n"
+        "[dictionaries.rounds]\nvalues = [1]\n"
+        "[parameters]\n"
+        '"path.reference" = { dictionary = "references", probability = 0.6 }\n'
+        '"path.code" = { dictionary = "schemes", probability = 0.6 }\n'
+        '"query.scheme" = { dictionary = "schemes", probability = 0.5 }\n'
+        '"path.batch_id" = { dictionary = "batches", probability = 0.6 }\n'
+        '"path.number" = { dictionary = "rounds", probability = 0.6 }\n',
+        encoding="utf-8")
+    return config
+
+
+def fuzz(base: str, token: str, who: str, config: Path, work: Path) -> None:
+    schemathesis = Path(sys.executable).parent / "schemathesis"
+    report = work / f"schemathesis-{who}.json"
+    command = [str(schemathesis), "--config-file", str(config), "run", f"{base}/api/v1/openapi.json",
+               "--header", f"Authorization: Bearer {token}", "--header", f"Host: {HOST}",
+               "--header", "X-Forwarded-Proto: https",
+               "--checks", "not_a_server_error,response_schema_conformance,status_code_conformance",
+               "--seed", str(FUZZ_SEED), "--max-examples", str(FUZZ_EXAMPLES), "--workers", "2",
+               "--report", "json", "--report-json-path", str(report), "--no-color"]
+    print("  $ " + " ".join(c if token not in c else "Authorization: Bearer …" for c in command), flush=True)
+    finished = subprocess.run(command, text=True, capture_output=True, check=False)
+    summary = finished.stdout[finished.stdout.rfind("SUMMARY"):] if "SUMMARY" in finished.stdout else finished.stdout
+    print(summary[-4000:], flush=True)
+    if finished.returncode != 0:
+        print(finished.stdout[-30000:], finished.stderr[-5000:], flush=True)
+    counts = re.search(r"(\d+) generated, (.*)", finished.stdout)
+    check(finished.returncode == 0, f"schemathesis as the {who}: {counts.group(0) if counts else 'no counts'}")
+
+
+def main() -> int:
+    work = Path(tempfile.mkdtemp(prefix="bordercase-smoke-"))
+    step(f"Installing bordercase with `pip install .` into {work / 'venv'}")
+    bin_dir = install(work)
+    bordercase = bin_dir / "bordercase"
+    key_file = work / "bordercase-key"
+    key_file.write_text(secrets.token_urlsafe(64) + "\n", encoding="utf-8")
+    key_file.chmod(0o600)
+    port = free_port()
+    smtp_port = free_port()
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
+           "BORDERCASE_MODE": "production", "SECRET_KEY_FILE": str(key_file), "ALLOWED_HOSTS": HOST,
+           "DATABASE_URL": fresh_database(), "BEHIND_TLS_PROXY": "true", "BORDERCASE_VAR_DIR": str(work / "var"),
+           "PORT": str(port), "WEB_CONCURRENCY": "2", "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp_port),
+           # The fuzzer makes thousands of calls a minute with one token: the limit is tried by the test suite.
+           "BORDERCASE_API_RATE": "1000000/m"}
+    for name in ("SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"):
+        env.pop(name, None)
+    # Email goes over real SMTP, to a local server that keeps nothing.
+    smtp = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{smtp_port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server: subprocess.Popen[str] | None = None
+    try:
+        step("bordercase check --deploy --fail-level WARNING && bordercase migrate")
+        run([str(bordercase), "check", "--deploy", "--fail-level", "WARNING"], env)
+        run([str(bordercase), "migrate"], env, capture_output=True)
+        step("Loading the demo data, and API tokens for an employer and an assessor")
+        run([str(bordercase), "demo", "--no-serve"], env, capture_output=True)
+        made = tokens(bordercase, env)
+        config = fuzz_config(bordercase, env, work)
+        step(f"bordercase serve --host 0.0.0.0 (port {port})")
+        server_log = (work / "serve.log").open("w")
+        server = subprocess.Popen([str(bordercase), "serve", "--host", "0.0.0.0"], env=env, text=True,  # noqa: S104
+                                  start_new_session=True, stdout=server_log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        wait_until_alive(base, server)
+        step("Pages, static files, OpenAPI and health, through the proxy's headers")
+        check_pages(base)
+        step(f"schemathesis: {FUZZ_EXAMPLES} examples an operation, seed {FUZZ_SEED}")
+        fuzz(base, made["aroha@kowhai.example"], "employer", config, work)
+        fuzz(base, made["mere@nztech.example"], "assessor", config, work)
+    finally:
+        if server is not None and server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+        smtp.terminate()
+        served = work / "serve.log"
+        if failures and served.exists():
+            # Each failure's traceback is in the server's log: the last of it says what went wrong.
+            print("\nThe server's log ends:\n" + served.read_text(encoding="utf-8", errors="replace")[-20000:])
+        shutil.rmtree(work, ignore_errors=True)
+    if failures:
+        print(f"\nThe production smoke test failed {len(failures)} check(s):", *failures, sep="\n  ")
+        return 1
+    print("\nThe production smoke test passed.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
