@@ -274,3 +274,11 @@ def test_the_openapi_lists_the_document_kinds_and_the_shapes_of_files_and_statis
     assert set(export["content"]) == {"text/csv"}
     files = openapi["paths"]["/api/v1/allocation/{code}/rounds/{number}/files/{name}"]["get"]["responses"]["200"]
     assert set(files["content"]) == {"text/csv", "application/json"}
+
+
+@pytest.mark.parametrize(("as_at", "words"), [("0001-01-01", "before 1900"), ("2020-13-01", "YYYY-MM-DD"),
+                                              ("\x00", "Null characters")])
+def test_the_statistics_refuse_a_date_before_any_record(db: None, as_at: str, words: str) -> None:
+    response = Client().get(f"{API}/stats/summary", {"as_at": as_at})
+    field = "query.as_at" if "\x00" in as_at else "as_at"
+    refused(response, 422, field, words)

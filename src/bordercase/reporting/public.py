@@ -9,6 +9,7 @@ import hashlib
 from django.conf import settings
 from django.utils import timezone
 
+from bordercase.policy import bounds
 from bordercase.stats.disclosure import Disclosure
 
 
@@ -32,4 +33,7 @@ def as_at_from(text: str | None) -> dt.date:
         raise BadDate("Enter the date as YYYY-MM-DD, such as 2020-06-10.") from exc
     if day > today:
         raise BadDate(f"The date is in the future: enter {today:%Y-%m-%d} or earlier.")
+    if day < bounds.EARLIEST_DATE:
+        raise BadDate(f"The date is before {bounds.EARLIEST_DATE.year}, long before any record: enter a later one, "
+                      "such as 2020-06-10.")
     return day
