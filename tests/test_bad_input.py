@@ -15,7 +15,7 @@ from bordercase.accounts.models import User
 from bordercase.api import requests as request_routes
 from bordercase.api.api import api
 from bordercase.cases.models import Document, Event, Person, Request
-from tests.conftest import ANSWERS, World, signed_in
+from tests.conftest import ANSWERS, World, signed_in, verified_client
 from tests.test_api import API, NOMINEE, post, snapshot
 from tests.test_evidence import pdf_bytes
 
@@ -282,3 +282,25 @@ def test_the_statistics_refuse_a_date_before_any_record(db: None, as_at: str, wo
     response = Client().get(f"{API}/stats/summary", {"as_at": as_at})
     field = "query.as_at" if "\x00" in as_at else "as_at"
     refused(response, 422, field, words)
+
+
+# --- the pages' own query strings -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", [
+    {"scheme": "\x00"}, {"status": "\x00"}, {"outcome": "\x00"}, {"assignee": "\x00"}, {"sort": "\x00"},
+    {"waited": "9" * 40}, {"waited": "\x00"}, {"page": "9" * 40}, {"scheme": "x" * 100_000},
+])
+def test_the_assessment_queue_answers_any_filter_without_failing(world: World, query: dict[str, str]) -> None:
+    response = verified_client(world.assessor_nztech).get("/assessment/", query)
+    page = response.content.decode()
+    if any("\x00" in value for value in query.values()):
+        assert response.status_code == 400 and "There is a problem with the web address" in page
+    else:
+        assert response.status_code == 200 and "Assessment queue" in page
+
+
+@pytest.mark.parametrize("page", ["\x00", "9" * 40, "-1"])
+def test_the_requests_list_answers_any_page_number(world: World, page: str) -> None:
+    response = signed_in(world.employer_a).get("/requests/", {"page": page})
+    assert response.status_code == (400 if "\x00" in page else 200)

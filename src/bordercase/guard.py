@@ -1,8 +1,9 @@
-"""Null characters are refused at the API's door, wherever they are: the path, a query parameter, any string or key
-of a JSON body, a form field or an uploaded file's name.
+"""Null characters are refused at the door, wherever they are: the path, a query parameter, and in the API any
+string or key of a JSON body, a form field or an uploaded file's name.
 
-PostgreSQL cannot store U+0000 in text, so one reaching a query fails the whole request. The pages refuse it through
-Django's forms; for the API this is the one place, so every route gets the same 422 naming the field, before it runs.
+PostgreSQL cannot store or compare U+0000 in text, so one reaching a query fails the whole request. This is the one
+place that refuses it before any view runs: the API answers 422 naming the field, a page answers 400 saying what to
+do. (The pages' forms refuse it in what is posted, with the field's own error message.)
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render
 
 from bordercase.api.errors import error_response, unreadable_body
 
@@ -39,9 +41,14 @@ def null_fields(value: Any, at: str = "") -> Iterator[str]:
             yield from null_fields(item, f"{at}.{index}" if at else str(index))
 
 
-def _request_null_fields(request: HttpRequest) -> list[str]:
+def _address_null_fields(request: HttpRequest) -> list[str]:
     found = ["path"] if NUL in request.path else []
-    found += [f"query.{key}" for key, values in request.GET.lists() if NUL in key or any(NUL in v for v in values)]
+    return found + [f"query.{key}" for key, values in request.GET.lists()
+                    if NUL in key or any(NUL in v for v in values)]
+
+
+def _request_null_fields(request: HttpRequest) -> list[str]:
+    found = _address_null_fields(request)
     content_type = request.content_type or ""
     if content_type == "application/json" and request.body:
         try:
@@ -68,4 +75,7 @@ class RefuseNullCharacters:
             if fields:
                 return error_response(422, "Some of what was sent holds null characters: see fields.",
                                       dict.fromkeys(fields, RULE))
+        elif _address_null_fields(request):
+            return render(request, "400.html", {"problem": "The web address holds a null character (U+0000), "
+                                                           "which no page of this service uses."}, status=400)
         return self.get_response(request)
