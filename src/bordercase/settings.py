@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -75,6 +76,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "axes",
     "bordercase.accounts",
     "bordercase.cases",
     "bordercase.immigration",
@@ -96,6 +98,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as axes asks: it turns a sign-in that wrong passwords locked into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "bordercase.urls"
@@ -141,6 +145,48 @@ LOGOUT_REDIRECT_URL = "web:start"
 # Staff, and anyone who turns it on, give a code from an authenticator app after the password (bordercase.web.
 # second_factor). The issuer names the entry people see in their app.
 OTP_TOTP_ISSUER = "bordercase"
+
+# Password guessing is throttled (django-axes, bordercase.accounts.throttle): wrong passwords are counted in the
+# database, so every gunicorn worker sees them, per account and per client address, each against its own limit
+# within the cool-off. While locked even the right password is refused (HTTP 429); a password reset lifts an
+# account's lock. Axes' backend must come first so it can refuse before a password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+SIGN_IN_ACCOUNT_FAILURE_LIMIT = env_int("BORDERCASE_SIGN_IN_ACCOUNT_LIMIT", 10)
+SIGN_IN_ADDRESS_FAILURE_LIMIT = env_int("BORDERCASE_SIGN_IN_ADDRESS_LIMIT", 50)
+_SIGN_IN_COOLOFF_MINUTES = env_int("BORDERCASE_SIGN_IN_COOLOFF_MINUTES", 15)
+for _name, _value in (("BORDERCASE_SIGN_IN_ACCOUNT_LIMIT", SIGN_IN_ACCOUNT_FAILURE_LIMIT),
+                      ("BORDERCASE_SIGN_IN_ADDRESS_LIMIT", SIGN_IN_ADDRESS_FAILURE_LIMIT),
+                      ("BORDERCASE_SIGN_IN_COOLOFF_MINUTES", _SIGN_IN_COOLOFF_MINUTES)):
+    if _value < 1:
+        raise ImproperlyConfigured(f"{_name} must be a whole number above 0, not {_value}.")
+AXES_HANDLER = "bordercase.accounts.throttle.SignInThrottle"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The handler counts the limits reached (each counter against its own figure above), so one is enough to lock.
+AXES_FAILURE_LIMIT = 1
+AXES_COOLOFF_TIME = timedelta(minutes=_SIGN_IN_COOLOFF_MINUTES)
+# A try while locked is refused without being counted, so the lock ends when the page said it would.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The form's field is "username" even though accounts sign in by email; matched in lower case like sign-in itself.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "bordercase.accounts.throttle.username_of"
+AXES_LOCKOUT_CALLABLE = "bordercase.web.lockout_views.sign_in_locked"
+# Every failure is kept in AccessFailureLog, the one that locks with locked_out set, beyond the cool-off.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_ENABLE_ADMIN = False
+# No banner on every command; failures and locks are still logged as warnings.
+AXES_VERBOSE = False
+if env_bool("BEHIND_TLS_PROXY", default=False):
+    # The proxy appends the address it saw to X-Forwarded-For, so the client is the right-most entry: anything to its
+    # left came from the client and could be made up. Non-strict, so made-up entries are skipped, not lumped together
+    # under the proxy's own address.
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_COUNT = 0
+    IPWARE_STRICT = False
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

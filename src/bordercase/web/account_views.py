@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from bordercase.accounts import services
+from bordercase.accounts import services, throttle
 from bordercase.accounts.models import Invitation, User
 from bordercase.cases.errors import InvalidInput, Refused
 from bordercase.cases.models import Membership, Organisation
@@ -236,6 +236,8 @@ def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> Htt
         except InvalidInput as exc:
             _errors_onto(form, exc)
         else:
+            # The emailed link proved the owner, so wrong passwords (theirs or a guesser's) no longer lock them out.
+            throttle.lift_after_password_reset(request, user.email)
             return redirect("web:password-reset-done")
     return render(request, "web/account/password_new.html", {"form": form, "account": user})
 
