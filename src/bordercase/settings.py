@@ -254,6 +254,13 @@ EVIDENCE_MAX_BYTES = env_int("BORDERCASE_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 if EVIDENCE_MAX_BYTES < 1:
     raise ImproperlyConfigured(f"BORDERCASE_EVIDENCE_MAX_BYTES must be a number of bytes above 0, "
                                f"not {EVIDENCE_MAX_BYTES}.")
+# Checked from an image's header before anything is decoded. 20 million takes an A4 page scanned at 300 dpi
+# (2,480 x 3,508) and a 12-megapixel phone photo (4,032 x 3,024) but not a 7,000 x 7,000 image, which would cost
+# about 190 MB to decode.
+EVIDENCE_MAX_PIXELS = env_int("BORDERCASE_EVIDENCE_MAX_PIXELS", 20_000_000)
+if EVIDENCE_MAX_PIXELS < 1:
+    raise ImproperlyConfigured(f"BORDERCASE_EVIDENCE_MAX_PIXELS must be a number of pixels above 0, "
+                               f"not {EVIDENCE_MAX_PIXELS}.")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # The TrueType font PDF letters embed (bordercase.immigration.letters); empty: DejaVu Sans or Liberation Sans where

@@ -6,6 +6,7 @@ Every page on the way is checked with axe-core (through ``pages.assert_accessibl
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -90,7 +91,9 @@ def test_an_nztech_assessor_claims_asks_for_information_overrides_a_criterion_an
 
     page.reload()
     expect(page.locator("#applicant-answer")).to_contain_text("raised the offer to NZ$125,000")
-    expect(page.get_by_role("link", name="offer-letter.png (opens in a new tab)")).to_be_visible()
+    # Evidence downloads rather than opening in the browser, and its link says so.
+    expect(page.get_by_role("link", name=re.compile(r"^Download offer-letter\.png \(PNG, [\d.,]+\s(bytes|KB)\)$"))
+           ).to_be_visible()
     salary = page.get_by_role("group", name="Salary threshold")
     salary.get_by_label("Met", exact=True).check()
     page.get_by_role("button", name="Save findings").click()

@@ -7,10 +7,9 @@ from django.http import FileResponse, Http404, HttpRequest
 
 from bordercase.accounts.models import User
 from bordercase.cases import access
+from bordercase.cases.evidence import download_name
 from bordercase.cases.identifiers import InvalidIdentifier, reference_normalise
 from bordercase.cases.models import Document, Request
-
-_SHOWN_INLINE = frozenset({"application/pdf", "image/png", "image/jpeg"})
 
 
 @login_required
@@ -23,11 +22,11 @@ def document_download(request: HttpRequest, reference: str, document_id: int) ->
         document = found.documents.get(pk=document_id)
     except (InvalidIdentifier, Request.DoesNotExist, Document.DoesNotExist) as exc:
         raise Http404("No such document for this user") from exc
-    # Only what the evidence check accepts is shown in the browser; anything else (none should exist) is a download.
-    inline = document.content_type in _SHOWN_INLINE
-    response = FileResponse(document.file.open("rb"), content_type=document.content_type, as_attachment=not inline,
-                            filename=document.original_name)
-    # An uploaded file is shown as what its content was found to be, never sniffed into HTML or run as a page.
+    # Always a download, never shown in the browser: a viewer inside the browser (its PDF reader above all) is
+    # attack surface that a file someone else uploaded should not reach, whatever the evidence check found.
+    response = FileResponse(document.file.open("rb"), content_type=document.content_type, as_attachment=True,
+                            filename=download_name(document.original_name, document.content_type))
+    # Typed as what its content was found to be, never sniffed into HTML or run as a page, should it be opened.
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
     response["Cache-Control"] = "private, no-store"
