@@ -43,8 +43,8 @@ def null_fields(value: Any, at: str = "") -> Iterator[str]:
 
 def _address_null_fields(request: HttpRequest) -> list[str]:
     found = ["path"] if NUL in request.path else []
-    return found + [f"query.{key}" for key, values in request.GET.lists()
-                    if NUL in key or any(NUL in v for v in values)]
+    # A query parameter is named as the API's other errors name it: by itself, as the route's fields are.
+    return found + [key for key, values in request.GET.lists() if NUL in key or any(NUL in v for v in values)]
 
 
 def _request_null_fields(request: HttpRequest) -> list[str]:

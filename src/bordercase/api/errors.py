@@ -56,10 +56,13 @@ def unreadable_body(exc: Exception) -> HttpResponse:
     return error_response(400, "The body is larger than bordercase reads: send less at once.", {"body": str(exc)})
 
 
+_SOURCES = {"body", "query", "path", "form", "file", "header", "cookie"}
+
+
 def _fields_of(exc: ValidationError) -> dict[str, str]:
     # ninja's locations name where the value came from and the route's parameter (body, query, path): the field is
     # what is left.
-    return {".".join(str(p) for p in e.get("loc", ()) if p not in {"body", "query", "path"}) or "body":
+    return {".".join(str(p) for p in e.get("loc", ()) if p not in _SOURCES) or "body":
             e.get("msg", "") for e in exc.errors}
 
 
