@@ -28,7 +28,7 @@ def counts() -> tuple[int, int, int, int]:
     return Request.objects.count(), Person.objects.count(), Event.objects.count(), Document.objects.count()
 
 
-def refused(response: Any, status: int, field: str, words: str) -> dict[str, Any]:
+def assert_refused(response: Any, status: int, field: str, words: str) -> dict[str, Any]:
     assert response.status_code == status, response.content[:500]
     body = response.json()
     assert set(body) == {"message", "fields"}
@@ -53,7 +53,7 @@ def test_a_null_character_anywhere_in_a_create_is_refused_naming_the_field(
 ) -> None:
     before = counts()
     response = post(api_client(world.employer_a), "/requests", body)
-    refused(response, 422, field, "Null characters (U+0000) are not allowed")
+    assert_refused(response, 422, field, "Null characters (U+0000) are not allowed")
     assert counts() == before
 
 
@@ -65,18 +65,18 @@ def test_a_null_character_in_a_draft_patch_or_a_reason_changes_nothing(
     answers = dict(Request.objects.get(pk=draft.pk).answers)
     patched = client.patch(f"{API}/requests/{draft.reference}", {"answers": {"job_title": "\x00"}},
                            content_type="application/json")
-    refused(patched, 422, "answers.job_title", "Null characters")
+    assert_refused(patched, 422, "answers.job_title", "Null characters")
     assert Request.objects.get(pk=draft.pk).answers == answers
     before = snapshot(draft)
     lodged = post(client, f"/requests/{draft.reference}/transitions/lodge", {"reason": "Ready\x00"})
-    refused(lodged, 422, "reason", "Null characters")
+    assert_refused(lodged, 422, "reason", "Null characters")
     assert snapshot(draft) == before
 
 
 def test_a_null_character_in_a_query_or_path_is_refused(world: World, api_client: ClientFor) -> None:
     client = api_client(world.employer_a)
-    refused(client.get(f"{API}/requests", {"scheme": "\x00"}), 422, "scheme", "Null characters")
-    refused(client.get(f"{API}/allocation/tech%00/rounds/1"), 422, "path", "Null characters")
+    assert_refused(client.get(f"{API}/requests", {"scheme": "\x00"}), 422, "scheme", "Null characters")
+    assert_refused(client.get(f"{API}/allocation/tech%00/rounds/1"), 422, "path", "Null characters")
 
 
 def test_the_pages_refuse_a_null_character_too(world: World, make_request: MakeRequest) -> None:
@@ -94,7 +94,7 @@ def test_the_pages_refuse_a_null_character_too(world: World, make_request: MakeR
 @pytest.mark.parametrize("offset", [str(2**63), str(2**64), "9" * 400, "-1"])
 def test_an_offset_beyond_any_list_is_a_422_naming_it(world: World, api_client: ClientFor, offset: str) -> None:
     response = api_client(world.employer_a).get(f"{API}/requests", {"offset": offset})
-    refused(response, 422, "offset", "")
+    assert_refused(response, 422, "offset", "Input should be")
 
 
 @pytest.mark.parametrize("path", ["/allocation/tech-specialists-2022/rounds/99999999999999999999",
@@ -107,7 +107,7 @@ def test_an_id_beyond_a_64_bit_integer_is_a_422(world: World, api_client: Client
 def test_an_unknown_scheme_code_of_a_megabyte_is_not_echoed_back(world: World, api_client: ClientFor) -> None:
     before = counts()
     response = post(api_client(world.employer_a), "/requests", {"scheme": "x" * 1_000_000})
-    refused(response, 422, "scheme", "at most 60 characters")
+    assert_refused(response, 422, "scheme", "at most 60 characters")
     assert len(response.content) < 1000
     assert counts() == before
 
@@ -125,7 +125,7 @@ def test_an_upload_whose_name_is_a_kilobyte_is_a_400_naming_the_file(
     response = api_client(world.employer_a).generic(
         "POST", f"{API}/requests/{draft.reference}/documents", body,
         content_type=f"multipart/form-data; boundary={boundary}")
-    refused(response, 400, "file", "")
+    assert_refused(response, 400, "file", "")
     assert "shorter name" in response.json()["message"]
     assert not Document.objects.filter(request=draft).exists()
 
@@ -162,7 +162,7 @@ def test_the_api_refuses_a_date_of_birth_no_one_living_has(
     response = post(api_client(world.employer_a), "/requests",
                     {"scheme": TECH, "organisation_nzbn": world.org_a.nzbn,
                      "nominee": {**NOMINEE, "date_of_birth": born}})
-    refused(response, 422, "nominee.date_of_birth", words)
+    assert_refused(response, 422, "nominee.date_of_birth", words)
     assert counts() == before
 
 
@@ -193,7 +193,7 @@ def test_the_pages_refuse_a_date_of_birth_in_year_1(world: World, make_request: 
 def test_an_unparseable_body_is_a_400_in_the_error_shape(world: World, api_client: ClientFor) -> None:
     response = api_client(world.employer_a).post(f"{API}/requests", b"\x00{not json", content_type="application/json",
                                                  headers={"Idempotency-Key": str(uuid.uuid4())})
-    body = refused(response, 400, "body", "Cannot parse request body")
+    body = assert_refused(response, 400, "body", "Cannot parse request body")
     assert "send JSON" in body["message"]
 
 
@@ -280,7 +280,7 @@ def test_the_openapi_lists_the_document_kinds_and_the_shapes_of_files_and_statis
                                               ("\x00", "Null characters")])
 def test_the_statistics_refuse_a_date_before_any_record(db: None, as_at: str, words: str) -> None:
     response = Client().get(f"{API}/stats/summary", {"as_at": as_at})
-    refused(response, 422, "as_at", words)
+    assert_refused(response, 422, "as_at", words)
 
 
 # --- the pages' own query strings -------------------------------------------------------------------------------
