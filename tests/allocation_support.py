@@ -66,3 +66,17 @@ PUBLIC_VALUE = "a5fd1c4b8f9a0e7a3c2b1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a
 def drawn_round(world: World) -> AllocationRound:
     published, secret = published_round(world)
     return allocation.round_draw(round_=published, by=world.administrator, secret=secret, public_value=PUBLIC_VALUE)
+
+
+def allocated_round(world: World) -> AllocationRound:
+    """Open and freeze the tech scheme's round, then publish and draw it unless every entry fitted at the freeze."""
+    scheme = Scheme.objects.get(code=TECH)
+    close_intake()
+    opened = allocation.round_open(scheme=scheme, by=world.administrator)
+    frozen = allocation.round_freeze(round_=opened, by=world.administrator)
+    if frozen.status == AllocationRound.Status.ALLOCATED:
+        return frozen
+    published = allocation.round_publish(round_=frozen, by=world.administrator,
+                                         declaration="drand quicknet round 1234567, its randomness in hexadecimal")
+    return allocation.round_draw(round_=published.round, by=world.administrator, secret=published.secret,
+                                 public_value=PUBLIC_VALUE)

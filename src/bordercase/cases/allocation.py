@@ -22,6 +22,17 @@ HOLDS_PLACE = frozenset({State.ALLOCATED, State.RECOMMENDED, State.INVITED, Stat
 GIVES_UP = frozenset({State.WITHDRAWN, State.LAPSED, State.VISA_DECLINED, State.DECLINED})
 
 
+def place_released(from_state: State | str, to_state: State | str) -> bool:
+    """Whether a move gives up a held place: the one rule reallocation and the official statistics both follow,
+    so the figures never count a place the allocation has passed on."""
+    return State(from_state) in HOLDS_PLACE and State(to_state) in GIVES_UP
+
+
+def waitlist_given_up(from_state: State | str, to_state: State | str) -> bool:
+    """Whether a move takes a request off the waitlist without a place (promotion is the other way off it)."""
+    return State(from_state) == State.WAITLISTED and State(to_state) in GIVES_UP
+
+
 def _number(value: Any) -> Decimal | None:
     if isinstance(value, bool) or value in (None, ""):
         return None

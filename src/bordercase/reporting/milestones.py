@@ -5,26 +5,29 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bordercase.cases.lifecycle import State
+from bordercase.cases.allocation import place_released, waitlist_given_up
 from bordercase.cases.models import Request
 from bordercase.cases.workdays import working_days_waited
 from bordercase.reporting.models import Milestones
 
-# States in which a request holds a capped place: giving it up from one of these frees the place.
-_HOLDING = frozenset({State.ALLOCATED, State.RECOMMENDED, State.INVITED, State.TRAVEL_REQUESTED})
 
-
-def milestone_record(request: Request, transition: str, from_state: str, at: dt.datetime) -> None:
+def milestone_record(request: Request, transition: str, from_state: str, to_state: str, at: dt.datetime) -> None:
     if transition == "lodge":
         Milestones.objects.update_or_create(request=request, defaults={
             "category": request.scheme.code, "lodged_at": at})
         return
-    changes = _changes(request, transition, State(from_state) if from_state else None, at)
+    changes = _changes(request, transition, at)
+    if from_state and request.scheme.places is not None:
+        # Who holds a place is the allocation's rule (cases.allocation), whichever transition made the move.
+        if place_released(from_state, to_state):
+            changes["place_released_at"] = at
+        elif waitlist_given_up(from_state, to_state):
+            changes["waitlist_left_at"] = at
     if changes:
         Milestones.objects.filter(request=request).update(**changes)
 
 
-def _changes(request: Request, transition: str, from_state: State | None, at: dt.datetime) -> dict[str, Any]:
+def _changes(request: Request, transition: str, at: dt.datetime) -> dict[str, Any]:
     if transition in ("decline", "find_eligible"):
         waited = working_days_waited(request.lodged_at, at) if request.lodged_at else None
         return {"decision": "declined" if transition == "decline" else "eligible", "decided_at": at,
@@ -39,9 +42,4 @@ def _changes(request: Request, transition: str, from_state: State | None, at: dt
         return {"allocated_at": at, "waitlist_left_at": at}
     if transition == "waitlist":
         return {"waitlisted_at": at}
-    if transition in ("withdraw", "lapse") and request.scheme.places is not None:
-        if from_state in _HOLDING:
-            return {"place_released_at": at}
-        if from_state == State.WAITLISTED:
-            return {"waitlist_left_at": at}
     return {}

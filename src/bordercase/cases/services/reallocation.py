@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bordercase import ballot
-from bordercase.cases.allocation import GIVES_UP, HOLDS_PLACE, caps_of
+from bordercase.cases.allocation import GIVES_UP, HOLDS_PLACE, caps_of, place_released
 from bordercase.cases.errors import ConcurrentChange
 from bordercase.cases.lifecycle import LifecycleError, State
 from bordercase.cases.models import AllocationEntry, AllocationRound, Reallocation, Request
@@ -31,7 +31,7 @@ def gave_up_phrase(state: str) -> str:
 
 def place_given_up(*, request: Request, from_state: State, to_state: State) -> Reallocation | None:
     """Pass on the place a request held, if it held one from a finished round."""
-    if from_state not in HOLDS_PLACE or to_state not in GIVES_UP:
+    if not place_released(from_state, to_state):
         return None
     entry = (AllocationEntry.objects.select_related("round").filter(request=request, round__status__in=FINISHED)
              .first())

@@ -75,7 +75,7 @@ def request_transition(
             reason=reason.strip(), data=data,
         )
         transaction.on_commit(partial(notifications.request_changed, event.pk))
-        milestone_record(current, name, current.status, now)
+        milestone_record(current, name, current.status, transition.target.value, now)
         place_given_up(request=current, from_state=current.state, to_state=transition.target)
         if same_worker:
             transaction.on_commit(partial(notifications.same_worker_nominated, current.pk, same_worker))
