@@ -72,6 +72,8 @@ def test_processing_times_are_working_days_from_lodging_to_decision() -> None:
      '"decided_at": "2020-05-01T10:00:00Z"}', "decided_at is before lodged_at"),
     ('{"category": "eoi-family-2020", "lodged_at": "2020-05-01T10:00:00Z", "visa_decision": "granted", '
      '"visa_decided_at": "2020-05-03T10:00:00Z"}', "never invited"),
+    ('{"category": "eoi-family-2020", "lodged_at": "2020-05-01T10:00:00Z", "invited_at": "2020-05-03T10:00:00Z"}',
+     "invited to apply was found eligible first"),
     ('{"category": "eoi-family-2020", "lodged_at": "2020-05-01T10:00:00Z", "colour": "red"}', "unknown field colour"),
     ("not json", "not JSON"),
 ])

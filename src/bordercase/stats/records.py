@@ -91,6 +91,9 @@ def request_record(raw: Any, known_categories: frozenset[str]) -> RequestRecord:
         raise ValueError("visa_decision and visa_decided_at go together: give both or neither")
     if invited_at is not None and decision == "declined":
         raise ValueError("a declined request cannot have been invited to apply: check decision and invited_at")
+    if invited_at is not None and not decision:
+        raise ValueError("a request invited to apply was found eligible first: add decision eligible and its "
+                         "decided_at, or remove invited_at")
     if visa and invited_at is None:
         raise ValueError("a visa was decided but the request was never invited to apply: add invited_at")
     order = [("lodged_at", lodged_at), ("decided_at", decided_at), ("invited_at", invited_at),
