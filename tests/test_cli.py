@@ -136,3 +136,34 @@ def test_serve_closes_its_database_connections_before_gunicorn_forks_the_workers
     monkeypatch.setattr(serve._Gunicorn, "run", lambda self: happened.append("gunicorn forks its workers"))
     call_command("serve", "--port", "0")
     assert happened == ["connections closed", "gunicorn forks its workers"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("host", "named", "expected"), [
+    ("127.0.0.1", "", "http://127.0.0.1:8123"),
+    ("0.0.0.0", "", "http://127.0.0.1:8123"),  # noqa: S104 - a bind address as data
+    ("127.0.0.1", "https://bordercase.example.nz", "https://bordercase.example.nz"),
+])
+def test_emailed_links_point_at_the_port_served_unless_the_site_s_address_is_named(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, settings: Any, host: str, named: str, expected: str
+) -> None:
+    from bordercase.cases.emails import absolute_url
+    from bordercase.cases.management.commands import serve
+
+    settings.STATIC_ROOT = tmp_path / "static"
+    if named:
+        monkeypatch.setenv("BORDERCASE_BASE_URL", named)
+        settings.BORDERCASE_BASE_URL = named
+    else:
+        monkeypatch.delenv("BORDERCASE_BASE_URL", raising=False)
+    monkeypatch.setattr(serve._Gunicorn, "run", lambda self: None)
+    call_command("serve", "--host", host, "--port", "8123")
+    assert absolute_url("/requests/") == f"{expected}/requests/"
+
+
+def test_the_demo_serves_on_port_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bordercase.cases.management.commands.demo import Command
+
+    monkeypatch.setenv("PORT", "8123")
+    assert Command().create_parser("bordercase", "demo").parse_args([]).port == 8123
+    assert Command().create_parser("bordercase", "demo").parse_args(["--port", "8200"]).port == 8200

@@ -335,7 +335,8 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "bordercase <no-reply@bordercase.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-BORDERCASE_BASE_URL = env_str("BORDERCASE_BASE_URL", "http://127.0.0.1:8000")
+# Unset, `bordercase serve` makes it the address it serves on (PORT, --port), so a demo's links work on any port.
+BORDERCASE_BASE_URL = env_str("BORDERCASE_BASE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}")
 
 # Background work (email delivery): in-process after each commit by default; BORDERCASE_TASKS=database queues
 # it in the database for `bordercase worker`, so the web tier never waits on a mail server.

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.core.management import call_command
@@ -14,7 +15,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-serve", action="store_true", help="load the data and print the accounts only")
-        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")),
+                            help="the port to serve on (default 8000, or PORT)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write("Creating or updating the database…")

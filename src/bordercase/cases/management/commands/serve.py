@@ -3,12 +3,21 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 from gunicorn.app.base import BaseApplication
 
 from bordercase.health import unapplied_migrations
+
+
+def served_base_url(host: str, port: int) -> str:
+    """The address people reach a server bound to host:port on: every interface is reached on this machine's."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - a comparison, not a bind
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -43,6 +52,9 @@ class Command(BaseCommand):
         # by every worker, which with DATABASE_CONN_MAX_AGE > 0 interleaves their queries on one socket.
         connections.close_all()
         address = f"{options['host']}:{options['port']}"
+        if not os.environ.get("BORDERCASE_BASE_URL"):
+            # Links in emails point at the address served, unless the operator named the site's own address.
+            settings.BORDERCASE_BASE_URL = served_base_url(options["host"], options["port"])
         self.stdout.write(f"bordercase is serving on http://{address} (Ctrl+C to stop)")
         _Gunicorn({
             "bind": address,
