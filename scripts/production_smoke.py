@@ -214,6 +214,7 @@ def main() -> int:
     smtp_port = free_port()
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
            "BORDERCASE_MODE": "production", "SECRET_KEY_FILE": str(key_file), "ALLOWED_HOSTS": HOST,
+           "BORDERCASE_BASE_URL": f"https://{HOST}",
            "DATABASE_URL": fresh_database(), "BEHIND_TLS_PROXY": "true", "BORDERCASE_VAR_DIR": str(work / "var"),
            "PORT": str(port), "WEB_CONCURRENCY": "2", "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp_port),
            # The fuzzer makes thousands of calls a minute with one token: the limit is tried by the test suite.

@@ -37,9 +37,20 @@ def test_production_mode_refuses_debug(tmp_path: Path) -> None:
 
 def test_production_mode_passes_the_deployment_check_with_no_warnings(tmp_path: Path) -> None:
     result = run([*CHECK, "--deploy", "--fail-level", "WARNING"], tmp_path, BORDERCASE_MODE="production",
-                 SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="bordercase.example")
+                 SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="bordercase.example",
+                 BORDERCASE_BASE_URL="https://bordercase.example")
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_the_deployment_check_asks_for_the_site_s_https_address_for_emailed_links(tmp_path: Path) -> None:
+    production = {"BORDERCASE_MODE": "production", "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "bordercase.example"}
+    unnamed = run([*CHECK, "--deploy", "--fail-level", "WARNING"], tmp_path, **production)
+    assert unnamed.returncode != 0 and "bordercase.W001" in unnamed.stderr
+    assert "Set BORDERCASE_BASE_URL" in unnamed.stderr
+    plain = run([*CHECK, "--deploy", "--fail-level", "WARNING"], tmp_path, **production,
+                BORDERCASE_BASE_URL="http://bordercase.example")
+    assert plain.returncode != 0 and "bordercase.W002" in plain.stderr
 
 
 def test_development_mode_fails_the_deployment_check(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.core import checks
 from django.db.models.signals import post_migrate
 
 
@@ -18,4 +19,7 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases"
 
     def ready(self) -> None:
+        from bordercase.deploy_checks import site_address_named
+
         post_migrate.connect(_sync_schemes, sender=self)
+        checks.register(site_address_named, deploy=True)
