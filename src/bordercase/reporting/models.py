@@ -23,6 +23,16 @@ class ImportRun(models.Model):
     rejected = models.PositiveIntegerField()
     by = models.CharField(max_length=300, help_text="Who ran the import, as the operating system named them.")
     at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True, help_text="When its rows were taken out again.")
+    undone_by = models.CharField(max_length=300, blank=True)
+    undo_reason = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            # The same file twice would count every record twice in official figures: once, unless undone.
+            models.UniqueConstraint(fields=["kind", "sha256"], condition=models.Q(undone_at__isnull=True),
+                                    name="import_run_file_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} from {self.file_name}"
