@@ -349,7 +349,7 @@ def test_the_database_refuses_a_second_record_of_one_user_s_key(world: World) ->
 def test_the_window_command_adds_a_window_in_new_zealand_time_and_lists_it(world: World) -> None:
     out = io.StringIO()
     call_command("window", "add", "eoi-family-2020", "--opens", "2031-02-18 09:00", "--closes", "2031-07-31 23:59",
-                 stdout=out)
+                 "--reason", "The 2031 intake.", stdout=out)
     added = IntakeWindow.objects.filter(scheme__code="eoi-family-2020").latest("opens_at")
     assert added.opens_at == dt.datetime(2031, 2, 17, 20, tzinfo=UTC)  # 9 am NZDT is 8 pm UTC the day before
     assert added.closes_at == dt.datetime(2031, 7, 31, 11, 59, tzinfo=UTC)  # NZST is UTC+12
@@ -369,5 +369,5 @@ def test_the_window_command_refuses_bad_input_and_stores_nothing(
 ) -> None:
     before = IntakeWindow.objects.count()
     with pytest.raises(CommandError, match=message):
-        call_command("window", "add", *args)
+        call_command("window", "add", *args, "--reason", "A test.")
     assert IntakeWindow.objects.count() == before

@@ -17,9 +17,12 @@ COMMANDS: dict[str, str] = {
     "ballot": "`ballot draw ENTRIES --places N --seed HEX` and `ballot verify MANIFEST ENTRIES RESULTS`: run or "
               "check an allocation round from its published files alone.",
     "import": "`import requests FILE.jsonl` and `import offshore-visa-holders FILE.csv`: historical records for "
-              "the statistics, checked line by line (--skip-bad REJECTS to import the rest).",
+              "the statistics, checked line by line (--skip-bad REJECTS to import the rest); `import runs`, "
+              "`import undo RUN --reason WHY`.",
     "stats": "`stats summary --as-at DATE [--since DATE] [--format table|json|csv]`: the official figures.",
-    "window": "Intake windows: `window list` and `window add SCHEME --opens … --closes …` (New Zealand time).",
+    "window": "Intake windows: `window list`, `window add SCHEME`, `window change|extend WINDOW` and `window close "
+              "SCHEME`, each change with --reason (New Zealand time).",
+    "activity": "Every administrator's change (windows, imports), newest first, with who and why.",
     "invitations": "`invitations expire`: lapse every request whose invitation to apply expired unused (run it "
                    "from a timer).",
     "worker": "Send queued email and other background work (with BORDERCASE_TASKS=database).",

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from bordercase.cases.models import Scheme
+from bordercase.cases.services.administration import action_record
 from bordercase.cases.workdays import working_days_waited
 from bordercase.reporting.figures import daily_counts_rebuild
 from bordercase.reporting.models import ImportRun, Milestones, OffshoreVisaHolder
@@ -134,6 +135,10 @@ def _import(path: Path, kind: str, by: str, skip_bad: bool, progress: Progress |
         imported += len(batch)
         ImportRun.objects.filter(pk=run.pk).update(imported=imported)
         run.imported = imported
+        action_record(by=None, action="import", subject=f"{run.get_kind_display()} from {path.name} (run {run.pk})",
+                      reason=f"Replaces import run {replaced.pk}." if replaced else "Historical records for the "
+                      "official statistics.", details={"run": run.pk, "sha256": digest, "imported": imported,
+                                                         "rejected": len(bad)})
     if progress:
         progress(total, total)
     # History changes the days already counted: count them again.
@@ -172,6 +177,8 @@ def import_undo(number: int, *, by: str, reason: str) -> ImportRun:
             raise NoSuchRun(f"There is no import run {number} still in the figures: `bordercase import runs` lists "
                             "them.")
         _take_out(run, by=by, reason=reason.strip())
+        action_record(by=None, action="import_undo", subject=f"{run.get_kind_display()} from {run.file_name} "
+                      f"(run {run.pk})", reason=reason.strip(), details={"run": run.pk, "removed": run.imported})
     daily_counts_rebuild()
     return run
 

@@ -1,5 +1,6 @@
 """The case records: who applies, for whom, under which scheme, and every change since."""
 
+from bordercase.cases.models.administration import AdministratorAction
 from bordercase.cases.models.allocation import AllocationEntry, AllocationRound, Reallocation
 from bordercase.cases.models.assessments import CriterionFinding, DeclineProposal
 from bordercase.cases.models.documents import Document
@@ -13,6 +14,7 @@ from bordercase.cases.models.schemes import Scheme
 from bordercase.cases.models.windows import IntakeWindow
 
 __all__ = [
+    "AdministratorAction",
     "AllocationEntry", "AllocationRound", "CriterionFinding", "DeclineProposal", "Document", "Evaluation", "Event",
     "IdempotencyRecord", "IntakeWindow", "Membership", "Organisation", "Person", "Reallocation", "Request", "Scheme",
 ]
