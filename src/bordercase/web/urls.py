@@ -3,6 +3,7 @@ from django.urls import path
 
 from bordercase.web import (
     account_views,
+    administration_views,
     allocation_views,
     assessment_views,
     document_views,
@@ -59,6 +60,12 @@ urlpatterns = [
     path("immigration/visas/", immigration_views.visas_page, name="inz-visas"),
     path("immigration/visas/<str:reference>/", immigration_views.visa_page, name="inz-visa"),
     path("immigration/visas/<str:reference>/decide/", immigration_views.visa_decide, name="inz-visa-decide"),
+    path("administration/windows/", administration_views.windows_page, name="admin-windows"),
+    path("administration/windows/<slug:code>/close/", administration_views.window_close_page,
+         name="admin-window-close"),
+    path("administration/windows/<int:window_id>/extend/", administration_views.window_extend_page,
+         name="admin-window-extend"),
+    path("administration/activity/", administration_views.activity_page, name="admin-activity"),
     path("allocation-rounds/", allocation_views.rounds_page, name="rounds"),
     path("allocation-rounds/<slug:code>/open/", allocation_views.round_open, name="round-open"),
     path("allocation-rounds/<slug:code>/<int:number>/", allocation_views.round_page, name="round"),

@@ -3,6 +3,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+_LABELS = {"window_add": "Window added", "window_change": "Window moved", "window_extend": "Window extended",
+           "window_close": "Intake closed now", "import": "History imported", "import_undo": "Import undone"}
+
 
 class AdministratorAction(models.Model):
     """One change an administrator made to how schemes run (a window, an import, staff), with who and why.
@@ -24,3 +27,7 @@ class AdministratorAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label}: {self.action} {self.subject}"
+
+    @property
+    def action_label(self) -> str:
+        return _LABELS.get(self.action, self.action.replace("_", " ").capitalize())

@@ -1,0 +1,72 @@
+"""The administrator's pages: intake windows closed and extended after seeing what that does, each change with a
+reason in the activity record; a 404 for everyone else."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+
+from bordercase.cases.models import AdministratorAction, IntakeWindow, Scheme
+from bordercase.cases.services.windows import scheme_intake
+from bordercase.cases.windows import NZ
+from tests.conftest import World, verified_client
+
+TECH = "tech-specialists-2022"
+
+
+def open_tech_window() -> IntakeWindow:
+    return IntakeWindow.objects.get(scheme__code=TECH, opens_at__lte=timezone.now(), closes_at__gt=timezone.now())
+
+
+def test_the_administrator_closes_a_window_after_seeing_what_closing_does(world: World) -> None:
+    client = verified_client(world.administrator)
+    listing = client.get("/administration/windows/").content.decode()
+    assert "Intake windows" in listing and f"/administration/windows/{TECH}/close/" in listing
+    page = client.get(f"/administration/windows/{TECH}/close/").content.decode()
+    assert "stops lodging at once" in page and "draft" in page
+    refused = client.post(f"/administration/windows/{TECH}/close/", {"reason": ""})
+    assert refused.status_code == 200 and "govuk-error-summary" in refused.content.decode()
+    assert scheme_intake(Scheme.objects.get(code=TECH)).is_open
+    done = client.post(f"/administration/windows/{TECH}/close/", {"reason": "Enough nominations for 600 places."})
+    assert done.status_code == 302 and done["Location"] == "/administration/windows/"
+    assert not scheme_intake(Scheme.objects.get(code=TECH)).is_open
+    activity = client.get("/administration/activity/").content.decode()
+    assert "Intake closed now" in activity and "Enough nominations for 600 places." in activity
+    assert world.administrator.email in activity
+
+
+def test_the_administrator_extends_a_window_to_the_end_of_a_day_in_new_zealand(world: World) -> None:
+    client = verified_client(world.administrator)
+    window = open_tech_window()
+    day = (window.closes_at.astimezone(NZ) + dt.timedelta(days=10)).date()
+    bad = client.post(f"/administration/windows/{window.pk}/extend/",
+                      {"closes_day": "31", "closes_month": "2", "closes_year": str(day.year), "reason": "More time."})
+    assert bad.status_code == 200 and "must be a real date" in bad.content.decode()
+    earlier = client.post(f"/administration/windows/{window.pk}/extend/", {
+        "closes_day": "1", "closes_month": "1", "closes_year": "2000", "reason": "Earlier?"})
+    assert re.search(r"give a later\s+time", earlier.content.decode())
+    done = client.post(f"/administration/windows/{window.pk}/extend/", {
+        "closes_day": str(day.day), "closes_month": str(day.month), "closes_year": str(day.year),
+        "reason": "Employers asked for ten more days."})
+    assert done.status_code == 302
+    window.refresh_from_db()
+    assert window.closes_at == dt.datetime.combine(day, dt.time(23, 59), tzinfo=NZ)
+    assert AdministratorAction.objects.get().action == "window_extend"
+
+
+@pytest.mark.parametrize("path", ["/administration/windows/", f"/administration/windows/{TECH}/close/",
+                                  "/administration/activity/"])
+def test_the_pages_are_not_found_for_anyone_but_an_administrator(world: World, path: str) -> None:
+    for who in (world.assessor_nztech, world.inz_officer):
+        assert verified_client(who).get(path).status_code == 404
+    assert verified_client(world.administrator).get(path).status_code == 200
+
+
+def test_a_refused_close_by_someone_else_changes_nothing(world: World) -> None:
+    response = verified_client(world.assessor_nztech).post(f"/administration/windows/{TECH}/close/",
+                                                           {"reason": "Not mine to close."})
+    assert response.status_code == 404
+    assert scheme_intake(Scheme.objects.get(code=TECH)).is_open and not AdministratorAction.objects.exists()
