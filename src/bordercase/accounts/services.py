@@ -65,7 +65,7 @@ def _check_password(password: str, user: User) -> None:
         raise InvalidInput({"password": problems})
 
 
-def _normalise_email(email: str) -> str:
+def normalised_email(email: str) -> str:
     email = email.strip().lower()
     try:
         validate_email(email)
@@ -114,7 +114,7 @@ def sign_up(*, email: str, full_name: str, password: str) -> User | None:
     whose account is still unconfirmed replaces its name and password and sends a new link, since nobody has
     yet shown that the first password belongs to whoever reads that inbox.
     """
-    email = _normalise_email(email)
+    email = normalised_email(email)
     full_name = full_name.strip()
     if not full_name:
         raise InvalidInput({"full_name": "Enter your full name"})
@@ -264,11 +264,17 @@ def invitation_create(*, organisation: Organisation, email: str, invited_by: Use
     if not Membership.objects.filter(organisation=organisation, user=invited_by,
                                      role=Membership.Role.EMPLOYER).exists():
         raise Refused(f"Only people who act for {organisation.name} can invite others to it.")
-    email = _normalise_email(email)
+    email = normalised_email(email)
     if Membership.objects.filter(organisation=organisation, user__email=email,
                                  role=Membership.Role.EMPLOYER).exists():
         raise InvalidInput({"email": f"{email} already acts for {organisation.name}, so needs no invitation. "
                                      "Enter another colleague's email address."})
+    return invitation_issue(organisation=organisation, email=email, role=Membership.Role.EMPLOYER,
+                            invited_by=invited_by)
+
+
+def invitation_issue(*, organisation: Organisation, email: str, role: str, invited_by: User) -> Invitation:
+    """Email a single-use link to act for the organisation in the role; whoever asks has been checked already."""
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     with transaction.atomic():
@@ -276,11 +282,12 @@ def invitation_create(*, organisation: Organisation, email: str, invited_by: Use
         Invitation.objects.filter(organisation=organisation, email=email, accepted_at__isnull=True,
                                   revoked_at__isnull=True).update(revoked_at=now)
         invitation = Invitation.objects.create(
-            organisation=organisation, email=email, invited_by=invited_by, token_hash=_token_hash(token),
+            organisation=organisation, email=email, role=role, invited_by=invited_by, token_hash=_token_hash(token),
             expires_at=now + timedelta(days=INVITATION_DAYS))
         link = absolute_url(reverse("web:invitation", kwargs={"token": token}))
         email_send(to=email, template="invitation", context={
-            "organisation": organisation, "invited_by": invited_by, "link": link, "days": INVITATION_DAYS})
+            "organisation": organisation, "invited_by": invited_by, "link": link, "days": INVITATION_DAYS,
+            "role": role, "role_label": Membership.Role(role).label})
     return invitation
 
 

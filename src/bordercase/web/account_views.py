@@ -174,7 +174,11 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         found = services.invitation_find(token)
     except services.LinkUnusable as exc:
         return _unusable(request, exc, "invitation")
-    context: dict[str, Any] = {"invitation": found, "path": request.path}
+    context: dict[str, Any] = {"invitation": found, "path": request.path,
+                               "role_label": Membership.Role(found.role).label}
+    # Staff land where their work is; the second-factor middleware first has them set up their app.
+    onward = (redirect("web:organisation", organisation_id=found.organisation_id)
+              if found.role == Membership.Role.EMPLOYER else redirect("web:requests"))
     if request.user.is_authenticated:
         user = _user(request)
         if request.method == "POST":
@@ -183,7 +187,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             except (Refused, services.LinkUnusable) as exc:
                 context["refused"] = str(exc)
             else:
-                return redirect("web:organisation", organisation_id=found.organisation_id)
+                return onward
         context["matches"] = user.email.lower() == found.email.lower()
         return render(request, "web/account/invitation.html", context)
     if services.invitation_needs_sign_in(found):
@@ -198,7 +202,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             _errors_onto(form, exc)
         else:
             login(request, user, backend=_BACKEND)
-            return redirect("web:organisation", organisation_id=found.organisation_id)
+            return onward
     context["form"] = form
     return render(request, "web/account/invitation.html", context)
 

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.db import models
 
 _LABELS = {"window_add": "Window added", "window_change": "Window moved", "window_extend": "Window extended",
-           "window_close": "Intake closed now", "import": "History imported", "import_undo": "Import undone"}
+           "window_close": "Intake closed now", "import": "History imported", "import_undo": "Import undone",
+           "staff_invite": "Staff invited", "staff_role": "Role changed", "staff_deactivate": "Staff deactivated"}
 
 
 class AdministratorAction(models.Model):
