@@ -29,6 +29,7 @@ from bordercase.cases.models import (
     AllocationRound,
     Event,
     IntakeWindow,
+    Membership,
     Reallocation,
     Request,
     Scheme,
@@ -182,10 +183,20 @@ def test_a_ballot_round_freezes_publishes_draws_and_moves_every_request(
         moved = Event.objects.filter(request=request, transition__in=["allocate", "waitlist"]).get()
         assert moved.actor == world.administrator and "in ballot round 1" in moved.reason
     assert status_of(assessed) == "lapsed"
-    subjects = Counter(str(m["Subject"]).split(" ", 2)[2] for m in smtp.wait_for(5))
-    assert subjects == {"has been allocated a place": 3, "is on the waitlist": 2}
-    waitlisted = next(m for m in smtp.messages if "waitlist" in str(m["Subject"]))
-    assert "On the waitlist at position" in waitlisted.get_content()
+    # One email to each employer, listing its requests and what the draw did to each: not one per request.
+    messages = smtp.wait_for(2)
+    assert len(smtp.messages) == 2
+    for employer, count in ((world.employer_a, 3), (world.employer_b, 2)):
+        [message] = smtp.to(employer.email)
+        assert str(message["Subject"]) == f"{count} of your Specialist tech workers class exception requests: the " \
+                                          "draw of round 1"
+        mine = [r for r in pool if r.organisation_id == Membership.objects.get(user=employer).organisation_id]
+        body = message.get_content()
+        assert all(r.reference in body for r in mine)
+        told = Counter(line for line in body.splitlines() if line.startswith(("Your request has been allocated",
+                                                                             "Your request is eligible but")))
+        assert sum(told.values()) == count
+    assert sum("On the waitlist at position" in m.get_content() for m in messages) >= 1
 
 
 def test_a_wrong_secret_is_refused_naming_it_and_nothing_changes(world: World) -> None:

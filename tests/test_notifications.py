@@ -17,7 +17,9 @@ from bordercase.cases.models import Request, Scheme
 from bordercase.cases.services.organisations import membership_add
 from bordercase.cases.services.requests import request_create
 from bordercase.cases.services.transitions import request_transition
+from bordercase.immigration.services.recommendations import batch_send
 from tests.conftest import ANSWERS, MailServer, World, nominee, walk
+from tests.immigration_support import allocated
 
 MakeRequest = Callable[..., Request]
 Capture = Callable[..., Any]
@@ -157,3 +159,23 @@ def test_with_the_database_queue_email_waits_for_the_worker(
     assert message["Subject"] == f"Request {draft.reference} has been lodged"
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
     assert DBTaskResult.objects.count() == 2
+
+
+def test_a_recommendation_batch_tells_each_employer_once_listing_its_requests(
+    world: World, smtp: MailServer, django_capture_on_commit_callbacks: Any
+) -> None:
+    kowhai = [allocated(world), allocated(world)]
+    harbourside = allocated(world, employer="b")
+    smtp.messages.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        batch_send(scheme=harbourside.scheme, body=harbourside.assessing_body, requests=[*kowhai, harbourside],
+                   by=world.assessor_nztech)
+    smtp.wait_for(2)
+    [to_kowhai] = smtp.to(world.employer_a.email)
+    assert str(to_kowhai["Subject"]).startswith("2 of your Specialist tech workers class exception requests: a "
+                                                "recommendation to Immigration NZ by NZTech")
+    assert all(r.reference in to_kowhai.get_content() for r in kowhai)
+    [to_harbourside] = smtp.to(world.employer_b.email)
+    assert harbourside.reference in to_harbourside.get_content()
+    assert not any(r.reference in to_harbourside.get_content() for r in kowhai)  # nobody learns of another's
+    assert len(smtp.messages) == 2

@@ -76,7 +76,10 @@ def test_an_administrator_runs_a_ballot_round_end_to_end_and_the_public_page_sho
     expect(page.locator(".govuk-notification-banner")).to_contain_text("2 allocated a place, 1 waitlisted")
     pages.assert_accessible("allocation-round-drawn")
     assert sorted(Request.objects.get(pk=r.pk).status for r in pool) == ["allocated", "allocated", "waitlisted"]
-    email_about(smtp, "is on the waitlist")
+    # Each employer is told once, with all its requests: Kōwhai's two in one email, Harbourside's one in another.
+    told = email_about(smtp, "2 of your Specialist tech workers class exception requests: the draw of round 1")
+    assert sum(r.reference in told.get_content() for r in pool) == 2
+    email_about(smtp, "1 of your Specialist tech workers class exception requests: the draw of round 1")
 
     drawn = AllocationRound.objects.get()
     visitor.goto(f"/allocation/{TECH}/1/")

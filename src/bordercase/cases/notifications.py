@@ -6,8 +6,13 @@ elsewhere (``same_worker_nominated``). Nobody is emailed about a request they ma
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import partial
 from typing import NamedTuple
 
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
@@ -77,6 +82,33 @@ def request_changed(event_id: int) -> None:
     request_changed_task.enqueue(event_id)
 
 
+# The events of a bulk step in progress (a draw, a recommendation batch): their notices go out together at its end.
+_TOGETHER: ContextVar[list[int] | None] = ContextVar("bordercase_notices_together", default=None)
+
+
+def notice_after_commit(event_id: int) -> None:
+    """Tell the applicant of a transition once it has committed: on its own, or with the rest of a bulk step."""
+    collecting = _TOGETHER.get()
+    if collecting is not None:
+        collecting.append(event_id)
+    else:
+        transaction.on_commit(partial(request_changed, event_id))
+
+
+@contextmanager
+def notices_together(step: str) -> Iterator[None]:
+    """A bulk step's notices as one email to each applicant, listing their requests, once the step has committed:
+    an employer with 300 nominations in a draw gets one email, not 300."""
+    collected: list[int] = []
+    token = _TOGETHER.set(collected)
+    try:
+        yield
+    finally:
+        _TOGETHER.reset(token)
+    if collected:
+        transaction.on_commit(partial(requests_changed_task.enqueue, collected, step))
+
+
 def same_worker_nominated(request_id: int, other_request_ids: list[int]) -> None:
     same_worker_task.enqueue(request_id, other_request_ids)
 
@@ -106,3 +138,30 @@ def same_worker_task(request_id: int, other_request_ids: list[int]) -> None:
     for request in requests:
         email_send(to=applicant_addresses(request), template="same_worker",
                    context={"req": request, "url": _request_url(request), "when": now})
+
+
+class Told(NamedTuple):
+    req: Request
+    notice: Notice
+    reason: str
+    url: str
+
+
+@task()
+def requests_changed_task(event_ids: list[int], step: str) -> None:
+    """One email to each applicant for all their requests a bulk step moved, each with what happened to it."""
+    events = (Event.objects.filter(pk__in=event_ids).select_related(
+        "request__scheme", "request__nominee", "request__created_by", "request__organisation").order_by("pk"))
+    by_applicant: dict[tuple[str, int], list[Told]] = {}
+    for event in events:
+        notice = NOTICES.get(event.transition)
+        if notice is None:
+            continue
+        request = event.request
+        key = (("organisation", request.organisation_id) if request.organisation_id
+               else ("person", request.created_by_id))
+        by_applicant.setdefault(key, []).append(
+            Told(request, notice, event.reason if notice.with_reason else "", _request_url(request)))
+    for told in by_applicant.values():
+        email_send(to=applicant_addresses(told[0].req), template="requests_changed",
+                   context={"items": told, "step": step, "count": len(told), "scheme": told[0].req.scheme})

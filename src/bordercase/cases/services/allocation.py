@@ -22,6 +22,7 @@ from django.utils.crypto import salted_hmac
 
 from bordercase import ballot
 from bordercase.accounts.models import User
+from bordercase.cases import notifications
 from bordercase.cases.allocation import HOLDS_PLACE, all_fit, category_of, priority_tier, weight_of
 from bordercase.cases.errors import ConcurrentChange, InvalidInput, Refused
 from bordercase.cases.identifiers import entry_id_new
@@ -138,7 +139,7 @@ def _entries(round_: AllocationRound, pool: Sequence[Request]) -> dict[str, tupl
 def round_freeze(*, round_: AllocationRound, by: User) -> AllocationRound:
     """Fix the pool: every eligible request of the scheme, as an entry. If every entry fits, allocate them all."""
     _require_administrator(by)
-    with transaction.atomic():
+    with notifications.notices_together(f"round {round_.number}, where every entry fitted"), transaction.atomic():
         current = _locked(round_, Status.OPEN)
         scheme = current.scheme
         intake = scheme_intake(scheme)
@@ -282,7 +283,7 @@ def _manifest(round_: AllocationRound) -> ballot.Manifest:
 def round_draw(*, round_: AllocationRound, by: User, secret: str = "", public_value: str = "") -> AllocationRound:
     """Reveal the secret and the public value, draw, and move every entry's request; all of it, or nothing."""
     _require_administrator(by)
-    with transaction.atomic():
+    with notifications.notices_together(f"the draw of round {round_.number}"), transaction.atomic():
         current = _locked(round_, Status.PUBLISHED)
         entries_bytes = bytes(current.entries_csv)
         entries = ballot.read_entries(entries_bytes)

@@ -74,7 +74,7 @@ def request_transition(
             request=current, by=by, transition=name, from_state=current.status, to_state=transition.target,
             reason=reason.strip(), data=data,
         )
-        transaction.on_commit(partial(notifications.request_changed, event.pk))
+        notifications.notice_after_commit(event.pk)
         milestone_record(current, name, current.status, transition.target.value, now)
         place_given_up(request=current, from_state=current.state, to_state=transition.target)
         if same_worker:

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from bordercase.accounts.models import User
-from bordercase.cases import access
+from bordercase.cases import access, notifications
 from bordercase.cases.errors import ConcurrentChange, InvalidInput, Refused
 from bordercase.cases.lifecycle import TRANSITIONS, LifecycleError, Step
 from bordercase.cases.models import Event, Organisation, Request, Scheme
@@ -76,7 +76,7 @@ def batch_send(*, scheme: Scheme, body: Organisation, requests: Sequence[Request
         if request.state not in sources:
             raise _refuse(request, f"its status is {request.state.label}, and only a request whose status is "
                                    f"{' or '.join(sorted(s.label for s in sources))} can be recommended.")
-    with transaction.atomic():
+    with notifications.notices_together(f"a recommendation to Immigration NZ by {body.name}"), transaction.atomic():
         batch = RecommendationBatch.objects.create(scheme=scheme, assessing_body=body, created_by=by,
                                                    export_csv=b"", export_json=b"")
         reason = f"Recommended to Immigration NZ by {body.name} in recommendation batch {batch.pk}."
