@@ -13,6 +13,7 @@ from bordercase.cases import demo
 from bordercase.cases.audit import audit_problems
 from bordercase.cases.lifecycle import State
 from bordercase.cases.models import Membership, Request
+from bordercase.reporting.models import ImportRun
 
 
 def printed(out: str, email: str) -> tuple[str, str]:
@@ -54,6 +55,16 @@ def test_the_demo_prints_working_credentials_for_every_role(capsys: pytest.Captu
 
 
 @pytest.mark.django_db
+def test_the_demo_s_statistics_show_the_figures_published_in_june_2020(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("demo", no_serve=True)
+    assert "/statistics/?as_at=2020-06-10" in capsys.readouterr().out
+    total = Client().get("/api/v1/stats/summary", {"as_at": "2020-06-10"}).json()["total"]
+    assert (total["lodged"], total["invited"], total["visas_granted"]) == (15331, 2914, 2456)
+    home = Client().get("/").content.decode()
+    assert 'href="/statistics/"' in home
+
+
+@pytest.mark.django_db
 def test_running_the_demo_again_keeps_the_data_and_changes_the_passwords(capsys: pytest.CaptureFixture[str]) -> None:
     call_command("demo", no_serve=True)
     first = capsys.readouterr().out
@@ -62,6 +73,7 @@ def test_running_the_demo_again_keeps_the_data_and_changes_the_passwords(capsys:
     second = capsys.readouterr().out
     assert "already loaded" in second
     assert Request.objects.count() == count
+    assert ImportRun.objects.count() == 2  # the history is imported once, however often the demo runs
     email = demo.ACCOUNTS[0].email
     assert next(x for x in first.splitlines() if email in x) != next(x for x in second.splitlines() if email in x)
     # A key already added to someone's authenticator app keeps working.

@@ -19,8 +19,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bordercase.cases.models import Request
+from bordercase.reporting import seed_history
 from bordercase.reporting.models import ImportRun, Milestones, OffshoreVisaHolder
-from tests import stats_seed
 from tests.conftest import World, walk
 
 
@@ -38,9 +38,9 @@ def _summary(as_at: str, *extra: str) -> dict[str, Any]:
 
 @pytest.fixture
 def seed_imported(world: World, tmp_path: Path) -> None:
-    call_command("import", "requests", str(_write(tmp_path, "requests.jsonl", stats_seed.requests_jsonl())),
+    call_command("import", "requests", str(_write(tmp_path, "requests.jsonl", seed_history.requests_jsonl())),
                  stdout=StringIO(), stderr=StringIO())
-    call_command("import", "offshore-visa-holders", str(_write(tmp_path, "offshore.csv", stats_seed.offshore_csv())),
+    call_command("import", "offshore-visa-holders", str(_write(tmp_path, "offshore.csv", seed_history.offshore_csv())),
                  stdout=StringIO(), stderr=StringIO())
 
 
@@ -49,13 +49,13 @@ def test_the_imported_seed_dataset_reports_exactly_the_seeds_figures(seed_import
     assert (june_10["lodged"], june_10["invited"], june_10["visas_granted"]) == (15331, 2914, 2456)
     may_28 = _summary("2020-05-28")["by_category"]
     eoi = {code: figures for code, figures in may_28.items() if code.startswith("eoi-")}
-    assert {code: f["declined"] for code, f in eoi.items()} == stats_seed.DECLINED_BY_28_MAY
-    assert {code: f["invited"] for code, f in eoi.items()} == stats_seed.INVITED_BY_28_MAY
+    assert {code: f["declined"] for code, f in eoi.items()} == seed_history.DECLINED_BY_28_MAY
+    assert {code: f["invited"] for code, f in eoi.items()} == seed_history.INVITED_BY_28_MAY
     offshore = _summary("2020-05-27")["offshore_visa_holders"]
-    assert offshore == stats_seed.OFFSHORE_27_MAY and sum(offshore.values()) == 10062
+    assert offshore == seed_history.OFFSHORE_27_MAY and sum(offshore.values()) == 10062
     runs = ImportRun.objects.order_by("pk")
     assert [(r.kind, r.imported, r.rejected) for r in runs] == [
-        ("requests", len(stats_seed.requests_jsonl()), 0),
+        ("requests", len(seed_history.requests_jsonl()), 0),
         ("offshore_visa_holders", OffshoreVisaHolder.objects.count(), 0)]
     assert not Milestones.objects.filter(import_run__isnull=True).exists()  # every imported record says so
 
@@ -179,7 +179,7 @@ def test_a_day_that_has_ended_is_counted_into_the_cache_once(
 
     from bordercase.reporting.models import DailyCount, DailyCountsBuilt
 
-    monday = dt.datetime(2026, 3, 2, 10, tzinfo=stats_seed.NZ)
+    monday = dt.datetime(2026, 3, 2, 10, tzinfo=seed_history.NZ)
     with time_machine.travel(monday, tick=False) as traveller:
         from tests.conftest import window_around
 

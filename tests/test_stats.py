@@ -8,16 +8,16 @@ from collections import Counter
 
 import pytest
 
+from bordercase.reporting import seed_history
 from bordercase.stats.disclosure import Disclosure, round_base3
 from bordercase.stats.records import BadLine, OffshoreHolder, RequestRecord, read_offshore, read_requests
 from bordercase.stats.reports import Period, offshore_by_visa_type, processing_times, summary
-from tests import stats_seed
 
-KNOWN = frozenset({*stats_seed.DECLINED_BY_28_MAY, "other-essential-worker-2020", "tech-specialists-2022"})
+KNOWN = frozenset({*seed_history.DECLINED_BY_28_MAY, "other-essential-worker-2020", "tech-specialists-2022"})
 
 
 def seed_records() -> list[RequestRecord]:
-    records = list(read_requests(iter(stats_seed.requests_jsonl()), KNOWN))
+    records = list(read_requests(iter(seed_history.requests_jsonl()), KNOWN))
     assert not [r for r in records if isinstance(r, BadLine)]
     return records  # type: ignore[return-value]
 
@@ -28,9 +28,9 @@ def test_the_seed_dataset_reports_exactly_the_seeds_figures_as_at_its_dates() ->
     assert (june_10.lodged, june_10.invited, june_10.visas_granted) == (15331, 2914, 2456)
     may_28 = summary(records, Period(dt.date(2020, 5, 28)))
     assert {c: n.declined for c, n in may_28.by_category.items() if c.startswith("eoi")} == \
-        stats_seed.DECLINED_BY_28_MAY
+        seed_history.DECLINED_BY_28_MAY
     assert {c: n.invited for c, n in may_28.by_category.items() if c.startswith("eoi")} == \
-        stats_seed.INVITED_BY_28_MAY
+        seed_history.INVITED_BY_28_MAY
     assert sum(n.declined for c, n in may_28.by_category.items() if c.startswith("eoi")) == 10224
     # A day later the figures have moved on: the report is as at its date, not a fixed table.
     june_11 = summary(records, Period(dt.date(2020, 6, 11))).total
@@ -38,9 +38,9 @@ def test_the_seed_dataset_reports_exactly_the_seeds_figures_as_at_its_dates() ->
 
 
 def test_the_seed_offshore_visa_holders_as_at_27_may() -> None:
-    holders = [h for h in read_offshore(iter(stats_seed.offshore_csv())) if isinstance(h, OffshoreHolder)]
+    holders = [h for h in read_offshore(iter(seed_history.offshore_csv())) if isinstance(h, OffshoreHolder)]
     by_type = offshore_by_visa_type(holders, dt.date(2020, 5, 27))
-    assert dict(by_type) == stats_seed.OFFSHORE_27_MAY and sum(by_type.values()) == 10062
+    assert dict(by_type) == seed_history.OFFSHORE_27_MAY and sum(by_type.values()) == 10062
 
 
 def test_a_period_counts_only_what_happened_in_it() -> None:
@@ -51,7 +51,7 @@ def test_a_period_counts_only_what_happened_in_it() -> None:
 
 
 def test_processing_times_are_working_days_from_lodging_to_decision() -> None:
-    nz = stats_seed.NZ
+    nz = seed_history.NZ
     records = [RequestRecord("eoi-family-2020", dt.datetime(2020, 5, 29, 10, tzinfo=nz), "declined",
                              dt.datetime(2020, 6, 2, 10, tzinfo=nz))]  # Friday to Tuesday, Queen's Birthday Monday
     times = processing_times(records, Period(dt.date(2020, 6, 30)))

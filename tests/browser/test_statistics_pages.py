@@ -8,7 +8,7 @@ from pathlib import Path
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from tests import stats_seed
+from bordercase.reporting import seed_history
 from tests.browser.conftest import Pages
 from tests.conftest import World
 
@@ -17,8 +17,8 @@ def test_the_public_reads_the_figures_as_at_a_date_with_charts_and_tables(
     pages: Pages, world: World, tmp_path: Path
 ) -> None:
     requests_file, offshore_file = tmp_path / "requests.jsonl", tmp_path / "offshore.csv"
-    requests_file.write_text("".join(stats_seed.requests_jsonl()), encoding="utf-8")
-    offshore_file.write_text("".join(stats_seed.offshore_csv()), encoding="utf-8")
+    requests_file.write_text("".join(seed_history.requests_jsonl()), encoding="utf-8")
+    offshore_file.write_text("".join(seed_history.offshore_csv()), encoding="utf-8")
     call_command("import", "requests", str(requests_file), stdout=StringIO(), stderr=StringIO())
     call_command("import", "offshore-visa-holders", str(offshore_file), stdout=StringIO(), stderr=StringIO())
 

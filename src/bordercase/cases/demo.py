@@ -39,8 +39,13 @@ ACCOUNTS = [
     DemoAccount("Employer (Harbourside Engineering)", "sam@harbourside.example", "Sam Whitford",
                 nzbn_with_check_digit("942904100002"), "employer"),
     DemoAccount("Assessor, NZTech", "mere@nztech.example", "Mere Tawhiri", "nztech", "assessor"),
+    # A second at each body, who confirms a colleague's decline where the scheme asks for four eyes.
+    DemoAccount("Second assessor, NZTech", "tama@nztech.example", "Tama Ngata", "nztech", "assessor"),
     DemoAccount("Assessor, IT Professionals NZ", "david@itpnz.example", "David Chen", "itpnz", "assessor"),
+    DemoAccount("Second assessor, IT Professionals NZ", "leilani@itpnz.example", "Leilani Tuala", "itpnz",
+                "assessor"),
     DemoAccount("Assessor, Immigration NZ", "priya@inz.example", "Priya Raman", "inz", "assessor"),
+    DemoAccount("Second assessor, Immigration NZ", "grace@inz.example", "Grace Liu", "inz", "assessor"),
     DemoAccount("Immigration NZ officer", "tom@inz.example", "Tom Faleolo", "inz", "inz_officer"),
     DemoAccount("Scheme administrator", "admin@mbie.example", "Hine Walker", "mbie", "administrator"),
     DemoAccount("Individual requester", "li.wei@example.com", "Li Wei", "", None),
@@ -132,7 +137,7 @@ def accounts_reset_passwords() -> list[DemoSignIn]:
     """
     result = []
     for account in ACCOUNTS:
-        user = User.objects.get(email=account.email)
+        user = _account(account)
         password = _password()
         user.set_password(password)
         user.save(update_fields=["password"])
@@ -149,20 +154,26 @@ def is_loaded() -> bool:
     return Organisation.objects.filter(nzbn=MARKER_NZBN).exists()
 
 
+def _account(account: DemoAccount) -> User:
+    """The demo account, made with its membership if it is not there yet (a demo loaded by an older version)."""
+    found = User.objects.filter(email=account.email).first()
+    if found is not None:
+        return found
+    staff = account.membership_role in {"assessor", "inz_officer", "administrator"}
+    user = User.objects.create_user(account.email, _password(), full_name=account.name, is_staff=staff)
+    if account.membership_role:
+        org = (Organisation.objects.get(nzbn=account.organisation) if account.organisation.isdigit()
+               else organisation_by_code(account.organisation))
+        membership_add(user=user, organisation=org, role=account.membership_role)
+    return user
+
+
 @transaction.atomic
 def demo_load() -> int:
     """Create the demo organisations, accounts and requests; return how many requests were made."""
     for name, nzbn, email in EMPLOYERS:
         employer_create(name=name, nzbn=nzbn, contact_email=email)
-    users: dict[str, User] = {}
-    for account in ACCOUNTS:
-        staff = account.membership_role in {"assessor", "inz_officer", "administrator"}
-        user = User.objects.create_user(account.email, _password(), full_name=account.name, is_staff=staff)
-        users[account.email] = user
-        if account.membership_role:
-            org = (Organisation.objects.get(nzbn=account.organisation) if account.organisation.isdigit()
-                   else organisation_by_code(account.organisation))
-            membership_add(user=user, organisation=org, role=account.membership_role)
+    users = {account.email: _account(account) for account in ACCOUNTS}
 
     # Every scheme takes requests in the demo: a window opened a fortnight ago and closes in six weeks.
     now = timezone.now()
