@@ -13,6 +13,7 @@ from bordercase.cases import demo
 from bordercase.cases.audit import audit_problems
 from bordercase.cases.lifecycle import State
 from bordercase.cases.models import Membership, Request
+from bordercase.immigration.models import Invitation
 from bordercase.reporting.models import ImportRun
 
 
@@ -29,6 +30,11 @@ def test_the_demo_has_a_request_in_every_state_with_intact_chains() -> None:
     assert Request.objects.count() == made
     assert set(Request.objects.values_list("status", flat=True)) == {s.value for s in State}
     assert list(audit_problems()) == []
+    # Invited through Immigration NZ's service, so each has its invitation (link and letter), as Immigration NZ's
+    # lists and the worker's pages need.
+    invited = Request.objects.filter(events__transition="invite").distinct()
+    assert invited.exists()
+    assert all(Invitation.objects.filter(request=r).exists() for r in invited)
 
 
 @pytest.mark.django_db

@@ -264,10 +264,17 @@ def _worker_with_account(user: User) -> Person:
 
 
 def _walk(request: Request, path: list[tuple[str, str, str]], actors: dict[str, Actor]) -> None:
+    # Imported here: the demo is made through every app's services, and Immigration NZ's build on this package's.
+    from bordercase.immigration.services.invitations import invitation_issue
+
     for name, who, reason in path:
         by = actors[who]
         if who == "worker":
             # Workers without an account of their own have their employer lodge for them.
             by = request.nominee.user if request.nominee and request.nominee.user else actors["employer"]
+        if name == "invite" and isinstance(by, User):
+            # Through Immigration NZ's own service, so the invitation, its link and its letter exist as they would.
+            invitation_issue(request=Request.objects.get(pk=request.pk), by=by)
+            continue
         request_transition(request=request, name=name, by=by, reason=reason)
 
