@@ -10,8 +10,10 @@ import pytest
 from django.utils import timezone
 
 from bordercase.cases.models import AdministratorAction, IntakeWindow, Scheme
+from bordercase.cases.services import allocation
 from bordercase.cases.services.windows import scheme_intake
 from bordercase.cases.windows import NZ
+from tests.allocation_support import override_parameters, set_places
 from tests.conftest import World, verified_client
 
 TECH = "tech-specialists-2022"
@@ -70,3 +72,17 @@ def test_a_refused_close_by_someone_else_changes_nothing(world: World) -> None:
                                                            {"reason": "Not mine to close."})
     assert response.status_code == 404
     assert scheme_intake(Scheme.objects.get(code=TECH)).is_open and not AdministratorAction.objects.exists()
+
+
+def test_an_open_round_shows_what_freezing_will_fix_and_where_to_close_intake(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_places(600)
+    override_parameters(monkeypatch, ballot_employer_cap=3,
+                        ballot_weight_by_salary_band={"answer": "annual_salary_nzd", "bands": {"0": 1, "150000": 2}})
+    opened = allocation.round_open(scheme=Scheme.objects.get(code=TECH), by=world.administrator)
+    page = verified_client(world.administrator).get(f"/allocation-rounds/{TECH}/{opened.number}/").content.decode()
+    assert "What freezing will fix" in page
+    assert "600 (the scheme" in page and "<dd class=\"govuk-summary-list__value\">3</dd>" in page
+    assert "from NZ$150000, 2 tickets" in page
+    assert 'href="/administration/windows/"' in page  # intake is still open: the page says where to close it

@@ -93,6 +93,8 @@ def _render_round(request: HttpRequest, found: AllocationRound, errors: dict[str
         "still_assessed": rounds.still_assessed(scheme), "remaining": rounds.places_remaining(scheme),
         "entries": rounds.entry_count(found), "counts": rounds.result_counts(found),
         "is_ballot": found.method == AllocationRound.Method.BALLOT,
+        # Shown while the round is open, so the administrator sees what freezing will fix before anything is fixed.
+        "settings": rounds.settings_today(scheme) if found.status == AllocationRound.Status.OPEN else None,
     }
     # Refused answers are 200, as on the other staff pages: the page is fine, the step needs another try.
     return render(request, "web/allocation/round.html", context)

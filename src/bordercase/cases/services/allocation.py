@@ -33,9 +33,9 @@ from bordercase.cases.services.reallocation import reallocate
 from bordercase.cases.services.rounds import (
     is_administrator,
     parameter_today,
-    places_remaining,
     round_caps,
     round_in_progress,
+    settings_today,
 )
 from bordercase.cases.services.transitions import request_transition
 from bordercase.cases.services.windows import scheme_intake
@@ -155,7 +155,8 @@ def round_freeze(*, round_: AllocationRound, by: User) -> AllocationRound:
         if not pool:
             raise InvalidInput({"round": f"{scheme.title} has no eligible requests to allocate: a round can be "
                                          "frozen once assessors have found some eligible."})
-        places = places_remaining(scheme)
+        settings = settings_today(scheme)
+        places = settings.places
         if places == 0:
             raise InvalidInput({"round": f"Every one of {scheme.title}'s {scheme.places} places is held: there is "
                                          "nothing to allocate."})
@@ -165,8 +166,7 @@ def round_freeze(*, round_: AllocationRound, by: User) -> AllocationRound:
                 request.entry_id = entry_id_new()
                 Request.objects.filter(pk=request.pk).update(entry_id=request.entry_id)
         current.places = places
-        current.category_caps = dict(parameter_today(scheme, "ballot_category_caps", {}))
-        current.employer_cap = int(parameter_today(scheme, "ballot_employer_cap", 0) or 0) or None
+        current.category_caps, current.employer_cap = settings.category_caps, settings.employer_cap
         entered = _entries(current, pool)
         current.entries_csv = ballot.entries_csv([e for _, e in entered.values()],
                                                  receipt=current.method == Method.ORDER_OF_RECEIPT)

@@ -44,6 +44,29 @@ def parameter_today(scheme: Scheme, name: str, default: Any) -> Any:
         return default
 
 
+@dataclass(frozen=True)
+class AllocationSettings:
+    """How a round of the scheme would allocate if frozen today: its policy's parameters as in force today."""
+
+    method: str
+    places: int  # not held now
+    category_caps: dict[str, int]
+    employer_cap: int | None
+    weights: dict[str, int]  # lower bound of each salary band (NZ$ a year) -> tickets
+    weighted_by: str  # the answer the bands read
+
+
+def settings_today(scheme: Scheme) -> AllocationSettings:
+    """The one reading of the allocation parameters: the round page shows it, and freezing fixes it in the round."""
+    weights = parameter_today(scheme, "ballot_weight_by_salary_band", {}) or {}
+    return AllocationSettings(
+        method=str(parameter_today(scheme, "allocation_method", "ballot")), places=places_remaining(scheme),
+        category_caps=dict(parameter_today(scheme, "ballot_category_caps", {}) or {}),
+        employer_cap=int(parameter_today(scheme, "ballot_employer_cap", 0) or 0) or None,
+        weights={str(k): int(v) for k, v in (weights.get("bands") or {}).items()},
+        weighted_by=str(weights.get("answer", "")))
+
+
 def places_remaining(scheme: Scheme) -> int:
     """The scheme's places less those held now: a place given up, and not taken by the waitlist, comes back."""
     held = Request.objects.filter(scheme=scheme, status__in=[s.value for s in HOLDS_PLACE]).count()
