@@ -7,14 +7,17 @@ import datetime as dt
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from bordercase.cases.models import AdministratorAction, IntakeWindow, Scheme
 from bordercase.cases.services import allocation
 from bordercase.cases.services.windows import scheme_intake
 from bordercase.cases.windows import NZ
+from bordercase.reporting.models import ImportRun
 from tests.allocation_support import override_parameters, set_places
 from tests.conftest import World, verified_client
+from tests.test_import_runs import LINES, lodged
 
 TECH = "tech-specialists-2022"
 
@@ -86,3 +89,28 @@ def test_an_open_round_shows_what_freezing_will_fix_and_where_to_close_intake(
     assert "600 (the scheme" in page and "<dd class=\"govuk-summary-list__value\">3</dd>" in page
     assert "from NZ$150000, 2 tickets" in page
     assert 'href="/administration/windows/"' in page  # intake is still open: the page says where to close it
+
+
+def test_the_administrator_imports_a_history_is_refused_the_same_file_and_undoes_it(world: World) -> None:
+    client = verified_client(world.administrator)
+    content = "".join(LINES).encode()
+    first = client.post("/administration/imports/", {
+        "kind": "requests", "file": SimpleUploadedFile("history.jsonl", content)})
+    assert first.status_code == 302 and lodged() == 2
+    run = ImportRun.objects.get()
+    assert run.by == world.administrator.email
+    again = client.post("/administration/imports/", {
+        "kind": "requests", "file": SimpleUploadedFile("history-copy.jsonl", content)})
+    page = again.content.decode()
+    assert again.status_code == 200 and "govuk-error-summary" in page and "imported already" in page
+    assert ImportRun.objects.count() == 1 and lodged() == 2
+    bad = client.post("/administration/imports/", {
+        "kind": "requests", "file": SimpleUploadedFile("bad.jsonl", b'{"category": "eoi-family-2020"}\n')})
+    assert "Line 1:" in bad.content.decode() and ImportRun.objects.count() == 1
+    undone = client.post(f"/administration/imports/{run.pk}/undo/", {"reason": "Imported against the wrong day."})
+    assert undone.status_code == 302 and lodged() == 0
+    listing = client.get("/administration/imports/").content.decode()
+    assert "Imported against the wrong day." in listing
+    activity = client.get("/administration/activity/").content.decode()
+    assert "History imported" in activity and "Import undone" in activity
+    assert verified_client(world.assessor_nztech).get("/administration/imports/").status_code == 404

@@ -16,14 +16,25 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from bordercase.accounts.models import User
 from bordercase.cases.models import Scheme
-from bordercase.cases.services.administration import action_record
+from bordercase.cases.services.administration import action_record, administrator_require
 from bordercase.cases.workdays import working_days_waited
 from bordercase.reporting.figures import daily_counts_rebuild
 from bordercase.reporting.models import ImportRun, Milestones, OffshoreVisaHolder
 from bordercase.stats.records import BadLine, OffshoreHolder, RequestRecord, read_offshore, read_requests
 
 BATCH = 5000
+# Who imports: an administrator's account on the pages, or the operating system's user on the command line.
+Importer = User | str
+
+
+def _label(by: Importer) -> str:
+    return by.email if isinstance(by, User) else by
+
+
+def _account(by: Importer) -> User | None:
+    return by if isinstance(by, User) else None
 # (lines read, lines in the file): called now and then on a long import, for a progress display.
 Progress = Callable[[int, int], None]
 
@@ -71,7 +82,7 @@ def _count(path: Path) -> int:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
 
 
-def import_requests(path: Path, *, by: str, skip_bad: bool = False, progress: Progress | None = None,
+def import_requests(path: Path, *, by: Importer, skip_bad: bool = False, progress: Progress | None = None,
                     replaces: int | None = None) -> Imported:
     known = frozenset(Scheme.objects.values_list("code", flat=True))
 
@@ -84,7 +95,7 @@ def import_requests(path: Path, *, by: str, skip_bad: bool = False, progress: Pr
                    lambda: read_requests(_lines(path), known), RequestRecord, rows, Milestones, replaces)
 
 
-def import_offshore(path: Path, *, by: str, skip_bad: bool = False, progress: Progress | None = None,
+def import_offshore(path: Path, *, by: Importer, skip_bad: bool = False, progress: Progress | None = None,
                     replaces: int | None = None) -> Imported:
     def rows(item: OffshoreHolder) -> OffshoreVisaHolder:
         return OffshoreVisaHolder(visa_type=item.visa_type, ordinarily_resident=item.ordinarily_resident,
@@ -98,8 +109,9 @@ def _waited(item: RequestRecord) -> int | None:
     return None if item.decided_at is None else working_days_waited(item.lodged_at, item.decided_at)
 
 
-def _import(path: Path, kind: str, by: str, skip_bad: bool, progress: Progress | None, read: Callable[[], Iterator],
-            good: type, to_row: Callable, model: type, replaces: int | None) -> Imported:
+def _import(path: Path, kind: str, by: Importer, skip_bad: bool, progress: Progress | None,
+            read: Callable[[], Iterator], good: type, to_row: Callable, model: type, replaces: int | None) -> Imported:
+    administrator_require(_account(by), "import history")
     digest = _digest(path)
     replaced = _current_run(replaces, kind) if replaces is not None else None
     _refuse_repeat(kind, digest, replaced)
@@ -115,7 +127,7 @@ def _import(path: Path, kind: str, by: str, skip_bad: bool, progress: Progress |
             # The database holds a file to one run that is not undone, even against two imports at once.
             with transaction.atomic():
                 run = ImportRun.objects.create(kind=kind, file_name=path.name, sha256=digest, imported=0,
-                                               rejected=len(bad), by=by)
+                                               rejected=len(bad), by=_label(by))
         except IntegrityError:
             _refuse_repeat(kind, digest, None)
             raise
@@ -135,7 +147,8 @@ def _import(path: Path, kind: str, by: str, skip_bad: bool, progress: Progress |
         imported += len(batch)
         ImportRun.objects.filter(pk=run.pk).update(imported=imported)
         run.imported = imported
-        action_record(by=None, action="import", subject=f"{run.get_kind_display()} from {path.name} (run {run.pk})",
+        action_record(by=_account(by), action="import",
+                      subject=f"{run.get_kind_display()} from {path.name} (run {run.pk})",
                       reason=f"Replaces import run {replaced.pk}." if replaced else "Historical records for the "
                       "official statistics.", details={"run": run.pk, "sha256": digest, "imported": imported,
                                                          "rejected": len(bad)})
@@ -160,15 +173,16 @@ def _refuse_repeat(kind: str, digest: str, replaced: ImportRun | None) -> None:
         raise AlreadyImported(same)
 
 
-def _take_out(run: ImportRun, *, by: str, reason: str) -> None:
+def _take_out(run: ImportRun, *, by: Importer, reason: str) -> None:
     model = Milestones if run.kind == ImportRun.Kind.REQUESTS else OffshoreVisaHolder
     model.objects.filter(import_run=run).delete()
-    run.undone_at, run.undone_by, run.undo_reason = timezone.now(), by, reason
+    run.undone_at, run.undone_by, run.undo_reason = timezone.now(), _label(by), reason
     run.save(update_fields=["undone_at", "undone_by", "undo_reason"])
 
 
-def import_undo(number: int, *, by: str, reason: str) -> ImportRun:
+def import_undo(number: int, *, by: Importer, reason: str) -> ImportRun:
     """Take a run's records out of the figures, keeping the run with who undid it, when and why."""
+    administrator_require(_account(by), "undo an import")
     if not reason.strip():
         raise ValueError("Say why the run is undone (--reason): the record keeps it.")
     with transaction.atomic():
@@ -177,7 +191,7 @@ def import_undo(number: int, *, by: str, reason: str) -> ImportRun:
             raise NoSuchRun(f"There is no import run {number} still in the figures: `bordercase import runs` lists "
                             "them.")
         _take_out(run, by=by, reason=reason.strip())
-        action_record(by=None, action="import_undo", subject=f"{run.get_kind_display()} from {run.file_name} "
+        action_record(by=_account(by), action="import_undo", subject=f"{run.get_kind_display()} from {run.file_name} "
                       f"(run {run.pk})", reason=reason.strip(), details={"run": run.pk, "removed": run.imported})
     daily_counts_rebuild()
     return run

@@ -1,4 +1,5 @@
-"""The scheme administrator's console: intake windows (close now, extend) and the record of every change.
+"""The scheme administrator's console: intake windows (close now, extend), history imports (import, replace, undo)
+and the record of every change.
 
 Only scheme administrators see these pages; anyone else gets a 404. Each view parses its form and calls one
 service in cases.services (windows, administration), which decides and records; the view shows the result.
@@ -7,6 +8,8 @@ service in cases.services (windows, administration), which decides and records; 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
+from pathlib import Path
 from typing import Any, ClassVar
 
 from django import forms
@@ -24,6 +27,16 @@ from bordercase.cases.services import rounds
 from bordercase.cases.services.administration import actions_recent
 from bordercase.cases.services.windows import scheme_intake, window_close, window_close_effect, window_extend
 from bordercase.cases.windows import NZ
+from bordercase.reporting.imports import (
+    AlreadyImported,
+    ImportRefused,
+    NoSuchRun,
+    import_offshore,
+    import_requests,
+    import_runs,
+    import_undo,
+)
+from bordercase.reporting.models import ImportRun
 from bordercase.web.travel_forms import TravelForm
 
 _REASON_HINT = "Kept in the activity record with your name, for anyone who later asks why."
@@ -127,3 +140,78 @@ def activity_page(request: HttpRequest) -> HttpResponse:
     _administrator(request)
     context: dict[str, Any] = {"actions": actions_recent()}
     return render(request, "web/administration/activity.html", context)
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label="What the file holds", widget=forms.RadioSelect, choices=[
+        ("requests", "Requests (JSON Lines, one request's milestones a line)"),
+        ("offshore_visa_holders", "Offshore visa holders (CSV: visa_type, ordinarily_resident, offshore_since)")],
+        error_messages={"required": "Select what the file holds"})
+    file = forms.FileField(label="The file", error_messages={
+        "required": "Choose the file to import", "empty": "The file is empty: choose the file again"})
+    replaces = forms.TypedChoiceField(label="Replaces an import run", required=False, coerce=int, empty_value=None,
+                                      help_text="Only to load a corrected version of a file already imported: the "
+                                                "run chosen is undone in the same step.")
+
+    def __init__(self, *args: Any, runs: list[ImportRun], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["replaces"].choices = [("", "None: this is a new file")] + [
+            (run.pk, f"Run {run.pk}: {run.file_name}, {run.imported:,} records") for run in runs if not run.undone_at]
+
+
+class UndoForm(forms.Form):
+    reason = _reason()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def imports_page(request: HttpRequest) -> HttpResponse:
+    user = _administrator(request)
+    runs = import_runs()
+    form = ImportForm(request.POST or None, request.FILES or None, runs=runs)
+    bad: list[Any] = []
+    if request.method == "POST" and form.is_valid():
+        load = import_requests if form.cleaned_data["kind"] == "requests" else import_offshore
+        upload = form.cleaned_data["file"]
+        try:
+            with tempfile.TemporaryDirectory(prefix="bordercase-upload-") as folder:
+                # The import reads a file twice (check, then load); the upload is copied once to read from.
+                path = Path(folder) / Path(upload.name).name
+                with path.open("wb") as out:
+                    for chunk in upload.chunks():
+                        out.write(chunk)
+                done = load(path, by=user, replaces=form.cleaned_data["replaces"])
+        except AlreadyImported as exc:
+            form.add_error("file", f"{exc} To load a corrected version, choose the run it replaces.")
+        except ImportRefused as exc:
+            bad = exc.bad[:20]
+            form.add_error("file", f"{exc} Correct the lines listed below and import the file again.")
+        except (NoSuchRun, UnicodeDecodeError) as exc:
+            form.add_error("file" if isinstance(exc, UnicodeDecodeError) else "replaces",
+                           "The file is not UTF-8 text: save it as UTF-8 and import it again."
+                           if isinstance(exc, UnicodeDecodeError) else str(exc))
+        else:
+            messages.success(request, f"Imported {done.run.imported:,} records from {done.run.file_name} as import "
+                                      f"run {done.run.pk}.")
+            return redirect("web:admin-imports")
+    return render(request, "web/administration/imports.html", {"runs": runs, "form": form, "bad": bad})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_undo_page(request: HttpRequest, run_id: int) -> HttpResponse:
+    user = _administrator(request)
+    run = ImportRun.objects.filter(pk=run_id, undone_at__isnull=True).first()
+    if run is None:
+        raise Http404("No such import run still in the figures")
+    form = UndoForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            import_undo(run.pk, by=user, reason=form.cleaned_data["reason"])
+        except NoSuchRun as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Import run {run.pk} is undone: its {run.imported:,} records are out of the "
+                                      "figures.")
+            return redirect("web:admin-imports")
+    return render(request, "web/administration/import_undo.html", {"run": run, "form": form})
