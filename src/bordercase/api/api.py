@@ -8,6 +8,7 @@ from django.conf import settings
 from ninja import NinjaAPI
 from ninja.throttling import AuthRateThrottle
 
+from bordercase.api.administration import router as administration_router
 from bordercase.api.allocation import router as allocation_router
 from bordercase.api.assessment import router as assessment_router
 from bordercase.api.auth import ApiTokenAuth
@@ -43,4 +44,5 @@ api.add_router("/", assessment_router)
 api.add_router("/", stats_router)
 api.add_router("/", allocation_router)
 api.add_router("/", immigration_router)
+api.add_router("/", administration_router)
 

@@ -16,10 +16,15 @@ from bordercase.cases.lifecycle import State
 from bordercase.cases.models import IntakeWindow, Request, Scheme
 from bordercase.cases.services.administration import action_record, administrator_require, reason_require
 from bordercase.cases.windows import Intake, intake_at, intake_message, nz_time
+from bordercase.policy.bounds import date_problem
 
 
 def _check_times(scheme: Scheme, opens_at: dt.datetime, closes_at: dt.datetime,
                  other_than: IntakeWindow | None = None) -> None:
+    for name, moment in (("opens_at", opens_at), ("closes_at", closes_at)):
+        problem = date_problem(moment.date())
+        if problem:
+            raise InvalidInput({name: f"The time {problem[1]}."})
     if closes_at <= opens_at:
         raise InvalidInput({"closes_at": "The window must close after it opens: check the closing date and time."})
     overlapping = scheme.windows.filter(opens_at__lt=closes_at, closes_at__gt=opens_at)
