@@ -5,9 +5,11 @@ is refused, and a refusal changes nothing."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from bordercase.accounts import staff
@@ -116,3 +118,21 @@ def test_a_role_changes_within_what_the_body_allows(world: World) -> None:
         staff.staff_role_change(membership=Membership.objects.get(user=world.assessor_nztech), role="inz_officer",
                                 by=world.administrator, reason="Not at NZTech.")
     assert "role" in refused.value.errors
+
+
+def test_the_staff_command_lists_invites_and_deactivates_with_a_reason(
+    world: World, smtp: MailServer, django_capture_on_commit_callbacks: Capture
+) -> None:
+    listed = StringIO()
+    call_command("staff", "list", stdout=listed)
+    assert world.assessor_nztech.email in listed.getvalue() and "app not set up" in listed.getvalue()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("staff", "invite", "nztech", "tama@nztech.example", "assessor", "--as",
+                     world.administrator.email, "--reason", "Four eyes.", stdout=StringIO())
+    assert Invitation.objects.filter(email="tama@nztech.example", role="assessor").exists()
+    with pytest.raises(CommandError, match="Only a scheme administrator"):
+        call_command("staff", "deactivate", world.assessor_itpnz.email, "--as", world.assessor_nztech.email,
+                     "--reason", "No.")
+    call_command("staff", "deactivate", world.assessor_itpnz.email, "--as", world.administrator.email,
+                 "--reason", "Left.", stdout=StringIO())
+    assert not User.objects.get(pk=world.assessor_itpnz.pk).is_active

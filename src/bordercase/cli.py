@@ -22,7 +22,9 @@ COMMANDS: dict[str, str] = {
     "stats": "`stats summary --as-at DATE [--since DATE] [--format table|json|csv]`: the official figures.",
     "window": "Intake windows: `window list`, `window add SCHEME`, `window change|extend WINDOW` and `window close "
               "SCHEME`, each change with --reason (New Zealand time).",
-    "activity": "Every administrator's change (windows, imports), newest first, with who and why.",
+    "staff": "`staff list`, `staff invite BODY EMAIL ROLE`, `staff role EMAIL BODY ROLE`, `staff deactivate EMAIL`, "
+             "each change with --as ADMINISTRATOR and --reason.",
+    "activity": "Every administrator's change (windows, imports, staff), newest first, with who and why.",
     "invitations": "`invitations expire`: lapse every request whose invitation to apply expired unused (run it "
                    "from a timer).",
     "worker": "Send queued email and other background work (with BORDERCASE_TASKS=database).",
