@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 from typing import Any
@@ -12,13 +13,14 @@ from django.db import transaction
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
+from bordercase.accounts.models import User
 from bordercase.cases.lifecycle import IllegalTransition
 from bordercase.cases.models import Request, Scheme
 from bordercase.cases.services.organisations import membership_add
 from bordercase.cases.services.requests import request_create
 from bordercase.cases.services.transitions import request_transition
 from bordercase.immigration.services.recommendations import batch_send
-from tests.conftest import ANSWERS, MailServer, World, nominee, walk
+from tests.conftest import ANSWERS, MailServer, World, nominee, signed_in, walk
 from tests.immigration_support import allocated
 
 MakeRequest = Callable[..., Request]
@@ -179,3 +181,43 @@ def test_a_recommendation_batch_tells_each_employer_once_listing_its_requests(
     assert harbourside.reference in to_harbourside.get_content()
     assert not any(r.reference in to_harbourside.get_content() for r in kowhai)  # nobody learns of another's
     assert len(smtp.messages) == 2
+
+
+def test_an_employer_who_chose_a_daily_digest_gets_one_email_a_day_and_colleagues_still_each(
+    world: World, smtp: MailServer, django_capture_on_commit_callbacks: Any
+) -> None:
+    colleague = User.objects.create_user("wiremu@kowhai.example", "x" * 16, full_name="Wiremu Parata")
+    membership_add(user=colleague, organisation=world.org_a, role="employer")
+    page = signed_in(world.employer_a).post("/account/email/", {"notices": "daily"})
+    assert page.status_code == 302 and User.objects.get(pk=world.employer_a.pk).notices_daily
+    draft = request_create(by=world.employer_a, scheme=Scheme.objects.get(code="tech-specialists-2022"),
+                           organisation=world.org_a, nominee=nominee(), assessing_body=None,
+                           answers=ANSWERS["tech-specialists-2022"])
+    draft.assessing_body_id = world.assessor_nztech.memberships.get().organisation_id
+    draft.save(update_fields=["assessing_body"])
+    with django_capture_on_commit_callbacks(execute=True):
+        walk(draft, [("lodge", world.employer_a)])
+    with django_capture_on_commit_callbacks(execute=True):
+        walk(draft, [("withdraw", world.employer_a)], reason="The worker took another offer.")
+    smtp.wait_for(2)
+    assert not smtp.to(world.employer_a.email)  # kept for the digest
+    assert len(smtp.to(colleague.email)) == 2  # who did not choose one is told each change
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("notices", "digest", stdout=out)
+    assert "Sent 1 daily digest" in out.getvalue()
+    smtp.wait_for(3)
+    [digest] = smtp.to(world.employer_a.email)
+    assert "2 changes since yesterday" in str(digest["Subject"])
+    body = digest.get_content()
+    assert body.count(draft.reference) == 4  # named, and linked, once for each of the two changes
+    assert "Your request has been lodged." in body and "The request has been withdrawn." in body
+    again = io.StringIO()
+    call_command("notices", "digest", stdout=again)
+    assert "Sent 0 daily digests" in again.getvalue()  # each change is told once
+
+
+def test_the_email_page_refuses_an_unknown_choice_and_keeps_the_setting(world: World) -> None:
+    response = signed_in(world.employer_a).post("/account/email/", {"notices": "hourly"})
+    assert response.status_code == 200 and "govuk-error-summary" in response.content.decode()
+    assert not User.objects.get(pk=world.employer_a.pk).notices_daily

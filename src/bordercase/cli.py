@@ -27,6 +27,8 @@ COMMANDS: dict[str, str] = {
     "activity": "Every administrator's change (windows, imports, staff), newest first, with who and why.",
     "invitations": "`invitations expire`: lapse every request whose invitation to apply expired unused (run it "
                    "from a timer).",
+    "notices": "`notices digest`: email each person who chose one email a day their requests' changes (run it "
+               "daily from a timer).",
     "worker": "Send queued email and other background work (with BORDERCASE_TASKS=database).",
     "check": "Check the configuration; add --deploy to check it is safe for production.",
     "manage": "Run any other Django management command, such as `manage shell`.",

@@ -46,6 +46,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     confirmation_sent_at = models.DateTimeField(
         null=True, blank=True, help_text="When a form anyone can fill in (sign-up, resend, forgotten password) last "
         "emailed this account, so those emails can be limited to one a minute.")
+    notices_daily = models.BooleanField(
+        default=False, help_text="Status changes of their requests as one email a day, not one email each.")
 
     objects = UserManager()
 

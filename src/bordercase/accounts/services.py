@@ -371,3 +371,8 @@ def invitation_revoke(*, invitation: Invitation, by: User) -> None:
     employer_organisation(by, invitation.organisation_id)  # only its own staff; anyone else gets a 404
     Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True).update(
         revoked_at=timezone.now())
+
+
+def notices_daily_set(*, user: User, daily: bool) -> None:
+    """Whether the person gets their requests' status changes as one email a day (`bordercase notices digest`)."""
+    User.objects.filter(pk=user.pk).update(notices_daily=daily)

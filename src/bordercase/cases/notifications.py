@@ -17,9 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
+from bordercase.accounts.models import User
 from bordercase.cases.emails import absolute_url, email_send
 from bordercase.cases.lifecycle import TRANSITIONS
-from bordercase.cases.models import Event, Membership, Request
+from bordercase.cases.models import Event, Membership, NoticeWaiting, Request
 from bordercase.cases.windows import nz_time
 
 
@@ -65,12 +66,26 @@ NOTICES: dict[str, Notice] = {
 }
 
 
-def applicant_addresses(request: Request) -> list[str]:
+def _applicants(request: Request) -> list[User]:
     """Everyone who acts for the applicant: the employer's active staff, or the individual who made it."""
     if request.organisation_id is None:
-        return [request.created_by.email] if request.created_by.is_active else []
-    return list(Membership.objects.filter(organisation_id=request.organisation_id, role=Membership.Role.EMPLOYER,
-                                          user__is_active=True).values_list("user__email", flat=True))
+        return [request.created_by] if request.created_by.is_active else []
+    return list(User.objects.filter(memberships__organisation_id=request.organisation_id,
+                                    memberships__role=Membership.Role.EMPLOYER, is_active=True).distinct())
+
+
+def applicant_addresses(request: Request) -> list[str]:
+    return [user.email for user in _applicants(request)]
+
+
+def _told_now(request: Request, event_ids: list[int]) -> list[str]:
+    """The addresses to email about these events now; those who chose a daily digest get them kept for it."""
+    now, daily = [], []
+    for user in _applicants(request):
+        (daily if user.notices_daily else now).append(user)
+    NoticeWaiting.objects.bulk_create([NoticeWaiting(user=user, event_id=event_id) for user in daily
+                                       for event_id in event_ids], ignore_conflicts=True)
+    return [user.email for user in now]
 
 
 def _request_url(request: Request) -> str:
@@ -126,7 +141,7 @@ def request_changed_task(event_id: int) -> None:
         "when": nz_time(event.at), "url": _request_url(request),
         "transition": TRANSITIONS[event.transition].done, "first_lodging": event.transition == "lodge",
     }
-    email_send(to=applicant_addresses(request), template="request_changed", context=context)
+    email_send(to=_told_now(request, [event.pk]), template="request_changed", context=context)
 
 
 @task()
@@ -153,6 +168,7 @@ def requests_changed_task(event_ids: list[int], step: str) -> None:
     events = (Event.objects.filter(pk__in=event_ids).select_related(
         "request__scheme", "request__nominee", "request__created_by", "request__organisation").order_by("pk"))
     by_applicant: dict[tuple[str, int], list[Told]] = {}
+    ids: dict[tuple[str, int], list[int]] = {}
     for event in events:
         notice = NOTICES.get(event.transition)
         if notice is None:
@@ -162,6 +178,31 @@ def requests_changed_task(event_ids: list[int], step: str) -> None:
                else ("person", request.created_by_id))
         by_applicant.setdefault(key, []).append(
             Told(request, notice, event.reason if notice.with_reason else "", _request_url(request)))
-    for told in by_applicant.values():
-        email_send(to=applicant_addresses(told[0].req), template="requests_changed",
+        ids.setdefault(key, []).append(event.pk)
+    for key, told in by_applicant.items():
+        email_send(to=_told_now(told[0].req, ids[key]), template="requests_changed",
                    context={"items": told, "step": step, "count": len(told), "scheme": told[0].req.scheme})
+
+
+def digests_send() -> int:
+    """Each person who chose a daily digest gets one email of the status changes kept for them; how many were sent.
+
+    Run once a day from a timer (`bordercase notices digest`). A change is marked told only with its email.
+    """
+    sent = 0
+    waiting_users = (NoticeWaiting.objects.filter(sent_at__isnull=True).values_list("user_id", flat=True)
+                     .distinct())
+    for user in User.objects.filter(pk__in=list(waiting_users), is_active=True):
+        with transaction.atomic():
+            waiting = list(NoticeWaiting.objects.select_for_update(of=("self",)).filter(user=user, sent_at__isnull=True)
+                           .select_related("event__request__scheme", "event__request__nominee")
+                           .order_by("event__at", "event_id"))
+            told = [Told(w.event.request, NOTICES[w.event.transition],
+                         w.event.reason if NOTICES[w.event.transition].with_reason else "",
+                         _request_url(w.event.request))
+                    for w in waiting if w.event.transition in NOTICES]
+            if told:
+                email_send(to=[user.email], template="daily_digest", context={"items": told, "count": len(told)})
+                sent += 1
+            NoticeWaiting.objects.filter(pk__in=[w.pk for w in waiting]).update(sent_at=timezone.now())
+    return sent

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -248,3 +250,27 @@ def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> Htt
 
 def password_reset_done(request: HttpRequest) -> HttpResponse:
     return render(request, "web/account/password_done.html")
+
+
+# --- how status changes are emailed -----------------------------------------------------------------------------
+
+
+class EmailSettingsForm(forms.Form):
+    notices = forms.ChoiceField(
+        label="How should we email you about your requests?", widget=forms.RadioSelect,
+        choices=[("each", "Each change, as it happens"), ("daily", "One email a day, listing the day's changes")],
+        help_text="Invitations to apply and visa decisions, with their letters, are always emailed at once.",
+        error_messages={"required": "Select how you want to be emailed"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_settings(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = EmailSettingsForm(_posted(request), initial={"notices": "daily" if user.notices_daily else "each"})
+    if request.method == "POST" and form.is_valid():
+        services.notices_daily_set(user=user, daily=form.cleaned_data["notices"] == "daily")
+        messages.success(request, "Saved: from now on we email you "
+                         + ("one email a day." if form.cleaned_data["notices"] == "daily" else "each change."))
+        return redirect("web:email-settings")
+    return render(request, "web/account/email_settings.html", {"form": form})

@@ -87,6 +87,7 @@ urlpatterns = [
     path("allocation/<slug:code>/<int:number>/", published_views.published_round, name="published-round"),
     path("allocation/<slug:code>/<int:number>/<str:name>", published_views.published_file, name="published-file"),
     path("account/api-tokens/", views.api_tokens, name="api-tokens"),
+    path("account/email/", account_views.email_settings, name="email-settings"),
     path("account/two-step/", second_factor_views.two_step, name="two-step"),
     path("account/two-step/set-up/", second_factor_views.set_up, name="two-step-set-up"),
     path("statistics/", statistics_views.statistics, name="statistics"),

@@ -7,6 +7,7 @@ from bordercase.cases.models.documents import Document
 from bordercase.cases.models.evaluations import Evaluation
 from bordercase.cases.models.events import Event
 from bordercase.cases.models.idempotency import IdempotencyRecord
+from bordercase.cases.models.notices import NoticeWaiting
 from bordercase.cases.models.organisations import Membership, Organisation
 from bordercase.cases.models.people import Person
 from bordercase.cases.models.requests import Request
@@ -16,5 +17,6 @@ from bordercase.cases.models.windows import IntakeWindow
 __all__ = [
     "AdministratorAction",
     "AllocationEntry", "AllocationRound", "CriterionFinding", "DeclineProposal", "Document", "Evaluation", "Event",
-    "IdempotencyRecord", "IntakeWindow", "Membership", "Organisation", "Person", "Reallocation", "Request", "Scheme",
+    "IdempotencyRecord", "IntakeWindow", "Membership", "NoticeWaiting", "Organisation", "Person", "Reallocation",
+    "Request", "Scheme",
 ]
