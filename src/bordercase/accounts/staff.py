@@ -31,6 +31,15 @@ def staff_bodies() -> list[Organisation]:
     return list(Organisation.objects.exclude(kind=Organisation.Kind.EMPLOYER).order_by("name"))
 
 
+def body_by_code(code: str) -> Organisation:
+    """A body with staff by its code, or InvalidInput naming the codes there are."""
+    found = next((o for o in staff_bodies() if o.code == code), None)
+    if found is None:
+        codes = ", ".join(o.code for o in staff_bodies() if o.code)
+        raise InvalidInput({"organisation": f"There is no body {code[:40]!r} with staff: use one of {codes}."})
+    return found
+
+
 def roles_for(organisation: Organisation) -> list[Membership.Role]:
     allowed = Membership.ROLES_BY_KIND.get(organisation.kind, frozenset())
     return [role for role in STAFF_ROLES if role in allowed]

@@ -153,11 +153,7 @@ def staff_list(request: HttpRequest) -> list[StaffOut]:
              summary="Invite someone to a body by email")
 def staff_invitation(request: HttpRequest, body: InviteIn) -> Status[InvitationOut]:
     user = _administrator(request, "invite staff")
-    organisation = next((o for o in staff.staff_bodies() if o.code == body.organisation), None)
-    if organisation is None:
-        codes = ", ".join(o.code for o in staff.staff_bodies() if o.code)
-        raise InvalidInput({"organisation": f"There is no body {body.organisation[:40]!r} with staff: use one of "
-                                            f"{codes}."})
+    organisation = staff.body_by_code(body.organisation)
     invitation = staff.staff_invite(organisation=organisation, email=body.email, role=body.role, by=user,
                                     reason=body.reason)
     return Status(201, InvitationOut(email=invitation.email, organisation=body.organisation, role=invitation.role,

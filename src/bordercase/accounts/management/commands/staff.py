@@ -73,8 +73,4 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
 
     def _body(self, code: str) -> Any:
-        found = next((o for o in staff.staff_bodies() if o.code == code), None)
-        if found is None:
-            codes = ", ".join(o.code for o in staff.staff_bodies() if o.code)
-            raise CommandError(f"There is no body {code!r} with staff: use one of {codes}.")
-        return found
+        return staff.body_by_code(code)
