@@ -234,7 +234,16 @@ def test_a_bulk_invitation_is_all_or_none_and_sends_nothing_when_refused(
     with django_capture_on_commit_callbacks(execute=True):
         issued = invitations.invitations_issue(requests=[ready, also_ready], by=world.inz_officer)
     assert {i.request_id for i in issued} == {ready.pk, also_ready.pk}
-    assert len(smtp.wait_for(4)) == 4
+    # Each worker gets their own link; the employer, whose two workers were invited together, one email with both
+    # letters.
+    messages = smtp.wait_for(3)
+    assert len(smtp.messages) == 3
+    [employer] = smtp.to(world.employer_a.email)
+    assert str(employer["Subject"]).startswith("2 of your workers invited to apply")
+    letters = [part.get_filename() for part in employer.iter_attachments()]
+    assert sorted(letters) == sorted(f"invitation-to-apply-{r.reference}.pdf" for r in (ready, also_ready))
+    assert all(r.reference in employer.get_body(preferencelist=("plain",)).get_content() for r in (ready, also_ready))
+    assert sum(r.nominee.email in str(m["To"]) for m in messages for r in (ready, also_ready)) == 2
 
 
 def test_only_an_immigration_nz_officer_issues_invitations(world: World) -> None:

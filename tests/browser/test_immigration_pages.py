@@ -110,8 +110,12 @@ def test_an_officer_invites_in_bulk_then_grants_a_visa_and_the_employer_sees_whe
     invitation = Invitation.objects.get(request=tech)
     assert invitation.token_sha256 == token_digest(token)
     expiry = timezone.localtime(invitation.expires_at)
-    for message in (to_worker, *emails_to(smtp, world.employer_a.email, f"{tech.reference} - invitation")):
-        text = pdf_text(attachment(message)[1])
+    # Kōwhai's two workers were invited together: one email to the employer, with both letters.
+    [to_employer] = emails_to(smtp, world.employer_a.email, "2 of your workers invited to apply")
+    letters = {part.get_filename(): part.get_content() for part in to_employer.iter_attachments()}
+    assert set(letters) == {f"invitation-to-apply-{r.reference}.pdf" for r in (tech, essential)}
+    for content in (attachment(to_worker)[1], letters[f"invitation-to-apply-{tech.reference}.pdf"]):
+        text = pdf_text(content)
         assert tech.reference in text and f"{expiry.day} {expiry:%B %Y}" in text and "Expires" in text
     assert emails_to(smtp, "mele.browser@example.com", "invited to apply")
 

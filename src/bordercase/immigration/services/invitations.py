@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
@@ -84,13 +85,29 @@ def invitations_issue(*, requests: Sequence[Request], by: User) -> list[Invitati
                                    f"{' or '.join(sorted(s.label for s in sources))} can be invited.")
         if request.nominee is None:
             raise _refuse(request, "it names no worker to invite.")
-    issued = []
+    issued: list[Invitation] = []
+    told: dict[tuple[str, int], list[_EmployerNotice]] = {}
     with transaction.atomic():
         for request in chosen:
             try:
-                issued.append(_issue(request, by))
+                invitation, notice = _issue(request, by)
             except (LifecycleError, ConcurrentChange) as exc:
                 raise _refuse(request, str(exc)) from exc
+            issued.append(invitation)
+            key = (("organisation", request.organisation_id) if request.organisation_id
+                   else ("person", request.created_by_id))
+            told.setdefault(key, []).append(notice)
+        # Each employer is told once, with every letter, however many of its workers were invited together.
+        for notices in told.values():
+            first = notices[0]
+            if len(notices) == 1:
+                email_send(to=applicant_addresses(first.request), template="invitation_employer",
+                           attachments=[first.letter], context=first.context)
+            else:
+                email_send(to=applicant_addresses(first.request), template="invitations_employer",
+                           attachments=[n.letter for n in notices],
+                           context={"items": [n.context for n in notices], "count": len(notices),
+                                    "scheme": first.request.scheme})
     return issued
 
 
@@ -99,7 +116,14 @@ def invitation_issue(*, request: Request, by: User) -> Invitation:
     return issued
 
 
-def _issue(request: Request, by: User) -> Invitation:
+@dataclass(frozen=True)
+class _EmployerNotice:
+    request: Request
+    letter: tuple[str, bytes, str]
+    context: dict[str, object]
+
+
+def _issue(request: Request, by: User) -> tuple[Invitation, _EmployerNotice]:
     now = timezone.now()
     days = valid_days(request.scheme, timezone.localdate(now, NZ))
     expires = now + dt.timedelta(days=days)
@@ -116,9 +140,8 @@ def _issue(request: Request, by: User) -> Invitation:
     email_send(to=invitation.worker_email, template="invitation_worker", attachments=[letter], carries_secret=True,
                context={
         **context, "link": absolute_url(reverse("web:invitation-to-apply", kwargs={"token": token}))})
-    email_send(to=applicant_addresses(moved), template="invitation_employer", attachments=[letter], context={
-        **context, "url": absolute_url(reverse("web:request", kwargs={"reference": moved.reference}))})
-    return invitation
+    employer = {**context, "url": absolute_url(reverse("web:request", kwargs={"reference": moved.reference}))}
+    return invitation, _EmployerNotice(moved, letter, employer)
 
 
 def _payers(labels: Sequence[str]) -> str:
