@@ -47,10 +47,16 @@ def roles_for(organisation: Organisation) -> list[Membership.Role]:
 
 def staff_of(organisation: Organisation) -> list[StaffMember]:
     memberships = (Membership.objects.filter(organisation=organisation, role__in=STAFF_ROLES)
-                   .select_related("user").order_by("user__full_name", "user__email"))
+                   .select_related("user", "organisation").order_by("user__full_name", "user__email"))
     confirmed = set(TOTPDevice.objects.filter(
         user__memberships__organisation=organisation, confirmed=True).values_list("user_id", flat=True))
     return [StaffMember(m.user, m, m.user_id in confirmed, m.user.is_active) for m in memberships]
+
+
+def staff_member(membership: Membership) -> StaffMember:
+    """One member of staff as staff_of lists them, read on its own (for an answer about one change)."""
+    confirmed = TOTPDevice.objects.filter(user_id=membership.user_id, confirmed=True).exists()
+    return StaffMember(membership.user, membership, confirmed, membership.user.is_active)
 
 
 def invitations_open(organisation: Organisation) -> list[Invitation]:

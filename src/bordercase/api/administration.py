@@ -17,7 +17,7 @@ from bordercase.accounts.models import User
 from bordercase.api.requests import ERRORS, _user
 from bordercase.api.schemas import RowId
 from bordercase.cases.errors import InvalidInput
-from bordercase.cases.models import IntakeWindow, Membership, Organisation, Scheme
+from bordercase.cases.models import IntakeWindow, Membership, Scheme
 from bordercase.cases.services.administration import actions_recent, administrator_require
 from bordercase.cases.services.windows import window_add, window_change, window_close, window_extend
 from bordercase.reporting.imports import NoSuchRun, import_runs, import_undo
@@ -143,10 +143,7 @@ class RoleIn(Schema):
             summary="The staff of every body, with their role and second factor")
 def staff_list(request: HttpRequest) -> list[StaffOut]:
     _administrator(request, "see the staff")
-    return [StaffOut(user_id=s.user.pk, membership_id=s.membership.pk, email=s.user.email, name=s.user.full_name,
-                     organisation=body.code or body.name, role=s.membership.role, second_factor=s.second_factor,
-                     active=s.active)
-            for body in staff.staff_bodies() for s in staff.staff_of(body)]
+    return [_member_out(s) for body in staff.staff_bodies() for s in staff.staff_of(body)]
 
 
 @router.post("/administration/staff/invitations", response={201: InvitationOut, **ERRORS},
@@ -186,11 +183,14 @@ def staff_deactivation(request: HttpRequest, user_id: RowId, body: ReasonIn) -> 
 
 
 def _staff_out(membership: Membership) -> StaffOut:
-    organisation: Organisation = membership.organisation
-    found = next(s for s in staff.staff_of(organisation) if s.membership.pk == membership.pk)
-    return StaffOut(user_id=found.user.pk, membership_id=found.membership.pk, email=found.user.email,
-                    name=found.user.full_name, organisation=organisation.code or organisation.name,
-                    role=found.membership.role, second_factor=found.second_factor, active=found.active)
+    return _member_out(staff.staff_member(membership))
+
+
+def _member_out(member: staff.StaffMember) -> StaffOut:
+    organisation = member.membership.organisation
+    return StaffOut(user_id=member.user.pk, membership_id=member.membership.pk, email=member.user.email,
+                    name=member.user.full_name, organisation=organisation.code or organisation.name,
+                    role=member.membership.role, second_factor=member.second_factor, active=member.active)
 
 
 class ImportRunOut(Schema):

@@ -28,17 +28,13 @@ from bordercase.web.account_forms import (
     ResendForm,
     SignUpForm,
 )
+from bordercase.web.forms import errors_onto
 
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _posted(request: HttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
-
-
-def _errors_onto(form: Any, exc: InvalidInput) -> None:
-    for field, message in exc.errors.items():
-        form.add_error(field if field in form.fields else None, message)
 
 
 def _user(request: HttpRequest) -> User:
@@ -63,7 +59,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
             services.sign_up(email=form.cleaned_data["email"], full_name=form.cleaned_data["full_name"],
                              password=form.cleaned_data["password"])
         except InvalidInput as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             request.session["signed_up_email"] = form.cleaned_data["email"]
             return redirect("web:check-email")
@@ -111,7 +107,7 @@ def organisation_new(request: HttpRequest) -> HttpResponse:
         try:
             organisation = services.organisation_register(user=user, **form.cleaned_data)
         except InvalidInput as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         except Refused as exc:
             form.add_error(None, str(exc))
         else:
@@ -145,7 +141,7 @@ def organisation(request: HttpRequest, organisation_id: int) -> HttpResponse:
             invitation = services.invitation_create(organisation=found, email=form.cleaned_data["email"],
                                                     invited_by=user)
         except InvalidInput as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             invited = invitation.email
             form = InviteForm()
@@ -201,7 +197,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             user = services.invitation_sign_up(invitation=found, full_name=form.cleaned_data["full_name"],
                                                password=form.cleaned_data["password"])
         except InvalidInput as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             login(request, user, backend=_BACKEND)
             return onward
@@ -240,7 +236,7 @@ def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> Htt
         try:
             services.password_set(user=user, password=form.cleaned_data["password"])
         except InvalidInput as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             # The emailed link proved the owner, so wrong passwords (theirs or a guesser's) no longer lock them out.
             throttle.lift_after_password_reset(request, user.email)

@@ -37,39 +37,41 @@ from bordercase.reporting.imports import (
     import_undo,
 )
 from bordercase.reporting.models import ImportRun
+from bordercase.web.forms import errors_onto
 from bordercase.web.travel_forms import TravelForm
 
 _REASON_HINT = "Kept in the activity record with your name, for anyone who later asks why."
 
 
-def _administrator(request: HttpRequest) -> User:
+def administrator_or_404(request: HttpRequest) -> User:
+    """The scheme administrator signed in; anyone else is answered as if the page did not exist."""
     user = request.user
     if not isinstance(user, User) or not rounds.is_administrator(user):
         raise Http404("No administration pages for this user")
     return user
 
 
-def _reason() -> forms.CharField:
+def reason_field() -> forms.CharField:
     return forms.CharField(label="Why", help_text=_REASON_HINT, max_length=2000, widget=forms.Textarea,
                            error_messages={"required": "Say why: the activity record keeps the reason for every "
                                                        "change"})
 
 
 class CloseForm(forms.Form):
-    reason = _reason()
+    reason = reason_field()
 
 
 class ExtendForm(TravelForm):
     dates: ClassVar[dict[str, tuple[str, str, str]]] = {
         "closes": ("New closing date", "Intake closes at 11:59 pm New Zealand time on this day. For example, "
                    "31 8 2022.", "Enter the new closing date")}
-    reason = _reason()
+    reason = reason_field()
 
 
 @login_required
 @require_GET
 def windows_page(request: HttpRequest) -> HttpResponse:
-    _administrator(request)
+    administrator_or_404(request)
     now = timezone.now()
     schemes = [{"scheme": s, "intake": scheme_intake(s, now), "windows": list(s.windows.all())}
                for s in Scheme.objects.prefetch_related("windows").order_by("title")]
@@ -86,7 +88,7 @@ def _scheme(code: str) -> Scheme:
 @login_required
 @require_http_methods(["GET", "POST"])
 def window_close_page(request: HttpRequest, code: str) -> HttpResponse:
-    user = _administrator(request)
+    user = administrator_or_404(request)
     scheme = _scheme(code)
     try:
         effect = window_close_effect(scheme)
@@ -98,7 +100,7 @@ def window_close_page(request: HttpRequest, code: str) -> HttpResponse:
         try:
             window_close(scheme=scheme, by=user, reason=form.cleaned_data["reason"])
         except InvalidInput as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(request, f"{scheme.title}'s intake is closed: no request can be lodged from now on.")
             return redirect("web:admin-windows")
@@ -109,7 +111,7 @@ def window_close_page(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def window_extend_page(request: HttpRequest, window_id: int) -> HttpResponse:
-    user = _administrator(request)
+    user = administrator_or_404(request)
     window = IntakeWindow.objects.select_related("scheme").filter(pk=window_id).first()
     if window is None:
         raise Http404("No such window")
@@ -129,15 +131,10 @@ def window_extend_page(request: HttpRequest, window_id: int) -> HttpResponse:
     return render(request, "web/administration/window_extend.html", {"window": window, "form": form})
 
 
-def _errors_onto(form: forms.Form, exc: InvalidInput) -> None:
-    for key, message in exc.errors.items():
-        form.add_error(key if key in form.fields else None, message)
-
-
 @login_required
 @require_GET
 def activity_page(request: HttpRequest) -> HttpResponse:
-    _administrator(request)
+    administrator_or_404(request)
     context: dict[str, Any] = {"actions": actions_recent()}
     return render(request, "web/administration/activity.html", context)
 
@@ -160,13 +157,13 @@ class ImportForm(forms.Form):
 
 
 class UndoForm(forms.Form):
-    reason = _reason()
+    reason = reason_field()
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def imports_page(request: HttpRequest) -> HttpResponse:
-    user = _administrator(request)
+    user = administrator_or_404(request)
     runs = import_runs()
     form = ImportForm(request.POST or None, request.FILES or None, runs=runs)
     bad: list[Any] = []
@@ -200,7 +197,7 @@ def imports_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_undo_page(request: HttpRequest, run_id: int) -> HttpResponse:
-    user = _administrator(request)
+    user = administrator_or_404(request)
     run = ImportRun.objects.filter(pk=run_id, undone_at__isnull=True).first()
     if run is None:
         raise Http404("No such import run still in the figures")

@@ -14,22 +14,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from bordercase.accounts.models import User
 from bordercase.cases.errors import ConcurrentChange, InvalidInput, Refused
 from bordercase.cases.lifecycle import LifecycleError
 from bordercase.cases.models import AllocationRound, Scheme
 from bordercase.cases.services import allocation, rounds
 from bordercase.cases.services.windows import scheme_intake
+from bordercase.web.administration_views import administrator_or_404
 from bordercase.web.allocation_forms import DrawForm, PublishForm
 
 Status = AllocationRound.Status
-
-
-def _administrator(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or not rounds.is_administrator(user):
-        raise Http404("No allocation rounds for this user")
-    return user
 
 
 def _scheme(code: str) -> Scheme:
@@ -49,7 +42,7 @@ def _round(code: str, number: int) -> AllocationRound:
 @login_required
 @require_GET
 def rounds_page(request: HttpRequest) -> HttpResponse:
-    _administrator(request)
+    administrator_or_404(request)
     return _render_rounds(request, {})
 
 
@@ -65,7 +58,7 @@ def _render_rounds(request: HttpRequest, errors: dict[str, str]) -> HttpResponse
 @login_required
 @require_POST
 def round_open(request: HttpRequest, code: str) -> HttpResponse:
-    user = _administrator(request)
+    user = administrator_or_404(request)
     scheme = _scheme(code)
     try:
         opened = allocation.round_open(scheme=scheme, by=user)
@@ -79,7 +72,7 @@ def round_open(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_GET
 def round_page(request: HttpRequest, code: str, number: int) -> HttpResponse:
-    _administrator(request)
+    administrator_or_404(request)
     return _render_round(request, _round(code, number))
 
 
@@ -114,7 +107,7 @@ def _step_failed(request: HttpRequest, found: AllocationRound, exc: Exception, *
 @login_required
 @require_POST
 def round_freeze(request: HttpRequest, code: str, number: int) -> HttpResponse:
-    user = _administrator(request)
+    user = administrator_or_404(request)
     found = _round(code, number)
     try:
         frozen = allocation.round_freeze(round_=found, by=user)
@@ -132,7 +125,7 @@ def round_freeze(request: HttpRequest, code: str, number: int) -> HttpResponse:
 @login_required
 @require_POST
 def round_publish(request: HttpRequest, code: str, number: int) -> HttpResponse:
-    user = _administrator(request)
+    user = administrator_or_404(request)
     found = _round(code, number)
     form = PublishForm(request.POST)
     is_ballot = found.method == AllocationRound.Method.BALLOT
@@ -155,7 +148,7 @@ def round_publish(request: HttpRequest, code: str, number: int) -> HttpResponse:
 @login_required
 @require_POST
 def round_draw(request: HttpRequest, code: str, number: int) -> HttpResponse:
-    user = _administrator(request)
+    user = administrator_or_404(request)
     found = _round(code, number)
     form = DrawForm(request.POST)
     is_ballot = found.method == AllocationRound.Method.BALLOT

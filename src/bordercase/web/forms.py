@@ -5,6 +5,14 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from bordercase.cases.errors import InvalidInput
+
+
+def errors_onto(form: forms.Form, exc: InvalidInput) -> None:
+    """A service's refusal on the form: each message on the field it names, the rest on the form as a whole."""
+    for field, message in exc.errors.items():
+        form.add_error(field if field in form.fields else None, message)
+
 
 class SignInForm(AuthenticationForm):
     error_messages = {

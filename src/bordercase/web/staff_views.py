@@ -14,7 +14,8 @@ from bordercase.accounts import staff
 from bordercase.accounts.models import User
 from bordercase.cases.errors import InvalidInput, Refused
 from bordercase.cases.models import Membership, Organisation
-from bordercase.web.administration_views import _administrator, _errors_onto, _reason
+from bordercase.web.administration_views import administrator_or_404, reason_field
+from bordercase.web.forms import errors_onto
 
 
 class InviteForm(forms.Form):
@@ -25,7 +26,7 @@ class InviteForm(forms.Form):
                                                         "name@example.com"})
     role = forms.ChoiceField(label="Role", widget=forms.RadioSelect,
                              error_messages={"required": "Select the role they will have"})
-    reason = _reason()
+    reason = reason_field()
 
     def __init__(self, *args: object, roles: list[Membership.Role], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -40,7 +41,7 @@ class RoleForm(InviteForm):
 
 
 class DeactivateForm(forms.Form):
-    reason = _reason()
+    reason = reason_field()
 
 
 def _body(organisation_id: int) -> Organisation:
@@ -53,7 +54,7 @@ def _body(organisation_id: int) -> Organisation:
 @login_required
 @require_GET
 def staff_page(request: HttpRequest) -> HttpResponse:
-    _administrator(request)
+    administrator_or_404(request)
     bodies = [{"body": body, "staff": staff.staff_of(body), "invited": staff.invitations_open(body)}
               for body in staff.staff_bodies()]
     return render(request, "web/administration/staff.html", {"bodies": bodies})
@@ -62,7 +63,7 @@ def staff_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_invite_page(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    user = _administrator(request)
+    user = administrator_or_404(request)
     body = _body(organisation_id)
     form = InviteForm(request.POST or None, roles=staff.roles_for(body))
     if request.method == "POST" and form.is_valid():
@@ -70,7 +71,7 @@ def staff_invite_page(request: HttpRequest, organisation_id: int) -> HttpRespons
             staff.staff_invite(organisation=body, email=form.cleaned_data["email"], role=form.cleaned_data["role"],
                                by=user, reason=form.cleaned_data["reason"])
         except InvalidInput as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(request, f"Invitation sent to {form.cleaned_data['email']}. The link works for 14 days.")
             return redirect("web:admin-staff")
@@ -88,7 +89,7 @@ def _membership(membership_id: int) -> Membership:
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_role_page(request: HttpRequest, membership_id: int) -> HttpResponse:
-    user = _administrator(request)
+    user = administrator_or_404(request)
     membership = _membership(membership_id)
     form = RoleForm(request.POST or None, roles=staff.roles_for(membership.organisation),
                     initial={"role": membership.role})
@@ -97,7 +98,7 @@ def staff_role_page(request: HttpRequest, membership_id: int) -> HttpResponse:
             staff.staff_role_change(membership=membership, role=form.cleaned_data["role"], by=user,
                                     reason=form.cleaned_data["reason"])
         except InvalidInput as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         except Refused as exc:
             form.add_error(None, str(exc))
         else:
@@ -109,7 +110,7 @@ def staff_role_page(request: HttpRequest, membership_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_deactivate_page(request: HttpRequest, user_id: int) -> HttpResponse:
-    by = _administrator(request)
+    by = administrator_or_404(request)
     person = User.objects.filter(pk=user_id, memberships__role__in=staff.STAFF_ROLES).distinct().first()
     if person is None:
         raise Http404("No such member of staff")
@@ -118,7 +119,7 @@ def staff_deactivate_page(request: HttpRequest, user_id: int) -> HttpResponse:
         try:
             staff.staff_deactivate(user=person, by=by, reason=form.cleaned_data["reason"])
         except InvalidInput as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         except Refused as exc:
             form.add_error(None, str(exc))
         else:
