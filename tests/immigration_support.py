@@ -17,7 +17,7 @@ from bordercase.cases.services.organisations import organisation_by_code
 from bordercase.cases.services.requests import request_create
 from bordercase.cases.services.transitions import request_transition
 from bordercase.immigration.models import FamilyMember, TravelRequest
-from bordercase.immigration.passports import check_digit
+from bordercase.immigration.passports import passport_line
 from bordercase.immigration.services.invitations import invitation_issue
 from bordercase.immigration.services.recommendations import batch_send
 from tests.conftest import ANSWERS, PASSWORD, World, nominee, walk
@@ -57,17 +57,6 @@ def approved_in_principle(world: World, **person: Any) -> Request:
                         ("find_eligible", world.assessor_inz)])
 
 
-def mrz_line(number: str, nationality: str, born: dt.date, expiry: dt.date) -> str:
-    """The second line of a passport's machine-readable zone (ICAO 9303 TD3), with every check digit."""
-    field = number.ljust(9, "<")[:9]
-    born_text, expiry_text = born.strftime("%y%m%d"), expiry.strftime("%y%m%d")
-    personal = "<" * 14
-    head = f"{field}{check_digit(field)}{nationality.ljust(3, '<')}{born_text}{check_digit(born_text)}M"
-    head += f"{expiry_text}{check_digit(expiry_text)}{personal}<"
-    composite = head[0:10] + head[13:20] + head[21:43]
-    return head + check_digit(composite)
-
-
 def worker_account(request: Request) -> User:
     """The nominated worker's own account, as following the invitation link gives them."""
     person = request.nominee
@@ -90,7 +79,7 @@ def travelling(world: World, request: Request, *, family: tuple[str, ...] = ("pa
         request=request, worker=worker, given_names=person.given_names, family_name=person.family_name,
         date_of_birth=person.date_of_birth, nationality=person.nationality, phone="+91 98765 43210",
         passport_number=person.passport_number, passport_country=person.nationality, passport_expiry=expiry,
-        passport_mrz=mrz_line(person.passport_number, person.nationality, person.date_of_birth, expiry),
+        passport_mrz=passport_line(person.passport_number, person.nationality, person.date_of_birth, expiry),
         no_family=not family, travel_date=travel_on, isolation_voucher="MIQ-4471-2208",
         isolation_from=travel_on + dt.timedelta(days=1), isolation_to=travel_on + dt.timedelta(days=15),
         isolation_paid_by=TravelRequest.PaidBy.EMPLOYER, declared_at=timezone.now(), lodged_at=timezone.now())
@@ -101,7 +90,7 @@ def travelling(world: World, request: Request, *, family: tuple[str, ...] = ("pa
         FamilyMember.objects.create(
             travel_request=travel, relationship=relationship, given_names=given, family_name=person.family_name,
             date_of_birth=born, nationality="IND", passport_number=passport, passport_country="IND",
-            passport_expiry=expiry, passport_mrz=mrz_line(passport, "IND", born, expiry))
+            passport_expiry=expiry, passport_mrz=passport_line(passport, "IND", born, expiry))
     return request_transition(request=request, name="request_travel", by=worker)
 
 

@@ -24,7 +24,7 @@ from bordercase.cases.errors import InvalidInput, NotEditable, Refused
 from bordercase.cases.models import Document, Event, Person, Request
 from bordercase.cases.services import documents
 from bordercase.immigration.models import FamilyMember, Invitation, TravelRequest
-from bordercase.immigration.passports import parse_passport_line
+from bordercase.immigration.passports import parse_passport_line, passport_line
 from bordercase.immigration.services import claims, travel, travel_terms
 from bordercase.immigration.services.tokens import InvitationUnusable
 from bordercase.policy import loader
@@ -39,7 +39,6 @@ from tests.travel_support import (
     invitation_link,
     invited,
     journey,
-    mrz_line,
     partner,
     passport,
     personal,
@@ -112,8 +111,8 @@ def refused(action: Any, travel_request: TravelRequest, **kwargs: Any) -> dict[s
 # --- the machine-readable zone used by these tests ------------------------------------------------------------------
 
 
-def test_the_tests_mrz_lines_are_the_ones_icao_9303_gives() -> None:
-    made = mrz_line("L898902C3", "UTO", dt.date(1974, 8, 12), dt.date(2012, 4, 15), sex="F", personal="ZE184226B")
+def test_the_tests_passport_lines_are_the_ones_icao_9303_gives() -> None:
+    made = passport_line("L898902C3", "UTO", dt.date(1974, 8, 12), dt.date(2012, 4, 15), sex="F", personal="ZE184226B")
     assert made == ICAO_SPECIMEN
     assert parse_passport_line(made).number == "L898902C3"
 
@@ -370,7 +369,7 @@ def test_a_travel_date_after_someone_s_passport_expires_is_refused(
 ) -> None:
     travel.family_member_save(travel=opened, by=worker, **child(number="C7654321") | {
         "passport_expiry": today() + dt.timedelta(days=15),
-        "passport_mrz": mrz_line("C7654321", "IND", dt.date(2016, 6, 5), today() + dt.timedelta(days=15))})
+        "passport_mrz": passport_line("C7654321", "IND", dt.date(2016, 6, 5), today() + dt.timedelta(days=15))})
     errors = refused(travel.journey_save, travel_of(oew), by=worker, **journey(leaves_in=20))
     assert list(errors) == ["travel_date"] and "Mei Kumar's passport expires" in errors["travel_date"]
 
@@ -378,7 +377,7 @@ def test_a_travel_date_after_someone_s_passport_expires_is_refused(
 def test_an_expired_family_passport_is_refused(opened: TravelRequest, worker: User) -> None:
     past = today() - dt.timedelta(days=1)
     errors = refused(travel.family_member_save, opened, by=worker, **partner() | {
-        "passport_expiry": past, "passport_mrz": mrz_line("P4455667", "IND", dt.date(1990, 1, 23), past)})
+        "passport_expiry": past, "passport_mrz": passport_line("P4455667", "IND", dt.date(1990, 1, 23), past)})
     assert list(errors) == ["passport_expiry"] and "passport expired on" in errors["passport_expiry"]
 
 
@@ -485,7 +484,7 @@ def test_a_request_to_travel_has_at_most_one_partner(opened: TravelRequest, work
 
 def person_again(values: dict[str, Any], given: str, number: str) -> dict[str, Any]:
     return values | {"given_names": given, "passport_number": number,
-                     "passport_mrz": mrz_line(number, "IND", values["date_of_birth"], values["passport_expiry"])}
+                     "passport_mrz": passport_line(number, "IND", values["date_of_birth"], values["passport_expiry"])}
 
 
 def test_no_one_travels_with_me_cannot_be_said_with_people_added(opened: TravelRequest, worker: User) -> None:

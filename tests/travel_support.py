@@ -12,7 +12,7 @@ from django.utils import timezone
 from bordercase.accounts.models import User
 from bordercase.cases.models import Request
 from bordercase.immigration.models import FamilyMember, Invitation, TravelRequest
-from bordercase.immigration.passports import check_digit
+from bordercase.immigration.passports import passport_line
 from bordercase.immigration.services import claims, travel
 from bordercase.immigration.services.tokens import token_new
 from tests.conftest import PASSWORD, World, walk
@@ -22,16 +22,6 @@ TECH = "tech-specialists-2022"
 MakeRequest = Callable[..., Request]
 # ICAO Doc 9303 part 4's specimen passport (Anna Maria Eriksson, Utopia): the second line of its MRZ.
 ICAO_SPECIMEN = "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
-
-
-def mrz_line(number: str, nationality: str, born: dt.date, expiry: dt.date, *, sex: str = "M",
-             personal: str = "") -> str:
-    """The second MRZ line a passport with these details carries, check digits and all (ICAO 9303, TD3)."""
-    padded, country, personal_field = number.ljust(9, "<"), nationality.ljust(3, "<"), personal.ljust(14, "<")
-    birth, ends = f"{born:%y%m%d}", f"{expiry:%y%m%d}"
-    line = (padded + check_digit(padded) + country + birth + check_digit(birth) + sex + ends + check_digit(ends)
-            + personal_field + (check_digit(personal_field) if personal else "<"))
-    return line + check_digit(line[0:10] + line[13:20] + line[21:43])
 
 
 def today() -> dt.date:
@@ -81,7 +71,7 @@ def passport(request: Request, *, expiry: dt.date | None = None) -> dict[str, An
     n = request.nominee
     expires = expiry or today() + dt.timedelta(days=6 * 365)
     return {"passport_number": n.passport_number, "passport_country": n.nationality, "passport_expiry": expires,
-            "passport_mrz": mrz_line(n.passport_number, n.nationality, n.date_of_birth, expires)}
+            "passport_mrz": passport_line(n.passport_number, n.nationality, n.date_of_birth, expires)}
 
 
 def person(relationship: str, *, given: str, born: dt.date, number: str, nationality: str = "IND",
@@ -90,7 +80,7 @@ def person(relationship: str, *, given: str, born: dt.date, number: str, nationa
     expires = expiry or today() + dt.timedelta(days=5 * 365)
     return {"relationship": relationship, "given_names": given, "family_name": "Kumar", "date_of_birth": born,
             "nationality": nationality, "passport_number": number, "passport_country": nationality,
-            "passport_expiry": expires, "passport_mrz": mrz_line(number, nationality, born, expires)}
+            "passport_expiry": expires, "passport_mrz": passport_line(number, nationality, born, expires)}
 
 
 def partner() -> dict[str, Any]:
