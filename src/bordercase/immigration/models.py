@@ -38,6 +38,9 @@ class Invitation(models.Model):
     issued_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True, help_text="When the worker followed it and set up access.")
+    # The link's token itself: set only on the object that issuing returns, for whoever sends the link on (the
+    # email, the demo); never stored, so the database alone cannot open a worker's link.
+    token = ""
 
     class Meta:
         ordering = ["-issued_at", "-pk"]

@@ -134,6 +134,7 @@ def _issue(request: Request, by: User) -> tuple[Invitation, _EmployerNotice]:
     token, digest = token_new()
     invitation = Invitation.objects.create(request=moved, token_sha256=digest, worker_email=moved.nominee.email,
                                            issued_by=by, issued_at=now, expires_at=expires)
+    invitation.token = token
     letter = ("invitation-to-apply-" + moved.reference + ".pdf", letters.render(invitation_letter(moved, invitation)),
               "application/pdf")
     context = {"req": moved, "expires": nz_time(expires), "days": days}
