@@ -250,6 +250,19 @@ def test_a_decline_waits_for_a_second_assessor_who_is_not_the_first(
     assert "Please check the salary offered." in body
 
 
+def test_the_queue_marks_a_decline_waiting_for_a_second_assessor_and_only_until_it_is_decided(
+    world: World, lodged: Request
+) -> None:
+    colleague = _user("ana@nztech.example", "Ana Moana", organisation_by_code("nztech"), "assessor")
+    assessment.request_claim(request=lodged, by=world.assessor_nztech)
+    assessment.findings_record(request=lodged, by=world.assessor_nztech, found=_all_met(lodged))
+    assessment.request_decide(request=lodged, by=world.assessor_nztech, decision="decline", text="Doubts.")
+    waiting = {r.reference: r.decline_pending for r in queue.queue_of(colleague)}
+    assert waiting == {lodged.reference: True}
+    assessment.decline_send_back(request=lodged, by=colleague, note="Every criterion is met: recommend it.")
+    assert [r.decline_pending for r in queue.queue_of(colleague)] == [False]
+
+
 def test_a_sent_back_decline_leaves_the_request_in_assessment(world: World, lodged: Request) -> None:
     colleague = _user("ana@nztech.example", "Ana Moana", organisation_by_code("nztech"), "assessor")
     assessment.request_claim(request=lodged, by=world.assessor_nztech)

@@ -10,13 +10,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from bordercase.accounts.models import User
 from bordercase.cases import access
 from bordercase.cases.lifecycle import State
-from bordercase.cases.models import Evaluation, Event, Request
+from bordercase.cases.models import DeclineProposal, Evaluation, Event, Request
 from bordercase.cases.services.assessment import target_working_days
 from bordercase.cases.services.evaluations import evaluation_latest, policy_of
 from bordercase.cases.services.workers import same_worker_requests
@@ -50,12 +50,15 @@ class QueueFilter:
 
 
 def queue_of(user: User) -> QuerySet[Request]:
-    """Every lodged request at the bodies this user assesses for, with the rules' latest outcome annotated."""
+    """Every lodged request at the bodies this user assesses for, with the rules' latest outcome annotated, and
+    whether a decline waits for a second assessor (who must be able to find it)."""
     roles = access.roles_of(user)
     latest = Evaluation.objects.filter(request=OuterRef("pk")).order_by("-created_at", "-pk").values("outcome")[:1]
     return (access.visible_requests(user).filter(assessing_body_id__in=roles.assessor_at)
             .exclude(status=State.DRAFT.value).select_related("assignee")
-            .annotate(pre_assessment=Subquery(latest)))
+            .annotate(pre_assessment=Subquery(latest),
+                      decline_pending=Exists(DeclineProposal.objects.filter(
+                          request=OuterRef("pk"), status=DeclineProposal.Status.PENDING))))
 
 
 def is_assessor(user: User) -> bool:
