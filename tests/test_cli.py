@@ -162,7 +162,7 @@ def test_emailed_links_point_at_the_port_served_unless_the_site_s_address_is_nam
 
 
 def test_the_demo_serves_on_port_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bordercase.cases.management.commands.demo import Command
+    from bordercase.demo.management.commands.demo import Command
 
     monkeypatch.setenv("PORT", "8123")
     assert Command().create_parser("bordercase", "demo").parse_args([]).port == 8123

@@ -9,12 +9,19 @@ from django.core.management import call_command
 from django.test import Client
 from django_otp.oath import TOTP
 
-from bordercase.cases import demo
+from bordercase.accounts.models import User
+from bordercase.cases.allocation import HOLDS_PLACE
 from bordercase.cases.audit import audit_problems
 from bordercase.cases.lifecycle import State
-from bordercase.cases.models import Membership, Request
-from bordercase.immigration.models import Invitation
+from bordercase.cases.models import AllocationRound, Membership, Reallocation, Request, Scheme
+from bordercase.cases.services import allocation
+from bordercase.cases.services.windows import scheme_intake
+from bordercase.demo import accounts
+from bordercase.demo.tech import PUBLIC_VALUE, TECH
+from bordercase.demo.world import demo_load
+from bordercase.immigration.models import Invitation, TravelRequest, VisaDecision
 from bordercase.reporting.models import ImportRun
+from tests.allocation_support import set_places
 
 
 def printed(out: str, email: str) -> tuple[str, str]:
@@ -25,25 +32,63 @@ def printed(out: str, email: str) -> tuple[str, str]:
 
 
 @pytest.mark.django_db
-def test_the_demo_has_a_request_in_every_state_with_intact_chains() -> None:
-    made = demo.demo_load()
-    assert Request.objects.count() == made
-    assert set(Request.objects.values_list("status", flat=True)) == {s.value for s in State}
+def test_the_demo_walks_the_whole_journey_through_the_services_and_leaves_round_2_to_draw() -> None:
+    loaded = demo_load()
+    assert Request.objects.count() == loaded.requests
+    # Every state but waitlisted: round 1's waitlist was passed every place given up until it was empty.
+    assert set(Request.objects.values_list("status", flat=True)) == {s.value for s in State} - {State.WAITLISTED}
     assert list(audit_problems()) == []
-    # Invited through Immigration NZ's service, so each has its invitation (link and letter), as Immigration NZ's
-    # lists and the worker's pages need.
     invited = Request.objects.filter(events__transition="invite").distinct()
-    assert invited.exists()
+    assert invited.count() == 6  # five tech nominations (one lapsed since) and an essential worker
     assert all(Invitation.objects.filter(request=r).exists() for r in invited)
+    assert set(VisaDecision.objects.values_list("outcome", flat=True)) == {"granted", "declined"}
+    assert TravelRequest.objects.filter(lodged_at__isnull=False).count() == 3
+    # The link printed for someone to walk the request to travel opens for them.
+    assert Client().get(f"/invitation-to-apply/{loaded.travel_link_token}/").status_code == 200
+
+    tech = Scheme.objects.get(code=TECH)
+    first, second = AllocationRound.objects.filter(scheme=tech).order_by("number")
+    assert first.status == AllocationRound.Status.DRAWN and first.entries.count() == tech.places + 3
+    # Three given up while the waitlist lasted went to it; two more came back to the scheme for round 2.
+    promoted = Reallocation.objects.filter(round=first)
+    assert promoted.filter(promoted__isnull=False).count() == 3 and promoted.filter(promoted__isnull=True).count() == 2
+    assert holding(tech) == tech.places - 2 == published_places_held()
+    assert not scheme_intake(tech).is_open and scheme_intake(tech).takes_drafts  # closed; the next one is announced
+    assert second.status == AllocationRound.Status.OPEN
+
+    # Round 2 is ready: the administrator can freeze, publish and draw it, and 3 entries share 2 places.
+    admin = User.objects.get(email=accounts.ADMINISTRATOR)
+    frozen = allocation.round_freeze(round_=second, by=admin)
+    published = allocation.round_publish(round_=frozen, by=admin, declaration="drand quicknet round 1000")
+    allocation.round_draw(round_=published.round, by=admin, secret=published.secret, public_value=PUBLIC_VALUE)
+    assert Request.objects.filter(scheme=tech, status=State.WAITLISTED).count() == 1
+    assert holding(tech) == tech.places == published_places_held()
+
+
+def holding(scheme: Scheme) -> int:
+    return Request.objects.filter(scheme=scheme, status__in=HOLDS_PLACE).count()
+
+
+def published_places_held() -> int:
+    places = Client().get("/api/v1/stats/summary").json()["places"]
+    return next(p["allocated"] for p in places if p["scheme"] == TECH)
+
+
+@pytest.fixture
+def small_demo(db: None) -> None:
+    """The demo with the tech class cut to ten places, so it is drawn with a dozen nominations, not 600."""
+    set_places(10)
+    demo_load()
 
 
 @pytest.mark.django_db
-def test_the_demo_prints_working_credentials_for_every_role(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_demo_prints_working_credentials_for_every_role(small_demo: None,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
     call_command("demo", no_serve=True)
     out = capsys.readouterr().out
     roles = set(Membership.objects.values_list("role", flat=True))
     assert roles == {r.value for r in Membership.Role}
-    for account in demo.ACCOUNTS:
+    for account in accounts.ACCOUNTS:
         password, key = printed(out, account.email)
         client = Client()
         response = client.post("/sign-in/", {"username": account.email, "password": password})
@@ -61,7 +106,8 @@ def test_the_demo_prints_working_credentials_for_every_role(capsys: pytest.Captu
 
 
 @pytest.mark.django_db
-def test_the_demo_s_statistics_show_the_figures_published_in_june_2020(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_demo_s_statistics_show_the_figures_published_in_june_2020(small_demo: None,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
     call_command("demo", no_serve=True)
     assert "/statistics/?as_at=2020-06-10" in capsys.readouterr().out
     total = Client().get("/api/v1/stats/summary", {"as_at": "2020-06-10"}).json()["total"]
@@ -71,7 +117,8 @@ def test_the_demo_s_statistics_show_the_figures_published_in_june_2020(capsys: p
 
 
 @pytest.mark.django_db
-def test_running_the_demo_again_keeps_the_data_and_changes_the_passwords(capsys: pytest.CaptureFixture[str]) -> None:
+def test_running_the_demo_again_keeps_the_data_and_changes_the_passwords(small_demo: None,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
     call_command("demo", no_serve=True)
     first = capsys.readouterr().out
     count = Request.objects.count()
@@ -80,8 +127,8 @@ def test_running_the_demo_again_keeps_the_data_and_changes_the_passwords(capsys:
     assert "already loaded" in second
     assert Request.objects.count() == count
     assert ImportRun.objects.count() == 2  # the history is imported once, however often the demo runs
-    email = demo.ACCOUNTS[0].email
+    email = accounts.ACCOUNTS[0].email
     assert next(x for x in first.splitlines() if email in x) != next(x for x in second.splitlines() if email in x)
     # A key already added to someone's authenticator app keeps working.
-    assessor = next(a.email for a in demo.ACCOUNTS if a.membership_role == "assessor")
+    assessor = next(a.email for a in accounts.ACCOUNTS if a.membership_role == "assessor")
     assert printed(first, assessor)[1] == printed(second, assessor)[1] != ""

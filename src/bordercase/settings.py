@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "bordercase.immigration",
     "bordercase.reporting",
     "bordercase.web",
+    "bordercase.demo",
 ]
 
 MIDDLEWARE = [

@@ -7,7 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.test import override_settings
 
-from bordercase.cases import demo
+from bordercase.demo import accounts
+from bordercase.demo.world import demo_load
 from bordercase.reporting import seed_history
 
 
@@ -22,19 +23,26 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write("Creating or updating the database…")
         call_command("migrate", interactive=False, verbosity=0)
-        if demo.is_loaded():
+        travel_link = ""
+        if accounts.is_loaded():
             self.stdout.write("The demo data is already loaded; giving its accounts new passwords.")
         else:
-            self.stdout.write("Loading the demo organisations, accounts and requests…")
+            self.stdout.write("Loading the demo organisations, accounts and requests (about 600 nominations, so the "
+                              "tech class is drawn by ballot; a minute or so)…")
             # The demo's own history would print dozens of receipts; the emails people trigger later still show.
             with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-                made = demo.demo_load()
-            self.stdout.write(f"Made {made} requests, covering every state of the lifecycle.")
-            self.stdout.write("Importing the 2020 history behind the official statistics (about 25,000 records)…")
-            added = seed_history.history_import(by="demo")
+                loaded = demo_load()
+            self.stdout.write(f"Made {loaded.requests} requests: the tech class's round 1 drawn, places given up and "
+                              "passed down its waitlist, and round 2 open, ready to freeze.")
+            travel_link = f"/invitation-to-apply/{loaded.travel_link_token}/"
+        # Apart from the load, so a demo stopped half-way through the import finishes it next time.
+        self.stdout.write("Importing the 2020 history behind the official statistics (about 26,000 records) unless "
+                          "it is in already…")
+        added = seed_history.history_import(by="demo")
+        if added:
             self.stdout.write(f"Imported {added:,} historical records: /statistics/?as_at=2020-06-10 shows the "
                               "figures published then.")
-        sign_ins = demo.accounts_reset_passwords()
+        sign_ins = accounts.accounts_reset_passwords()
         columns = [("Role", [s.account.role for s in sign_ins]), ("Email", [s.account.email for s in sign_ins]),
                    ("Password", [s.password for s in sign_ins]),
                    ("Authenticator key", [s.authenticator_key for s in sign_ins])]
@@ -50,5 +58,12 @@ class Command(BaseCommand):
                                    sign_in.authenticator_key]))
         self.stdout.write("\nStaff accounts also need a code from an authenticator app: add the account's key to the "
                           "app as a time-based\n(TOTP) key, then give the 6-digit code it shows after the password.\n")
+        self.stdout.write("To try: the administrator freezes, publishes and draws the tech class's round 2 on "
+                          "Allocation rounds; the\nNZTech assessors confirm a decline waiting on a second assessor; "
+                          "Immigration NZ decides a visa on Visa decisions.")
+        if travel_link:
+            self.stdout.write("A worker invited to apply follows their emailed link to lodge a request to travel: "
+                              f"http://127.0.0.1:{options['port']}{travel_link}\n(only this once: the link is "
+                              "kept only as a digest).")
         if not options["no_serve"]:
             call_command("serve", port=options["port"])
