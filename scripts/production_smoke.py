@@ -4,8 +4,10 @@
    secret key file, and run `bordercase check --deploy`, `migrate` and `serve` with the README's variables.
 2. Fetch the home page, its hashed CSS and JS, /statistics/, /api/v1/openapi.json, /healthz and /readyz, as the
    load balancer in front would pass them on (Host and X-Forwarded-Proto), asserting 200 and the security headers.
-3. Load the demo data and fuzz the API with schemathesis (from this checkout's .venv) with an employer's and an
-   assessor's token: any server error, answer outside its schema or undocumented status fails the run.
+3. Load the demo data, put nginx in front with deploy/nginx.conf (TLS with a certificate made for the run), and walk
+   the administrator's day in Chromium through it (tests/production_journey.py), email arriving over SMTP here.
+4. Fuzz the API with schemathesis (from this checkout's .venv) with an employer's and an assessor's token: any
+   server error, answer outside its schema or undocumented status fails the run.
 
 Run by .ci/run after the test suite: `.venv/bin/python scripts/production_smoke.py` (PostgreSQL at DATABASE_ADMIN_URL,
 default postgres://postgres@127.0.0.1:5432/postgres). Exit status 1 on any failure, with what failed.
@@ -27,6 +29,10 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests import production_journey
+from tests.mail import MailServer
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "bordercase.example.nz"
@@ -142,6 +148,58 @@ def check_pages(base: str) -> None:
           f"plain HTTP to a page is sent to HTTPS (got {status} {headers.get('Location')!r})")
 
 
+def demo_sign_ins(printed: str) -> dict[str, tuple[str, str]]:
+    """Each demo account's password and authenticator key ("" for none), from the table `demo` prints."""
+    found = {}
+    for line in printed.splitlines():
+        cells = line.split()
+        at = next((i for i, cell in enumerate(cells) if re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]+", cell)), None)
+        if at is not None and at + 1 < len(cells):
+            found[cells[at]] = (cells[at + 1], cells[at + 2] if at + 2 < len(cells) else "")
+    return found
+
+
+def nginx_in_front(work: Path, port: int, tls_port: int, http_port: int) -> subprocess.Popen[bytes]:
+    """nginx with the repository's deploy/nginx.conf, on these ports, with a certificate made for this run."""
+    subprocess.run([str(ROOT / "scripts" / "ensure-nginx")], check=True)
+    cert, key = work / "tls.pem", work / "tls.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "2", "-subj", f"/CN={HOST}", "-addext", f"subjectAltName=DNS:{HOST}"],
+                   check=True, capture_output=True)
+    site = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    for shipped, here in (("listen 443 ssl;", f"listen 127.0.0.1:{tls_port} ssl;"),
+                          ("listen 80;", f"listen 127.0.0.1:{http_port};"),
+                          ("/etc/ssl/certs/bordercase.example.nz.pem", str(cert)),
+                          ("/etc/ssl/private/bordercase.example.nz.key", str(key)),
+                          ("http://127.0.0.1:8000", f"http://127.0.0.1:{port}")):
+        check(shipped in site, f"deploy/nginx.conf has {shipped!r}")
+        site = site.replace(shipped, here)
+    temp = work / "nginx"
+    temp.mkdir()
+    # The workers run as root only here, so they can use this run's private folder for their buffers.
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    (work / "nginx.conf").write_text(
+        f"{user}daemon off;\nworker_processes 1;\npid {work}/nginx.pid;\nerror_log {work}/nginx-error.log;\n"
+        "events {}\nhttp {\n"
+        f"  access_log {work}/nginx-access.log;\n"
+        + "".join(f"  {kind}_temp_path {temp}/{kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi",
+                                                                     "scgi"))
+        + site + "\n}\n", encoding="utf-8")
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    return subprocess.Popen([nginx, "-c", str(work / "nginx.conf"), "-p", str(work)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def wait_for_port(port: int) -> None:
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"nginx did not listen on port {port} within 10 seconds")
+
+
 def tokens(bordercase: Path, env: dict[str, str]) -> dict[str, str]:
     made = run([str(bordercase), "manage", "shell", "-c", (
         "from bordercase.accounts.models import User\n"
@@ -212,27 +270,27 @@ def main() -> int:
     key_file = work / "bordercase-key"
     key_file.write_text(secrets.token_urlsafe(64) + "\n", encoding="utf-8")
     key_file.chmod(0o600)
-    port = free_port()
-    smtp_port = free_port()
+    port, tls_port, http_port = free_port(), free_port(), free_port()
+    # Email goes over real SMTP, to a server here that keeps what it receives for the journey to read.
+    mail = MailServer()
+    smtp, smtp_port = mail.start()
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
            "BORDERCASE_MODE": "production", "SECRET_KEY_FILE": str(key_file), "ALLOWED_HOSTS": HOST,
-           "BORDERCASE_BASE_URL": f"https://{HOST}",
+           "BORDERCASE_BASE_URL": f"https://{HOST}:{tls_port}",
            "DATABASE_URL": fresh_database(), "BEHIND_TLS_PROXY": "true", "BORDERCASE_VAR_DIR": str(work / "var"),
            "PORT": str(port), "WEB_CONCURRENCY": "2", "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp_port),
            # The fuzzer makes thousands of calls a minute with one token: the limit is tried by the test suite.
            "BORDERCASE_API_RATE": "1000000/m"}
     for name in ("SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"):
         env.pop(name, None)
-    # Email goes over real SMTP, to a local server that keeps nothing.
-    smtp = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{smtp_port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     server: subprocess.Popen[str] | None = None
+    nginx: subprocess.Popen[bytes] | None = None
     try:
         step("bordercase check --deploy --fail-level WARNING && bordercase migrate")
         run([str(bordercase), "check", "--deploy", "--fail-level", "WARNING"], env)
         run([str(bordercase), "migrate"], env, capture_output=True)
         step("Loading the demo data, and API tokens for an employer and an assessor")
-        run([str(bordercase), "demo", "--no-serve"], env, capture_output=True)
+        sign_ins = demo_sign_ins(run([str(bordercase), "demo", "--no-serve"], env, capture_output=True).stdout)
         made = tokens(bordercase, env)
         config = fuzz_config(bordercase, env, work)
         step(f"bordercase serve --host 0.0.0.0 (port {port})")
@@ -243,6 +301,16 @@ def main() -> int:
         wait_until_alive(base, server)
         step("Pages, static files, OpenAPI and health, through the proxy's headers")
         check_pages(base)
+        step(f"nginx in front with deploy/nginx.conf, HTTPS on port {tls_port}; the administrator's day in Chromium")
+        nginx = nginx_in_front(work, port, tls_port, http_port)
+        try:
+            wait_for_port(tls_port)
+            production_journey.walk(f"https://{HOST}:{tls_port}", sign_ins, mail, work, HOST)
+            check(True, "the administrator's day, through nginx over HTTPS, in Chromium")
+        except AssertionError as failed:
+            check(False, f"the administrator's day: {failed}")
+        except Exception as failed:  # Playwright's timeouts say which element never came
+            check(False, f"the administrator's day: {type(failed).__name__}: {str(failed)[:2000]}")
         step(f"schemathesis: {FUZZ_EXAMPLES} examples an operation, seed {FUZZ_SEED}")
         fuzz(base, made["aroha@kowhai.example"], "employer", config, work)
         fuzz(base, made["mere@nztech.example"], "assessor", config, work)
@@ -250,7 +318,10 @@ def main() -> int:
         if server is not None and server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
-        smtp.terminate()
+        if nginx is not None:
+            nginx.terminate()
+            nginx.wait(timeout=30)
+        smtp.stop()
         served = work / "serve.log"
         if failures and served.exists():
             # Each failure's traceback is in the server's log: the last of it says what went wrong.

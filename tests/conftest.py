@@ -3,19 +3,12 @@ an individual and an outsider, all made through the real services."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from email.message import EmailMessage
-from email.parser import BytesParser
-from email.policy import default as default_policy
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
@@ -35,6 +28,7 @@ from bordercase.cases.services.people import person_create
 from bordercase.cases.services.requests import request_create
 from bordercase.cases.services.transitions import request_transition
 from bordercase.cases.services.windows import window_add
+from tests.mail import MailServer
 
 PASSWORD = "correct horse battery staple"
 
@@ -220,32 +214,6 @@ def staff_client(db: None) -> Callable[[User], Client]:
     return verified_client
 
 
-class MailServer:
-    """A real SMTP server (aiosmtpd) on a free local port, with every message it received, parsed."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self._lock = threading.Lock()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = BytesParser(policy=default_policy).parsebytes(envelope.content)
-        with self._lock:
-            self.messages.append(message)  # type: ignore[arg-type]
-        return "250 Message accepted for delivery"
-
-    def wait_for(self, count: int, timeout: float = 5.0) -> list[EmailMessage]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                if len(self.messages) >= count:
-                    return list(self.messages)
-            time.sleep(0.02)
-        raise AssertionError(f"expected {count} email(s) within {timeout} s, got {len(self.messages)}")
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if address in str(m["To"])]
-
-
 @pytest.fixture
 def smtp(settings: Any) -> Iterator[MailServer]:
     """Email goes over SMTP to a server started for the test, so what arrives is what a real server would get.
@@ -254,12 +222,7 @@ def smtp(settings: Any) -> Iterator[MailServer]:
     ``django_capture_on_commit_callbacks(execute=True)``; live-server browser tests commit for real.
     """
     server = MailServer()
-    # aiosmtpd checks it is up by connecting to its port, so the port must be known before it starts.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(server, hostname="127.0.0.1", port=port)
-    controller.start()
+    controller, port = server.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.EMAIL_USE_TLS = False

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from bordercase.accounts.models import User
+from tests.browser.axe import axe_violations
 from tests.conftest import is_staff, totp_device, totp_ready
 
 # Playwright's sync API runs an event loop in this thread; Django's test server and ORM calls
@@ -61,13 +62,7 @@ class Pages:
         """axe-core (WCAG 2.2 A and AA rules) finds nothing; a screenshot is kept to look at."""
         ARTIFACTS.mkdir(exist_ok=True)
         self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-        # Evaluated through the DevTools protocol, so the page's CSP (no inline scripts) still applies to the app.
-        self.page.evaluate(AXE.read_text(encoding="utf-8"))
-        result = self.page.evaluate(
-            "() => axe.run(document, {runOnly: {type: 'tag', values: "
-            "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})"
-        )
-        violations = [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
+        violations = axe_violations(self.page, AXE)
         assert violations == [], f"axe-core found problems on {name}: {violations}"
         assert self.console_errors == [], f"console errors on {name}: {self.console_errors}"
 

@@ -7,7 +7,6 @@ Every page on the way is checked with axe-core (through ``pages.assert_accessibl
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -22,13 +21,7 @@ from tests.conftest import ANSWERS, PASSWORD, MailServer, World, walk
 
 def email_about(smtp: MailServer, subject: str, timeout: float = 5.0) -> Any:
     """The first email whose subject has these words, waiting for it to arrive."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = [m for m in smtp.messages if subject in str(m["Subject"])]
-        if found:
-            return found[0]
-        time.sleep(0.05)
-    raise AssertionError(f"no email about {subject!r}; got {[str(m['Subject']) for m in smtp.messages]}")
+    return smtp.about(subject, timeout)
 
 
 @pytest.fixture
