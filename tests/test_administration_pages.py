@@ -62,8 +62,51 @@ def test_the_administrator_extends_a_window_to_the_end_of_a_day_in_new_zealand(w
     assert AdministratorAction.objects.get().action == "window_extend"
 
 
+def _window_post(opens: dt.datetime, closes: dt.date, reason: str = "The second intake.") -> dict[str, str]:
+    return {"opens_at_day": str(opens.day), "opens_at_month": str(opens.month), "opens_at_year": str(opens.year),
+            "opens_time": f"{opens:%H:%M}", "closes_at_day": str(closes.day), "closes_at_month": str(closes.month),
+            "closes_at_year": str(closes.year), "reason": reason}
+
+
+def test_the_administrator_adds_a_window_then_moves_it_while_it_has_not_opened(world: World) -> None:
+    client = verified_client(world.administrator)
+    assert f"/administration/windows/{TECH}/add/" in client.get("/administration/windows/").content.decode()
+    later = open_tech_window().closes_at.astimezone(NZ) + dt.timedelta(days=30)
+    opens = later.replace(hour=9, minute=30, second=0, microsecond=0)
+    closes = (opens + dt.timedelta(days=20)).date()
+    before = IntakeWindow.objects.count()
+    unclear = client.post(f"/administration/windows/{TECH}/add/", {**_window_post(opens, closes), "opens_time": "9am"})
+    assert "on the 24-hour clock, like 09:00" in unclear.content.decode()
+    overlapping = client.post(f"/administration/windows/{TECH}/add/", _window_post(
+        timezone.now().astimezone(NZ) + dt.timedelta(days=1), closes))
+    assert overlapping.status_code == 200 and "govuk-error-summary" in overlapping.content.decode()
+    assert IntakeWindow.objects.count() == before and not AdministratorAction.objects.exists()
+
+    done = client.post(f"/administration/windows/{TECH}/add/", _window_post(opens, closes))
+    assert done.status_code == 302 and done["Location"] == "/administration/windows/"
+    added = IntakeWindow.objects.latest("pk")
+    assert (added.opens_at, added.closes_at) == (opens, dt.datetime.combine(closes, dt.time(23, 59), tzinfo=NZ))
+    listing = client.get("/administration/windows/").content.decode()
+    assert f"/administration/windows/{added.pk}/change/" in listing
+    assert f"/administration/windows/{open_tech_window().pk}/change/" not in listing  # open already: extend or close
+
+    sooner = opens - dt.timedelta(days=7)
+    changed = client.post(f"/administration/windows/{added.pk}/change/",
+                          _window_post(sooner, closes, "Brought forward a week, as employers asked."))
+    assert changed.status_code == 302
+    added.refresh_from_db()
+    assert added.opens_at == sooner
+    assert list(AdministratorAction.objects.order_by("pk").values_list("action", flat=True)) == [
+        "window_add", "window_change"]
+    past = client.post(f"/administration/windows/{added.pk}/change/", _window_post(
+        timezone.now().astimezone(NZ) - dt.timedelta(days=1), closes, "Backdated?"))
+    assert "The new opening is in the past" in past.content.decode()
+    opened = client.post(f"/administration/windows/{open_tech_window().pk}/change/", _window_post(sooner, closes))
+    assert "has opened already" in opened.content.decode()
+
+
 @pytest.mark.parametrize("path", ["/administration/windows/", f"/administration/windows/{TECH}/close/",
-                                  "/administration/activity/"])
+                                  f"/administration/windows/{TECH}/add/", "/administration/activity/"])
 def test_the_pages_are_not_found_for_anyone_but_an_administrator(world: World, path: str) -> None:
     for who in (world.assessor_nztech, world.inz_officer):
         assert verified_client(who).get(path).status_code == 404

@@ -1,5 +1,5 @@
-"""The scheme administrator's console: intake windows (close now, extend), history imports (import, replace, undo)
-and the record of every change.
+"""The scheme administrator's console: intake windows (add, change one not yet open, close now, extend), history
+imports (import, replace, undo) and the record of every change.
 
 Only scheme administrators see these pages; anyone else gets a 404. Each view parses its form and calls one
 service in cases.services (windows, administration), which decides and records; the view shows the result.
@@ -25,7 +25,14 @@ from bordercase.cases.errors import InvalidInput
 from bordercase.cases.models import IntakeWindow, Scheme
 from bordercase.cases.services import rounds
 from bordercase.cases.services.administration import actions_recent
-from bordercase.cases.services.windows import scheme_intake, window_close, window_close_effect, window_extend
+from bordercase.cases.services.windows import (
+    scheme_intake,
+    window_add,
+    window_change,
+    window_close,
+    window_close_effect,
+    window_extend,
+)
 from bordercase.cases.windows import NZ
 from bordercase.reporting.imports import (
     AlreadyImported,
@@ -68,6 +75,36 @@ class ExtendForm(TravelForm):
     reason = reason_field()
 
 
+class WindowForm(TravelForm):
+    """When a window opens (a day and a time) and the day it closes, at 11:59 pm, all in New Zealand time."""
+
+    dates: ClassVar[dict[str, tuple[str, str, str]]] = {
+        "opens_at": ("Opening date", "For example, 1 3 2022.", "Enter the day the window opens"),
+        "closes_at": ("Closing date", "Intake closes at 11:59 pm New Zealand time on this day. For example, "
+                      "31 3 2022.", "Enter the day the window closes")}
+    opens_time = forms.TimeField(
+        label="Opening time", help_text="New Zealand time, on the 24-hour clock. For example, 09:00 or 14:30.",
+        input_formats=["%H:%M", "%H.%M", "%H%M"], widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        error_messages={"required": "Enter the time the window opens, like 09:00",
+                        "invalid": "Enter the opening time on the 24-hour clock, like 09:00 or 14:30"})
+    reason = reason_field()
+    field_order: ClassVar[list[str]] = ["opens_time"]
+
+    def times(self) -> tuple[dt.datetime, dt.datetime]:
+        """The opening and closing as moments, from the valid form's New Zealand dates and time."""
+        data = self.cleaned_data
+        return (dt.datetime.combine(data["opens_at"], data["opens_time"], tzinfo=NZ),
+                dt.datetime.combine(data["closes_at"], dt.time(23, 59), tzinfo=NZ))
+
+    @classmethod
+    def initial_for(cls, window: IntakeWindow | None) -> dict[str, Any]:
+        if window is None:
+            return {"opens_time": "09:00"}
+        opens, closes = window.opens_at.astimezone(NZ), window.closes_at.astimezone(NZ)
+        return {**cls.date_initial("opens_at", opens.date()), **cls.date_initial("closes_at", closes.date()),
+                "opens_time": f"{opens:%H:%M}"}
+
+
 @login_required
 @require_GET
 def windows_page(request: HttpRequest) -> HttpResponse:
@@ -106,6 +143,49 @@ def window_close_page(request: HttpRequest, code: str) -> HttpResponse:
             return redirect("web:admin-windows")
     return render(request, "web/administration/window_close.html",
                   {"scheme": scheme, "effect": effect, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def window_add_page(request: HttpRequest, code: str) -> HttpResponse:
+    user = administrator_or_404(request)
+    scheme = _scheme(code)
+    form = WindowForm(request.POST or None, initial=WindowForm.initial_for(None))
+    if request.method == "POST" and form.is_valid():
+        opens, closes = form.times()
+        try:
+            window_add(scheme=scheme, opens_at=opens, closes_at=closes, by=user, reason=form.cleaned_data["reason"])
+        except InvalidInput as exc:
+            form.service_errors(exc.errors)
+        else:
+            messages.success(request, f"{scheme.title} takes requests from {opens:%-I:%M %p, %-d %B %Y} to 11:59 pm, "
+                                      f"{closes:%-d %B %Y} (New Zealand time).")
+            return redirect("web:admin-windows")
+    return render(request, "web/administration/window_form.html", {"scheme": scheme, "window": None, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def window_change_page(request: HttpRequest, window_id: int) -> HttpResponse:
+    user = administrator_or_404(request)
+    window = IntakeWindow.objects.select_related("scheme").filter(pk=window_id).first()
+    if window is None:
+        raise Http404("No such window")
+    form = WindowForm(request.POST or None, initial=WindowForm.initial_for(window))
+    if request.method == "POST" and form.is_valid():
+        opens, closes = form.times()
+        try:
+            window_change(window=window, opens_at=opens, closes_at=closes, by=user,
+                          reason=form.cleaned_data["reason"])
+        except InvalidInput as exc:
+            form.service_errors(exc.errors)
+        else:
+            messages.success(request, f"{window.scheme.title}'s window {window.pk} now opens "
+                                      f"{opens:%-I:%M %p, %-d %B %Y} and closes at 11:59 pm, {closes:%-d %B %Y} "
+                                      "(New Zealand time).")
+            return redirect("web:admin-windows")
+    return render(request, "web/administration/window_form.html",
+                  {"scheme": window.scheme, "window": window, "form": form})
 
 
 @login_required
