@@ -40,7 +40,7 @@ AS_AT = ["2020-04-15", "2020-05-28", "2020-06-10", "2020-07-31"]
 
 def _rows(count: int, run_id: int) -> Iterator[str]:
     """Tab-separated milestones rows for COPY: shaped like the 2020 EOIs, with their working days."""
-    from bordercase.cases.workdays import NZ, working_days_waited
+    from bordercase.workdays import NZ, working_days_waited
 
     rng = random.Random(2020)  # noqa: S311 - made-up data, the same on every run
     start = dt.datetime(2020, 3, 19, 8, tzinfo=NZ)

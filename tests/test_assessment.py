@@ -27,7 +27,7 @@ from bordercase.cases.services.organisations import organisation_by_code
 from bordercase.cases.services.people import person_create
 from bordercase.cases.services.queue import QueueFilter, queue_filtered
 from bordercase.cases.services.requests import request_create
-from bordercase.cases.workdays import NZ
+from bordercase.workdays import NZ
 from tests.conftest import ANSWERS, MailServer, World, _user, walk, window_around
 
 API = "/api/v1"

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from bordercase.cases.models import Request
 from bordercase.cases.services.assessment import information_provide, information_request, request_claim
 from bordercase.cases.services.queue import clock_of
-from bordercase.cases.workdays import NZ, Pause, add_working_days, clock, is_working_day, working_days_waited
+from bordercase.workdays import NZ, Pause, add_working_days, clock, is_working_day, working_days_waited
 from tests.conftest import World, walk, window_around
 
 

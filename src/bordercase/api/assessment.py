@@ -21,7 +21,7 @@ from bordercase.cases.lifecycle import Party
 from bordercase.cases.models import Request
 from bordercase.cases.services import assessment, queue
 from bordercase.cases.services.evaluations import evaluation_latest
-from bordercase.cases.workdays import Clock
+from bordercase.workdays import Clock
 
 router = Router(tags=["assessment"])
 

@@ -15,9 +15,9 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from bordercase.cases.models import Scheme
-from bordercase.cases.workdays import NZ
 from bordercase.reporting.models import DailyCount, DailyCountsBuilt, Milestones, OffshoreVisaHolder
 from bordercase.stats.reports import Counts, Period, ProcessingTimes, end_of_day
+from bordercase.workdays import NZ
 
 _START = dt.time()
 

@@ -19,10 +19,10 @@ from django.utils import timezone
 from bordercase.accounts.models import User
 from bordercase.cases.models import Scheme
 from bordercase.cases.services.administration import action_record, administrator_require
-from bordercase.cases.workdays import working_days_waited
 from bordercase.reporting.figures import daily_counts_rebuild
 from bordercase.reporting.models import ImportRun, Milestones, OffshoreVisaHolder
 from bordercase.stats.records import BadLine, OffshoreHolder, RequestRecord, read_offshore, read_requests
+from bordercase.workdays import working_days_waited
 
 BATCH = 5000
 # Who imports: an administrator's account on the pages, or the operating system's user on the command line.

@@ -6,9 +6,20 @@ import datetime as dt
 from typing import Any
 
 from bordercase.cases.allocation import place_released, waitlist_given_up
-from bordercase.cases.models import Request
-from bordercase.cases.workdays import working_days_waited
+from bordercase.cases.lifecycle import TRANSITIONS
+from bordercase.cases.models import Event, Request
 from bordercase.reporting.models import Milestones
+from bordercase.workdays import working_days_waited
+
+
+def event_recorded(sender: type[Event], instance: Event, created: bool, **kwargs: Any) -> None:
+    """Project a request's new event onto its milestones, in the transaction that recorded it.
+
+    Connected to the event's post_save (ReportingConfig.ready), so the write layer records events and never calls
+    up into reporting. Events that move no request through its lifecycle (a claim, a finding) change nothing.
+    """
+    if created and instance.transition in TRANSITIONS:
+        milestone_record(instance.request, instance.transition, instance.from_state, instance.to_state, instance.at)
 
 
 def milestone_record(request: Request, transition: str, from_state: str, to_state: str, at: dt.datetime) -> None:

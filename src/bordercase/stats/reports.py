@@ -12,8 +12,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bordercase.cases.workdays import NZ, working_days_waited
 from bordercase.stats.records import OffshoreHolder, RequestRecord
+from bordercase.workdays import NZ, working_days_waited
 
 
 def end_of_day(day: dt.date) -> dt.datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,14 +33,14 @@ def actor_label(actor: Actor) -> str:
 
 def event_append(
     *, request: Request, by: Actor, transition: str, from_state: str, to_state: str, reason: str = "",
-    data: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None, at: dt.datetime | None = None,
 ) -> Event:
-    """Record one event and move the request's chain head to it.
+    """Record one event (at ``at``, or now) and move the request's chain head to it.
 
     Call inside the transaction that makes the change, holding the request row, so that two
     changes to one request can never both take the same position.
     """
-    at = timezone.now()
+    at = at or timezone.now()
     data = data or {}
     prev_hash = request.events_head_hash or GENESIS
     label = actor_label(by)

@@ -20,8 +20,8 @@ from bordercase.cases.models import DeclineProposal, Evaluation, Event, Request
 from bordercase.cases.services.assessment import target_working_days
 from bordercase.cases.services.evaluations import evaluation_latest, policy_of
 from bordercase.cases.services.workers import same_worker_requests
-from bordercase.cases.workdays import Clock, Pause, clock
 from bordercase.policy.answers import InvalidAnswers
+from bordercase.workdays import Clock, Pause, clock
 
 OPEN_STATES = (State.LODGED.value, State.IN_ASSESSMENT.value, State.INFO_REQUESTED.value)
 # The transitions that end an assessment, so the clock stops at the first of them.

@@ -1,6 +1,6 @@
 """A place given up after the draw goes to the first on the waitlist whom the caps allow, by itself.
 
-``request_transition`` calls ``place_given_up`` in the same transaction as the withdrawal, lapse or declined
+``transitions.request_transition`` calls ``place_given_up`` in the same transaction as the withdrawal, lapse or declined
 visa, so the place is never both given up and not passed on. The round row is locked first, so two places
 given up at once go to two different entries.
 """
@@ -16,6 +16,7 @@ from bordercase.cases.errors import ConcurrentChange
 from bordercase.cases.lifecycle import LifecycleError, State
 from bordercase.cases.models import AllocationEntry, AllocationRound, Reallocation, Request
 from bordercase.cases.services.events import System
+from bordercase.cases.services.moves import request_move
 
 REALLOCATION = System(label="reallocation")
 FINISHED = (AllocationRound.Status.DRAWN, AllocationRound.Status.ALLOCATED)
@@ -56,9 +57,6 @@ def _holds_a_place_elsewhere(request: Request) -> bool:
 
 def reallocate(round_: AllocationRound, released: AllocationEntry, *, because: str) -> Reallocation:
     """Promote the next entry the caps allow into ``released``'s place, and record it (with nobody, if none)."""
-    # Imported here because request_transition calls this module: the two depend on each other.
-    from bordercase.cases.services.transitions import request_transition
-
     locked = AllocationRound.objects.select_for_update().get(pk=round_.pk)
     rows = {r.entry_id: r for r in locked.entries.select_related("request")}
     results = [ballot.Result(r.rank, r.entry_id, ballot.Status(r.result))
@@ -84,9 +82,9 @@ def reallocate(round_: AllocationRound, released: AllocationEntry, *, because: s
                   "the caps allow.")
         try:
             with transaction.atomic():
-                request_transition(request=row.request, name="promote", by=REALLOCATION, reason=reason,
-                                   data={"round": locked.number, "entry_id": row.entry_id,
-                                         "released_entry_id": released.entry_id})
+                request_move(request=row.request, name="promote", by=REALLOCATION, reason=reason,
+                             data={"round": locked.number, "entry_id": row.entry_id,
+                                   "released_entry_id": released.entry_id})
         except (LifecycleError, ConcurrentChange):
             # Left the waitlist a moment ago (withdrawn as we looked): the place goes to the next one.
             passed_over.add(chosen)
