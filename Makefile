@@ -10,10 +10,12 @@ demo: setup-app assets
 
 test: setup-test assets browser
 	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: setup-test
 	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/lint-imports
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \

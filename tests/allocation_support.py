@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from bordercase.accounts.organisations import organisation_by_code
 from bordercase.cases.models import AllocationRound, IntakeWindow, Person, Request, Scheme
 from bordercase.cases.services import allocation, evaluations, rounds
-from bordercase.cases.services.organisations import organisation_by_code
 from bordercase.cases.services.requests import request_create
 from bordercase.policy import loader
 from tests.conftest import ANSWERS, World, nominee, walk

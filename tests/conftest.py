@@ -16,18 +16,18 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from bordercase.accounts.models import User
+from bordercase.accounts.models import Organisation, User
+from bordercase.accounts.organisations import employer_create, membership_add, organisation_by_code
+from bordercase.accounts.roles import roles_of
 from bordercase.accounts.tokens import token_create
-from bordercase.cases import access
-from bordercase.cases.identifiers import nzbn_with_check_digit
-from bordercase.cases.models import Organisation, Request, Scheme
+from bordercase.cases.models import Request, Scheme
 from bordercase.cases.reference_data import seed
 from bordercase.cases.services.events import Actor
-from bordercase.cases.services.organisations import employer_create, membership_add, organisation_by_code
 from bordercase.cases.services.people import person_create
 from bordercase.cases.services.requests import request_create
 from bordercase.cases.services.transitions import request_transition
 from bordercase.cases.services.windows import window_add
+from bordercase.lib.identifiers import nzbn_with_check_digit
 from tests.mail import MailServer
 
 PASSWORD = "correct horse battery staple"
@@ -185,7 +185,7 @@ def totp_ready(device: TOTPDevice) -> str:
 
 
 def is_staff(user: User) -> bool:
-    roles = access.roles_of(user)
+    roles = roles_of(user)
     return bool(roles.assessor_at or roles.inz_officer or roles.administrator or user.is_superuser)
 
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from bordercase.accounts.models import User
+from bordercase.accounts.organisations import organisation_by_code
 from bordercase.cases.models import Request, Scheme
-from bordercase.cases.services.organisations import organisation_by_code
 from bordercase.cases.services.requests import request_create
 from bordercase.cases.services.transitions import request_transition
 from bordercase.immigration.models import FamilyMember, TravelRequest

@@ -13,9 +13,8 @@ from django.test import Client
 from django.utils import timezone
 
 from bordercase.accounts import services
-from bordercase.accounts.models import Invitation, User
-from bordercase.cases.identifiers import nzbn_with_check_digit
-from bordercase.cases.models import Membership, Organisation
+from bordercase.accounts.models import Invitation, Membership, Organisation, User
+from bordercase.lib.identifiers import nzbn_with_check_digit
 from tests.conftest import PASSWORD, MailServer, World, signed_in
 
 Capture = Callable[..., Any]

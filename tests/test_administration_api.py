@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from bordercase.accounts.models import User
-from bordercase.cases.models import AdministratorAction, IntakeWindow, Scheme
+from bordercase.accounts.models import AdministratorAction, User
+from bordercase.cases.models import IntakeWindow, Scheme
 from bordercase.cases.services.windows import scheme_intake
 from bordercase.reporting.imports import import_requests
 from tests.conftest import World

@@ -10,7 +10,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from bordercase.cases.models import AdministratorAction, IntakeWindow, Scheme
+from bordercase.accounts.models import AdministratorAction
+from bordercase.cases.models import IntakeWindow, Scheme
 from bordercase.cases.services import allocation
 from bordercase.cases.services.windows import scheme_intake
 from bordercase.cases.windows import NZ

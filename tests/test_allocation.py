@@ -21,22 +21,14 @@ from django.test import Client
 from django.utils import timezone
 
 from bordercase import ballot
+from bordercase.accounts.models import Membership
 from bordercase.cases.allocation import all_fit, caps_of, category_of, priority_tier, weight_of
-from bordercase.cases.errors import ConcurrentChange, InvalidInput, Refused
-from bordercase.cases.identifiers import ENTRY_ID_LENGTH, REFERENCE_ALPHABET
-from bordercase.cases.models import (
-    AllocationEntry,
-    AllocationRound,
-    Event,
-    IntakeWindow,
-    Membership,
-    Reallocation,
-    Request,
-    Scheme,
-)
+from bordercase.cases.models import AllocationEntry, AllocationRound, Event, IntakeWindow, Reallocation, Request, Scheme
 from bordercase.cases.services import allocation, rounds
 from bordercase.cases.services.transitions import request_transition
 from bordercase.cases.services.windows import window_add
+from bordercase.lib.errors import ConcurrentChange, InvalidInput, Refused
+from bordercase.lib.identifiers import ENTRY_ID_LENGTH, REFERENCE_ALPHABET
 from tests.allocation_support import (
     PUBLIC_VALUE,
     TECH,

@@ -14,8 +14,8 @@ from django.test import Client
 from bordercase.accounts.models import ApiToken, User
 from bordercase.accounts.tokens import token_create, token_revoke
 from bordercase.cases.chain import GENESIS
-from bordercase.cases.identifiers import REFERENCE_ALPHABET, reference_normalise
 from bordercase.cases.models import Event, Person, Request
+from bordercase.lib.identifiers import REFERENCE_ALPHABET, reference_normalise
 from tests.conftest import World, walk
 
 API = "/api/v1"

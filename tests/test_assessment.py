@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.test import Client
 
+from bordercase.accounts.organisations import organisation_by_code
 from bordercase.cases.assessment import (
     AssessmentProblem,
     CriterionRule,
@@ -20,13 +21,12 @@ from bordercase.cases.assessment import (
     decision_check,
     finding_make,
 )
-from bordercase.cases.errors import InvalidInput, Refused
 from bordercase.cases.models import CriterionFinding, DeclineProposal, Event, Request, Scheme
 from bordercase.cases.services import assessment, queue
-from bordercase.cases.services.organisations import organisation_by_code
 from bordercase.cases.services.people import person_create
 from bordercase.cases.services.queue import QueueFilter, queue_filtered
 from bordercase.cases.services.requests import request_create
+from bordercase.lib.errors import InvalidInput, Refused
 from bordercase.workdays import NZ
 from tests.conftest import ANSWERS, MailServer, World, _user, walk, window_around
 

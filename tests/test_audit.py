@@ -18,8 +18,9 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from bordercase.accounts.models import Organisation
 from bordercase.cases.chain import event_hash
-from bordercase.cases.models import Event, Organisation, Request, Scheme
+from bordercase.cases.models import Event, Request, Scheme
 from bordercase.cases.reference_data import seed
 from bordercase.demo.world import demo_load
 from tests.allocation_support import set_places

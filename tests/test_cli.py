@@ -18,8 +18,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django_otp.oath import TOTP
 
-from bordercase.accounts.models import User
-from bordercase.cases.models import Membership
+from bordercase.accounts.models import Membership, User
 from bordercase.cli import COMMANDS, main
 
 BORDERCASE = [sys.executable, "-c", "from bordercase.cli import main; main()"]
@@ -147,8 +146,8 @@ def test_serve_closes_its_database_connections_before_gunicorn_forks_the_workers
 def test_emailed_links_point_at_the_port_served_unless_the_site_s_address_is_named(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, settings: Any, host: str, named: str, expected: str
 ) -> None:
-    from bordercase.cases.emails import absolute_url
     from bordercase.cases.management.commands import serve
+    from bordercase.lib.email import absolute_url
 
     settings.STATIC_ROOT = tmp_path / "static"
     if named:

@@ -9,11 +9,11 @@ from django.core.management import call_command
 from django.test import Client
 from django_otp.oath import TOTP
 
-from bordercase.accounts.models import User
+from bordercase.accounts.models import Membership, User
 from bordercase.cases.allocation import HOLDS_PLACE
 from bordercase.cases.audit import audit_problems
 from bordercase.cases.lifecycle import State
-from bordercase.cases.models import AllocationRound, Membership, Reallocation, Request, Scheme
+from bordercase.cases.models import AllocationRound, Reallocation, Request, Scheme
 from bordercase.cases.services import allocation
 from bordercase.cases.services.windows import scheme_intake
 from bordercase.demo import accounts

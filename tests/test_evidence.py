@@ -27,13 +27,13 @@ from pypdf.actions import JavaScript, PageTrigger
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, PdfObject, TextStringObject
 
 from bordercase.accounts.models import User
-from bordercase.cases.errors import InvalidInput, NotEditable, Refused
-from bordercase.cases.evidence import _NAMES, CHUNK, amount, download_name, evidence_check
 from bordercase.cases.models import Document, Request
-from bordercase.cases.pdf_content import _in_bytes, _in_objects
 from bordercase.cases.services import documents as documents_service
 from bordercase.cases.services.documents import document_add, document_remove, documents_of
 from bordercase.immigration.services import travel
+from bordercase.lib.errors import InvalidInput, NotEditable, Refused
+from bordercase.lib.evidence import _NAMES, CHUNK, amount, download_name, evidence_check
+from bordercase.lib.pdf_content import _in_bytes, _in_objects
 from tests.conftest import World, signed_in, walk
 from tests.travel_support import OEW, filled, invited, travel_of, worker_of
 
@@ -937,7 +937,7 @@ def test_a_name_cut_between_two_chunks_is_still_found(cut: int) -> None:
 
 
 def test_markup_cut_between_two_chunks_is_still_found(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bordercase.cases.evidence.CHUNK", 1000)
+    monkeypatch.setattr("bordercase.lib.evidence.CHUNK", 1000)
     content = pdf_bytes()
     content += b" " * (2000 - len(content) - 3) + b"<script>alert(1)</script>"
     with pytest.raises(InvalidInput) as info:
@@ -946,7 +946,7 @@ def test_markup_cut_between_two_chunks_is_still_found(monkeypatch: pytest.Monkey
 
 
 def test_a_pdf_with_too_many_objects_to_check_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bordercase.cases.pdf_content.MAX_OBJECTS", 3)
+    monkeypatch.setattr("bordercase.lib.pdf_content.MAX_OBJECTS", 3)
     with pytest.raises(InvalidInput) as info:
         evidence_check(upload("a.pdf", pdf_from_objects([*PLAIN_OBJECTS, "<< /Producer (x) >>"])))
     assert "more parts than can be checked (more than 3 objects" in info.value.errors["file"]

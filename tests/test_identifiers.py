@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bordercase.cases.identifiers import (
+from bordercase.lib.identifiers import (
     REFERENCE_ALPHABET,
     InvalidIdentifier,
     nzbn_validate,

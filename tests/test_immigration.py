@@ -20,16 +20,16 @@ from django.test import Client
 from django.utils import timezone
 
 from bordercase.accounts.models import User
-from bordercase.cases.errors import InvalidInput, Refused
+from bordercase.accounts.organisations import organisation_by_code
 from bordercase.cases.lifecycle import State, Step
 from bordercase.cases.models import Event, Request, Scheme
-from bordercase.cases.services.organisations import organisation_by_code
 from bordercase.cases.services.requests import request_create
 from bordercase.cases.services.windows import window_add
 from bordercase.immigration.journey import Progress, journey
 from bordercase.immigration.models import Invitation, RecommendationBatch, VisaDecision
 from bordercase.immigration.services import invitations, recommendations, visas
 from bordercase.immigration.services.tokens import token_digest
+from bordercase.lib.errors import InvalidInput, Refused
 from tests.conftest import MailServer, World, nominee, walk
 from tests.immigration_support import (
     CHILD_PASSPORT,

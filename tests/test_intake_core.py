@@ -15,13 +15,13 @@ from django.test import Client
 from django.utils import timezone
 
 from bordercase.accounts.models import User
-from bordercase.cases.errors import InvalidInput, NotEditable, OutsideWindow, Refused
-from bordercase.cases.identifiers import worker_identity
 from bordercase.cases.models import Event, IdempotencyRecord, IntakeWindow, Person, Request, Scheme
 from bordercase.cases.services.requests import request_create, request_update_draft
 from bordercase.cases.services.windows import window_add
 from bordercase.cases.services.workers import same_worker_requests
 from bordercase.cases.windows import IntakeState, Window, intake_at, intake_message, nz_time
+from bordercase.lib.errors import InvalidInput, NotEditable, OutsideWindow, Refused
+from bordercase.lib.identifiers import worker_identity
 from tests.conftest import ANSWERS, World, nominee, walk
 
 API = "/api/v1"

@@ -12,8 +12,8 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from bordercase.accounts.models import User
+from bordercase.accounts.organisations import organisation_by_code
 from bordercase.cases.chain import GENESIS, event_hash
-from bordercase.cases.errors import InvalidInput, OutsideWindow, Refused
 from bordercase.cases.lifecycle import (
     FINAL_STATES,
     TRANSITIONS,
@@ -31,10 +31,10 @@ from bordercase.cases.lifecycle import (
 from bordercase.cases.models import Event, IntakeWindow, Request, Scheme
 from bordercase.cases.models.events import AppendOnly
 from bordercase.cases.services.events import SYSTEM, Actor
-from bordercase.cases.services.organisations import organisation_by_code
 from bordercase.cases.services.requests import request_create
 from bordercase.cases.services.transitions import request_transition
 from bordercase.cases.services.windows import window_add
+from bordercase.lib.errors import InvalidInput, OutsideWindow, Refused
 from tests.conftest import World, nominee, walk
 
 NONE = frozenset[Step]()

@@ -14,9 +14,9 @@ from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
 from bordercase.accounts.models import User
+from bordercase.accounts.organisations import membership_add
 from bordercase.cases.lifecycle import IllegalTransition
 from bordercase.cases.models import Request, Scheme
-from bordercase.cases.services.organisations import membership_add
 from bordercase.cases.services.requests import request_create
 from bordercase.cases.services.transitions import request_transition
 from bordercase.immigration.services.recommendations import batch_send

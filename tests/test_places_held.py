@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bordercase.cases.allocation import HOLDS_PLACE
-from bordercase.cases.errors import Refused
 from bordercase.cases.lifecycle import LifecycleError
 from bordercase.cases.models import Request
 from bordercase.cases.services.transitions import request_transition
+from bordercase.lib.errors import Refused
 from bordercase.reporting.figures import _places
 from tests.allocation_support import TECH, allocated_round, drawn_round, eligible, set_places
 from tests.conftest import World

@@ -18,9 +18,9 @@ from django.test import Client
 from django.utils import timezone
 
 from bordercase.accounts.models import User
-from bordercase.cases.errors import InvalidInput
 from bordercase.cases.models import Evaluation, Event, Person, Request
 from bordercase.cli import main
+from bordercase.lib.errors import InvalidInput
 from bordercase.policy import casebook, loader
 from tests.conftest import ANSWERS, World, walk, window_around
 

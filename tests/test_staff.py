@@ -13,11 +13,10 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from bordercase.accounts import staff
-from bordercase.accounts.models import Invitation, User
+from bordercase.accounts.models import AdministratorAction, Invitation, Membership, User
+from bordercase.accounts.organisations import organisation_by_code
 from bordercase.accounts.tokens import token_create
-from bordercase.cases.errors import InvalidInput, Refused
-from bordercase.cases.models import AdministratorAction, Membership
-from bordercase.cases.services.organisations import organisation_by_code
+from bordercase.lib.errors import InvalidInput, Refused
 from tests.conftest import PASSWORD, MailServer, World, verified_client
 from tests.test_accounts import link_in
 

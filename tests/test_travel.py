@@ -20,13 +20,13 @@ from django.utils import timezone
 from PIL import Image
 
 from bordercase.accounts.models import User
-from bordercase.cases.errors import InvalidInput, NotEditable, Refused
 from bordercase.cases.models import Document, Event, Person, Request
 from bordercase.cases.services import documents
 from bordercase.immigration.models import FamilyMember, Invitation, TravelRequest
 from bordercase.immigration.passports import parse_passport_line, passport_line
 from bordercase.immigration.services import claims, travel, travel_terms
 from bordercase.immigration.services.tokens import InvitationUnusable
+from bordercase.lib.errors import InvalidInput, NotEditable, Refused
 from bordercase.policy import loader
 from tests.conftest import PASSWORD, World, signed_in, walk
 from tests.travel_support import (

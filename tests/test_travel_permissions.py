@@ -10,10 +10,10 @@ import pytest
 from django.test import Client
 
 from bordercase.accounts.models import User
-from bordercase.cases.errors import NotEditable, Refused
 from bordercase.cases.models import Request
 from bordercase.immigration.models import TravelRequest
 from bordercase.immigration.services import travel
+from bordercase.lib.errors import NotEditable, Refused
 from tests.conftest import World, walk
 from tests.travel_support import MakeRequest, filled, invited, journey, partner, personal, travel_of, worker_of
 

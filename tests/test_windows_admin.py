@@ -11,8 +11,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from bordercase.cases.errors import InvalidInput, OutsideWindow, Refused
-from bordercase.cases.models import AdministratorAction, IntakeWindow, Request, Scheme
+from bordercase.accounts.models import AdministratorAction
+from bordercase.cases.models import IntakeWindow, Request, Scheme
 from bordercase.cases.services.windows import (
     intake_require_open,
     window_add,
@@ -21,6 +21,7 @@ from bordercase.cases.services.windows import (
     window_close_effect,
     window_extend,
 )
+from bordercase.lib.errors import InvalidInput, OutsideWindow, Refused
 from tests.conftest import World, walk
 
 FAMILY = "eoi-family-2020"

@@ -17,12 +17,12 @@ def employer_with_token() -> dict[str, str]:
     """Call with Django set up and DATABASE_URL pointing at a bench database."""
     from django.utils import timezone
 
-    from bordercase.accounts.models import User
+    from bordercase.accounts.models import Membership, User
+    from bordercase.accounts.organisations import employer_create, membership_add
     from bordercase.accounts.tokens import token_create
-    from bordercase.cases.identifiers import nzbn_with_check_digit
-    from bordercase.cases.models import Membership, Scheme
-    from bordercase.cases.services.organisations import employer_create, membership_add
+    from bordercase.cases.models import Scheme
     from bordercase.cases.services.windows import window_add
+    from bordercase.lib.identifiers import nzbn_with_check_digit
 
     organisation = employer_create(name="Load Test Limited", nzbn=nzbn_with_check_digit("942904100001"),
                                    contact_email="hr@load-test.example")

@@ -8,9 +8,8 @@ from typing import Any
 
 from playwright.sync_api import Browser, expect
 
-from bordercase.accounts.models import User
-from bordercase.cases.identifiers import nzbn_with_check_digit
-from bordercase.cases.models import Membership, Organisation
+from bordercase.accounts.models import Membership, Organisation, User
+from bordercase.lib.identifiers import nzbn_with_check_digit
 from tests.browser.conftest import Pages
 from tests.browser.test_intake_pages import lodge_tech_nomination
 from tests.conftest import PASSWORD, MailServer, World

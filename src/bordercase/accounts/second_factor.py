@@ -17,19 +17,19 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from bordercase.accounts.models import User
-from bordercase.cases import access
+from bordercase.accounts.roles import Roles, roles_of
 
 DEVICE_NAME = "Authenticator app"
 CODE_DIGITS = 6
 
 
-def staff(user: User, roles: access.Roles | None = None) -> bool:
+def staff(user: User, roles: Roles | None = None) -> bool:
     """Whether the user decides or runs requests (assessor, INZ officer, administrator) or is a superuser."""
-    roles = roles or access.roles_of(user)
+    roles = roles or roles_of(user)
     return bool(roles.assessor_at or roles.inz_officer or roles.administrator or user.is_superuser)
 
 
-def second_factor_required(user: User, roles: access.Roles | None = None) -> bool:
+def second_factor_required(user: User, roles: Roles | None = None) -> bool:
     """Staff always; anyone else once they have a confirmed device."""
     return staff(user, roles) or user_has_device(user, confirmed=True)
 

@@ -21,11 +21,10 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
-from bordercase.accounts.models import Invitation, User
-from bordercase.cases.emails import absolute_url, email_send
-from bordercase.cases.errors import InvalidInput, Refused
-from bordercase.cases.models import Membership, Organisation
-from bordercase.cases.services.organisations import employer_create, membership_add
+from bordercase.accounts.models import Invitation, Membership, Organisation, User
+from bordercase.accounts.organisations import employer_create, membership_add
+from bordercase.lib.email import absolute_url, email_send
+from bordercase.lib.errors import InvalidInput, Refused
 
 CONFIRMATION_DAYS = 3
 INVITATION_DAYS = 14

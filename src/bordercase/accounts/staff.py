@@ -9,11 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from bordercase.accounts.models import ApiToken, Invitation, User
+from bordercase.accounts.administration import action_record, administrator_require, reason_require
+from bordercase.accounts.models import ApiToken, Invitation, Membership, Organisation, User
 from bordercase.accounts.services import invitation_issue, normalised_email
-from bordercase.cases.errors import InvalidInput, Refused
-from bordercase.cases.models import Membership, Organisation
-from bordercase.cases.services.administration import action_record, administrator_require, reason_require
+from bordercase.lib.errors import InvalidInput, Refused
 
 STAFF_ROLES = (Membership.Role.ASSESSOR, Membership.Role.INZ_OFFICER, Membership.Role.ADMINISTRATOR)
 

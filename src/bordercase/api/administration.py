@@ -13,13 +13,13 @@ from ninja import Field, Router, Schema, Status
 from pydantic import AwareDatetime
 
 from bordercase.accounts import staff
-from bordercase.accounts.models import User
+from bordercase.accounts.administration import actions_recent, administrator_require
+from bordercase.accounts.models import Membership, User
 from bordercase.api.requests import ERRORS, _user
 from bordercase.api.schemas import RowId
-from bordercase.cases.errors import InvalidInput
-from bordercase.cases.models import IntakeWindow, Membership, Scheme
-from bordercase.cases.services.administration import actions_recent, administrator_require
+from bordercase.cases.models import IntakeWindow, Scheme
 from bordercase.cases.services.windows import window_add, window_change, window_close, window_extend
+from bordercase.lib.errors import InvalidInput
 from bordercase.reporting.imports import NoSuchRun, import_runs, import_undo
 
 router = Router(tags=["administration"])

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
 from bordercase.accounts.models import User
+from bordercase.accounts.roles import is_administrator
 from bordercase.api.requests import ERRORS, _user
 from bordercase.api.schemas import CSV_FILE, RowId, file_download
 from bordercase.ballot import ALGORITHM
@@ -96,7 +97,7 @@ def _round(code: str, number: int) -> AllocationRound:
 
 def _administrator(request: HttpRequest) -> User:
     user = _user(request)
-    if not rounds.is_administrator(user):
+    if not is_administrator(user):
         raise Http404("Not found.")
     return user
 

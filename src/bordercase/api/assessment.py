@@ -13,14 +13,15 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from bordercase.accounts.models import User
+from bordercase.accounts.roles import roles_of
 from bordercase.api.requests import ERRORS, _find, _user, request_out
 from bordercase.api.schemas import MAX_OFFSET, RequestOut
 from bordercase.cases import access
-from bordercase.cases.errors import InvalidInput
 from bordercase.cases.lifecycle import Party
 from bordercase.cases.models import Request
 from bordercase.cases.services import assessment, queue
 from bordercase.cases.services.evaluations import evaluation_latest
+from bordercase.lib.errors import InvalidInput
 from bordercase.workdays import Clock
 
 router = Router(tags=["assessment"])
@@ -158,7 +159,7 @@ def _assessor_by_email(email: str | None, among: Iterable[User]) -> User | None:
 
 
 def _colleagues(user: User) -> list[User]:
-    roles = access.roles_of(user)
+    roles = roles_of(user)
     return list(User.objects.filter(is_active=True, memberships__organisation_id__in=roles.assessor_at,
                                     memberships__role="assessor").distinct())
 

@@ -16,7 +16,8 @@ from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
-from bordercase.cases.errors import (
+from bordercase.cases.lifecycle import IllegalTransition, LifecycleError, NotPermitted, ReasonRequired
+from bordercase.lib.errors import (
     ConcurrentChange,
     IdempotencyMismatch,
     InvalidInput,
@@ -24,7 +25,6 @@ from bordercase.cases.errors import (
     OutsideWindow,
     Refused,
 )
-from bordercase.cases.lifecycle import IllegalTransition, LifecycleError, NotPermitted, ReasonRequired
 
 logger = logging.getLogger("bordercase.api")
 

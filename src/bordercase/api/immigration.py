@@ -17,10 +17,10 @@ from ninja import Field, Router, Schema, Status
 from bordercase.accounts.models import User
 from bordercase.api.requests import ERRORS, _find, _user
 from bordercase.api.schemas import CSV_FILE, RowId, file_download
-from bordercase.cases.errors import InvalidInput
 from bordercase.immigration import access
 from bordercase.immigration.models import Invitation, RecommendationBatch, VisaDecision
 from bordercase.immigration.services import invitations, recommendations, visas
+from bordercase.lib.errors import InvalidInput
 
 router = Router(tags=["immigration"])
 

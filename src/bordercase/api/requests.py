@@ -12,7 +12,8 @@ from ninja import Field, Header, Query, Router, Schema
 from ninja.errors import AuthenticationError
 from ninja.responses import NinjaJSONEncoder
 
-from bordercase.accounts.models import User
+from bordercase.accounts.models import Organisation, User
+from bordercase.accounts.roles import Roles, roles_of
 from bordercase.api.schemas import (
     MAX_OFFSET,
     ErrorOut,
@@ -24,14 +25,14 @@ from bordercase.api.schemas import (
     TransitionIn,
 )
 from bordercase.cases import access, lifecycle
-from bordercase.cases.errors import InvalidInput, Refused
-from bordercase.cases.identifiers import InvalidIdentifier, reference_normalise
-from bordercase.cases.models import Organisation, Request, Scheme
+from bordercase.cases.models import Request, Scheme
 from bordercase.cases.services import idempotency
 from bordercase.cases.services.assessment import history_for
 from bordercase.cases.services.people import person_create
 from bordercase.cases.services.requests import request_create, request_update_draft
 from bordercase.cases.services.transitions import request_transition
+from bordercase.lib.errors import InvalidInput, Refused
+from bordercase.lib.identifiers import InvalidIdentifier, reference_normalise
 
 router = Router(tags=["requests"])
 # Decisions carry findings and may need a second assessor, so they have a route of their own (api.assessment).
@@ -73,18 +74,18 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def _find(user: User, reference: str) -> Request:
+def _find(user: User, reference: str, roles: Roles | None = None) -> Request:
     try:
         canonical = reference_normalise(reference)
     except InvalidIdentifier as exc:
         raise Http404(str(exc)) from exc
     try:
-        return access.request_for_user(user, canonical)
+        return access.request_for_user(user, canonical, roles)
     except Request.DoesNotExist as exc:
         raise Http404(f"No request {canonical} that you can see. Check the reference.") from exc
 
 
-def request_out(req: Request, user: User, roles: access.Roles | None = None) -> RequestOut:
+def request_out(req: Request, user: User, roles: Roles | None = None) -> RequestOut:
     parties = access.parties(user, req, roles)
     available = lifecycle.available(state=req.state, parties=parties, steps=req.scheme.steps)
     nominee = req.nominee
@@ -137,7 +138,7 @@ def list_requests(request: HttpRequest, filters: Query[RequestFilter]) -> Reques
         found = found.filter(status=filters.status)
     if filters.scheme:
         found = found.filter(scheme__code=filters.scheme)
-    roles = access.roles_of(user)
+    roles = roles_of(user)
     page = found[filters.offset : filters.offset + filters.limit]
     return RequestPage(count=found.count(), items=[request_out(r, user, roles) for r in page])
 
@@ -234,8 +235,9 @@ def transition_request(request: HttpRequest, reference: str, name: str, body: Tr
         raise Refused(f"A request is {IMMIGRATION_ROUTES[name]}. Use that route instead.")
 
     def move() -> RequestOut:
-        moved = request_transition(request=_find(user, reference), name=name, by=user, reason=body.reason)
-        return request_out(access.request_for_user(user, moved.reference), user)
+        roles = roles_of(user)
+        moved = request_transition(request=_find(user, reference, roles), name=name, by=user, reason=body.reason)
+        return request_out(moved, user, roles)
 
     if name == "lodge" or idempotency_key is not None:
         payload = {"reference": reference_normalise_or_raw(reference), "transition": name, **body.model_dump()}

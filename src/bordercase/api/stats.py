@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from bordercase.cases.errors import InvalidInput
+from bordercase.lib.errors import InvalidInput
 from bordercase.reporting.figures import figures
 from bordercase.reporting.public import BadDate, as_at_from, public_disclosure
 from bordercase.reporting.tables import figures_json

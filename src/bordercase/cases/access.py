@@ -6,49 +6,18 @@ not see does not exist for them (a 404, never a 403).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db.models import Q, QuerySet
 
 from bordercase.accounts.models import User
+from bordercase.accounts.roles import Roles, roles_of
 from bordercase.cases.lifecycle import Party, State
-from bordercase.cases.models import Membership, Organisation, Request
-
-Role = Membership.Role
+from bordercase.cases.models import Request
 
 
-@dataclass(frozen=True)
-class Roles:
-    """The organisations a user acts for, by role, read once per call."""
-
-    user_id: int | None
-    employer_of: frozenset[int]
-    assessor_at: frozenset[int]
-    inz_officer: bool
-    administrator: bool
-
-    @property
-    def sees_all_lodged(self) -> bool:
-        return self.inz_officer or self.administrator
-
-
-def roles_of(user: User) -> Roles:
-    if not user.is_authenticated or not user.is_active:
-        return Roles(None, frozenset(), frozenset(), False, False)
-    rows = list(user.memberships.values_list("role", "organisation_id", "organisation__kind"))
-    return Roles(
-        user_id=user.pk,
-        employer_of=frozenset(org for role, org, _ in rows if role == Role.EMPLOYER),
-        assessor_at=frozenset(org for role, org, _ in rows if role == Role.ASSESSOR),
-        inz_officer=any(r == Role.INZ_OFFICER and k == Organisation.Kind.IMMIGRATION for r, _, k in rows),
-        administrator=any(r == Role.ADMINISTRATOR and k == Organisation.Kind.MINISTRY for r, _, k in rows),
-    )
-
-
-def visible_requests(user: User) -> QuerySet[Request]:
+def visible_requests(user: User, roles: Roles | None = None) -> QuerySet[Request]:
     """The requests this user may see, with what the pages and API show of them loaded."""
     requests = Request.objects.select_related("scheme", "organisation", "nominee", "assessing_body")
-    roles = roles_of(user)
+    roles = roles or roles_of(user)
     if roles.user_id is None:
         return requests.none()
     lodged = ~Q(status=State.DRAFT)
@@ -61,9 +30,9 @@ def visible_requests(user: User) -> QuerySet[Request]:
     return requests.filter(own | as_nominee | as_assessor)
 
 
-def request_for_user(user: User, reference: str) -> Request:
+def request_for_user(user: User, reference: str, roles: Roles | None = None) -> Request:
     """The request, if this user may see it; otherwise Request.DoesNotExist."""
-    return visible_requests(user).get(reference=reference)
+    return visible_requests(user, roles).get(reference=reference)
 
 
 def parties(user: User, request: Request, roles: Roles | None = None) -> frozenset[Party]:

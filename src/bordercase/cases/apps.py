@@ -7,7 +7,8 @@ from django.db.models.signals import post_migrate
 
 def _sync_schemes(sender: AppConfig, **kwargs: Any) -> None:
     """Every `migrate` brings the scheme rows up to date with the policy files, which may have changed."""
-    from bordercase.cases.models import Organisation, Scheme
+    from bordercase.accounts.models import Organisation
+    from bordercase.cases.models import Scheme
     from bordercase.cases.reference_data import seed
 
     seed(Organisation, Scheme)

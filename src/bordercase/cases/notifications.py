@@ -17,11 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
-from bordercase.accounts.models import User
-from bordercase.cases.emails import absolute_url, email_send
+from bordercase.accounts.models import Membership, User
 from bordercase.cases.lifecycle import TRANSITIONS
-from bordercase.cases.models import Event, Membership, NoticeWaiting, Request
+from bordercase.cases.models import Event, NoticeWaiting, Request
 from bordercase.cases.windows import nz_time
+from bordercase.lib.email import absolute_url, email_send
 
 
 class Notice(NamedTuple):

@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from bordercase.accounts import second_factor
-from bordercase.accounts.models import User
+from bordercase.accounts.models import Organisation, User
+from bordercase.accounts.organisations import employer_create, membership_add, organisation_by_code
 from bordercase.accounts.services import notices_daily_set
-from bordercase.cases.identifiers import nzbn_with_check_digit
-from bordercase.cases.models import Organisation
-from bordercase.cases.services.organisations import employer_create, membership_add, organisation_by_code
+from bordercase.lib.identifiers import nzbn_with_check_digit
 
 KOWHAI_NZBN = nzbn_with_check_digit("942904100001")
 HARBOURSIDE_NZBN = nzbn_with_check_digit("942904100002")

@@ -16,11 +16,11 @@ from itertools import cycle
 
 from django.utils import timezone
 
-from bordercase.accounts.models import User
+from bordercase.accounts.models import Organisation, User
+from bordercase.accounts.organisations import organisation_by_code
 from bordercase.cases.lifecycle import State
-from bordercase.cases.models import Organisation, Person, Request, Scheme
+from bordercase.cases.models import Person, Request, Scheme
 from bordercase.cases.services import allocation, assessment
-from bordercase.cases.services.organisations import organisation_by_code
 from bordercase.cases.services.people import person_create
 from bordercase.cases.services.requests import request_create
 from bordercase.cases.services.rounds import settings_today

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from bordercase.accounts.models import User
-from bordercase.cases.models import Organisation, Person, Request, Scheme
+from bordercase.accounts.models import Organisation, User
+from bordercase.cases.models import Person, Request, Scheme
 from bordercase.cases.services import assessment
 from bordercase.cases.services.people import person_create
 from bordercase.cases.services.requests import request_create

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from bordercase.accounts.models import User
-from bordercase.cases import access
-from bordercase.cases.models import Organisation, Scheme
+from bordercase.accounts.models import Organisation, User
+from bordercase.accounts.roles import roles_of
+from bordercase.cases.models import Scheme
 from bordercase.immigration.models import RecommendationBatch
 
 
 def is_inz_officer(user: User) -> bool:
-    return access.roles_of(user).inz_officer
+    return roles_of(user).inz_officer
 
 
 def recommending_schemes() -> QuerySet[Scheme]:
@@ -25,7 +25,7 @@ def recommending_schemes() -> QuerySet[Scheme]:
 
 def recommending_bodies(user: User) -> list[Organisation]:
     """The bodies this user may send recommendations for: their own (as an assessor), or all (as administrator)."""
-    roles = access.roles_of(user)
+    roles = roles_of(user)
     bodies = Organisation.objects.filter(schemes_assessed__in=recommending_schemes()).distinct().order_by("name")
     if roles.administrator:
         return list(bodies)
@@ -39,7 +39,7 @@ def may_recommend(user: User) -> bool:
 def batches_for(user: User) -> QuerySet[RecommendationBatch]:
     """The batches this user may read: all of them for officers and administrators, their own body's else."""
     batches = RecommendationBatch.objects.select_related("scheme", "assessing_body", "created_by")
-    roles = access.roles_of(user)
+    roles = roles_of(user)
     if roles.user_id is None:
         return batches.none()
     if roles.inz_officer or roles.administrator:
@@ -48,5 +48,5 @@ def batches_for(user: User) -> QuerySet[RecommendationBatch]:
 
 
 def may_read_batches(user: User) -> bool:
-    roles = access.roles_of(user)
+    roles = roles_of(user)
     return roles.inz_officer or may_recommend(user)

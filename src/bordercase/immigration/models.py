@@ -12,7 +12,7 @@ class RecommendationBatch(models.Model):
     """Requests an assessing body recommended to Immigration NZ together, with the export it was sent as."""
 
     scheme = models.ForeignKey("cases.Scheme", on_delete=models.PROTECT, related_name="+")
-    assessing_body = models.ForeignKey("cases.Organisation", on_delete=models.PROTECT, related_name="+")
+    assessing_body = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     requests = models.ManyToManyField("cases.Request", related_name="recommendation_batches")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -16,9 +16,9 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from bordercase.accounts.administration import action_record, administrator_require
 from bordercase.accounts.models import User
 from bordercase.cases.models import Scheme
-from bordercase.cases.services.administration import action_record, administrator_require
 from bordercase.reporting.figures import daily_counts_rebuild
 from bordercase.reporting.models import ImportRun, Milestones, OffshoreVisaHolder
 from bordercase.stats.records import BadLine, OffshoreHolder, RequestRecord, read_offshore, read_requests

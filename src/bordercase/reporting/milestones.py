@@ -24,8 +24,8 @@ def event_recorded(sender: type[Event], instance: Event, created: bool, **kwargs
 
 def milestone_record(request: Request, transition: str, from_state: str, to_state: str, at: dt.datetime) -> None:
     if transition == "lodge":
-        Milestones.objects.update_or_create(request=request, defaults={
-            "category": request.scheme.code, "lodged_at": at})
+        # A request is lodged once (only a draft can be), so its row is new.
+        Milestones.objects.create(request=request, category=request.scheme.code, lodged_at=at)
         return
     changes = _changes(request, transition, at)
     if from_state and request.scheme.places is not None:

@@ -17,9 +17,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bordercase.accounts import services, throttle
-from bordercase.accounts.models import Invitation, User
-from bordercase.cases.errors import InvalidInput, Refused
-from bordercase.cases.models import Membership, Organisation
+from bordercase.accounts.models import Invitation, Membership, Organisation, User
+from bordercase.lib.errors import InvalidInput, Refused
 from bordercase.web.account_forms import (
     InviteForm,
     NewPasswordForm,

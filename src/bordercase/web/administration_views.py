@@ -20,11 +20,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from bordercase.accounts.administration import actions_recent
 from bordercase.accounts.models import User
-from bordercase.cases.errors import InvalidInput
+from bordercase.accounts.roles import is_administrator
 from bordercase.cases.models import IntakeWindow, Scheme
-from bordercase.cases.services import rounds
-from bordercase.cases.services.administration import actions_recent
 from bordercase.cases.services.windows import (
     scheme_intake,
     window_add,
@@ -34,6 +33,7 @@ from bordercase.cases.services.windows import (
     window_extend,
 )
 from bordercase.cases.windows import NZ
+from bordercase.lib.errors import InvalidInput
 from bordercase.reporting.imports import (
     AlreadyImported,
     ImportRefused,
@@ -53,7 +53,7 @@ _REASON_HINT = "Kept in the activity record with your name, for anyone who later
 def administrator_or_404(request: HttpRequest) -> User:
     """The scheme administrator signed in; anyone else is answered as if the page did not exist."""
     user = request.user
-    if not isinstance(user, User) or not rounds.is_administrator(user):
+    if not isinstance(user, User) or not is_administrator(user):
         raise Http404("No administration pages for this user")
     return user
 

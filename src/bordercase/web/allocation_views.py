@@ -14,11 +14,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from bordercase.cases.errors import ConcurrentChange, InvalidInput, Refused
 from bordercase.cases.lifecycle import LifecycleError
 from bordercase.cases.models import AllocationRound, Scheme
 from bordercase.cases.services import allocation, rounds
 from bordercase.cases.services.windows import scheme_intake
+from bordercase.lib.errors import ConcurrentChange, InvalidInput, Refused
 from bordercase.web.administration_views import administrator_or_404
 from bordercase.web.allocation_forms import DrawForm, PublishForm
 

@@ -17,13 +17,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from bordercase.accounts.models import User
-from bordercase.cases import access
-from bordercase.cases.errors import ConcurrentChange, InvalidInput, Refused
+from bordercase.accounts.models import Organisation, User
+from bordercase.accounts.roles import roles_of
 from bordercase.cases.lifecycle import LifecycleError, Party, State
-from bordercase.cases.models import Evaluation, Organisation, Request, Scheme
+from bordercase.cases.models import Evaluation, Request, Scheme
 from bordercase.cases.services import assessment, queue
 from bordercase.cases.services.evaluations import evaluation_latest, policy_of
+from bordercase.lib.errors import ConcurrentChange, InvalidInput, Refused
 from bordercase.web.intake_views import request_as
 from bordercase.web.questions import answer_rows
 
@@ -67,7 +67,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
 def _render_queue(request: HttpRequest, user: User, chosen: queue.QueueFilter,
                   errors: dict[str, str]) -> HttpResponse:
     rows = queue.queue_filtered(user, chosen)
-    roles = access.roles_of(user)
+    roles = roles_of(user)
     colleagues = _colleagues(user)
     schemes = Scheme.objects.filter(assessing_bodies__in=roles.assessor_at).distinct().order_by("title")
     params = request.GET.copy()
@@ -121,7 +121,7 @@ def _colleague(value: str, among: Iterable[User]) -> User | None:
 
 
 def _colleagues(user: User) -> list[User]:
-    roles = access.roles_of(user)
+    roles = roles_of(user)
     return list(User.objects.filter(is_active=True, memberships__organisation_id__in=roles.assessor_at,
                                     memberships__role="assessor").distinct().order_by("full_name"))
 

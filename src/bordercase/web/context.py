@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from bordercase.accounts.models import User
-from bordercase.cases import access
+from bordercase.accounts.roles import roles_of
 from bordercase.immigration import access as immigration_access
 
 
@@ -14,7 +14,7 @@ def navigation(request: HttpRequest) -> dict[str, bool]:
     if not isinstance(user, User):
         return {"nav_applicant": False, "nav_employer": False, "nav_assessor": False, "nav_administrator": False,
                 "nav_recommender": False, "nav_inz_officer": False}
-    roles = access.roles_of(user)
+    roles = roles_of(user)
     return {
         # Staff of assessing bodies, Immigration NZ and the ministry do not apply from their work accounts.
         "nav_applicant": not (roles.assessor_at or roles.inz_officer or roles.administrator),

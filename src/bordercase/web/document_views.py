@@ -7,9 +7,9 @@ from django.http import FileResponse, Http404, HttpRequest
 
 from bordercase.accounts.models import User
 from bordercase.cases import access
-from bordercase.cases.evidence import download_name
-from bordercase.cases.identifiers import InvalidIdentifier, reference_normalise
 from bordercase.cases.models import Document, Request
+from bordercase.lib.evidence import download_name
+from bordercase.lib.identifiers import InvalidIdentifier, reference_normalise
 
 
 @login_required

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from bordercase.cases.errors import InvalidInput
+from bordercase.lib.errors import InvalidInput
 
 
 def errors_onto(form: forms.Form, exc: InvalidInput) -> None:

@@ -16,12 +16,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from bordercase.accounts.models import User
-from bordercase.cases.errors import ConcurrentChange, InvalidInput, Refused
 from bordercase.cases.lifecycle import LifecycleError, Party, State
 from bordercase.cases.models import Request
 from bordercase.immigration import access
 from bordercase.immigration.models import Invitation, TravelRequest, VisaDecision
 from bordercase.immigration.services import invitations, visas
+from bordercase.lib.errors import ConcurrentChange, InvalidInput, Refused
 from bordercase.web.intake_views import request_as
 
 

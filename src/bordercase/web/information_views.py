@@ -8,11 +8,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from bordercase.cases.errors import ConcurrentChange, InvalidInput, NotEditable, Refused
 from bordercase.cases.lifecycle import LifecycleError, State
 from bordercase.cases.models import Event, Request
 from bordercase.cases.services.assessment import information_provide
 from bordercase.cases.services.documents import document_kinds
+from bordercase.lib.errors import ConcurrentChange, InvalidInput, NotEditable, Refused
 from bordercase.web.intake_forms import InformationAnswerForm
 from bordercase.web.intake_views import _applicants_request, _field_errors, _user
 

@@ -8,7 +8,8 @@ from typing import Any
 import pycountry
 from django import forms
 
-from bordercase.cases.models import Organisation, Scheme
+from bordercase.accounts.models import Organisation
+from bordercase.cases.models import Scheme
 
 _COUNTRIES = sorted(((c.alpha_3, c.name) for c in pycountry.countries), key=lambda c: c[1])
 

@@ -16,12 +16,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from bordercase.accounts.models import User
+from bordercase.accounts.models import Organisation, User
 from bordercase.cases import access, lifecycle
-from bordercase.cases.errors import InvalidInput, NotEditable, OutsideWindow, Refused
-from bordercase.cases.identifiers import InvalidIdentifier, reference_normalise
 from bordercase.cases.lifecycle import Party, State
-from bordercase.cases.models import Document, Organisation, Request, Scheme
+from bordercase.cases.models import Document, Request, Scheme
 from bordercase.cases.services import drafts, idempotency
 from bordercase.cases.services.documents import document_add, document_kinds, document_remove
 from bordercase.cases.services.evaluations import policy_of
@@ -30,6 +28,8 @@ from bordercase.cases.services.transitions import request_transition
 from bordercase.cases.services.windows import scheme_intake
 from bordercase.cases.services.workers import same_worker_requests
 from bordercase.cases.windows import intake_message
+from bordercase.lib.errors import InvalidInput, NotEditable, OutsideWindow, Refused
+from bordercase.lib.identifiers import InvalidIdentifier, reference_normalise
 from bordercase.web.intake_forms import (
     AssessingBodyForm,
     DeclarationForm,

@@ -16,15 +16,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from bordercase.accounts.models import User
+from bordercase.accounts.models import Organisation, User
 from bordercase.cases import access as case_access
-from bordercase.cases.errors import ConcurrentChange, InvalidInput, Refused
-from bordercase.cases.identifiers import InvalidIdentifier, reference_normalise
 from bordercase.cases.lifecycle import LifecycleError
-from bordercase.cases.models import Organisation, Request, Scheme
+from bordercase.cases.models import Request, Scheme
 from bordercase.immigration import access
 from bordercase.immigration.models import RecommendationBatch
 from bordercase.immigration.services import recommendations
+from bordercase.lib.errors import ConcurrentChange, InvalidInput, Refused
+from bordercase.lib.identifiers import InvalidIdentifier, reference_normalise
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bordercase.accounts import staff
-from bordercase.accounts.models import User
-from bordercase.cases.errors import InvalidInput, Refused
-from bordercase.cases.models import Membership, Organisation
+from bordercase.accounts.models import Membership, Organisation, User
+from bordercase.lib.errors import InvalidInput, Refused
 from bordercase.web.administration_views import administrator_or_404, reason_field
 from bordercase.web.forms import errors_onto
 

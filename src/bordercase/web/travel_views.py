@@ -20,12 +20,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from bordercase.accounts.models import User
-from bordercase.cases.errors import InvalidInput, NotEditable, Refused
 from bordercase.cases.lifecycle import Party, State
 from bordercase.cases.services.documents import WORKERS_EVIDENCE
 from bordercase.immigration.models import FamilyMember, TravelRequest
 from bordercase.immigration.services import claims, travel, travel_checks
 from bordercase.immigration.services.tokens import InvitationUnusable
+from bordercase.lib.errors import InvalidInput, NotEditable, Refused
 from bordercase.web.account_forms import NewPasswordForm
 from bordercase.web.intake_views import request_as
 from bordercase.web.travel_forms import (

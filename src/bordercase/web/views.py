@@ -13,13 +13,13 @@ from django.views.decorators.http import require_http_methods
 from bordercase.accounts.models import ApiToken, User
 from bordercase.accounts.tokens import token_create, token_revoke
 from bordercase.cases import access, lifecycle
-from bordercase.cases.identifiers import InvalidIdentifier, reference_normalise
 from bordercase.cases.lifecycle import Party, State
 from bordercase.cases.models import Request
 from bordercase.cases.services.assessment import history_for
 from bordercase.cases.services.evaluations import evaluation_latest
 from bordercase.cases.services.workers import same_worker_requests
 from bordercase.immigration.services.status import status_of, with_ended_from
+from bordercase.lib.identifiers import InvalidIdentifier, reference_normalise
 from bordercase.web import intake_views
 from bordercase.web.forms import SignInForm, TokenCreateForm
 from bordercase.web.information_views import question_of

@@ -1,6 +1,5 @@
 """The case records: who applies, for whom, under which scheme, and every change since."""
 
-from bordercase.cases.models.administration import AdministratorAction
 from bordercase.cases.models.allocation import AllocationEntry, AllocationRound, Reallocation
 from bordercase.cases.models.assessments import CriterionFinding, DeclineProposal
 from bordercase.cases.models.documents import Document
@@ -8,15 +7,13 @@ from bordercase.cases.models.evaluations import Evaluation
 from bordercase.cases.models.events import Event
 from bordercase.cases.models.idempotency import IdempotencyRecord
 from bordercase.cases.models.notices import NoticeWaiting
-from bordercase.cases.models.organisations import Membership, Organisation
 from bordercase.cases.models.people import Person
 from bordercase.cases.models.requests import Request
 from bordercase.cases.models.schemes import Scheme
 from bordercase.cases.models.windows import IntakeWindow
 
 __all__ = [
-    "AdministratorAction",
     "AllocationEntry", "AllocationRound", "CriterionFinding", "DeclineProposal", "Document", "Evaluation", "Event",
-    "IdempotencyRecord", "IntakeWindow", "Membership", "NoticeWaiting", "Organisation", "Person", "Reallocation",
+    "IdempotencyRecord", "IntakeWindow", "NoticeWaiting", "Person", "Reallocation",
     "Request", "Scheme",
 ]

@@ -17,7 +17,7 @@ class Request(models.Model):
     reference = models.CharField(max_length=12, unique=True, editable=False)
     scheme = models.ForeignKey("cases.Scheme", on_delete=models.PROTECT, related_name="requests")
     organisation = models.ForeignKey(
-        "cases.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="requests",
+        "accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="requests",
         help_text="The employer applying; empty when an individual applies for themselves.",
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requests_created")
@@ -26,7 +26,7 @@ class Request(models.Model):
         help_text="The worker nominated, or the individual requester.",
     )
     assessing_body = models.ForeignKey(
-        "cases.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="requests_to_assess",
+        "accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="requests_to_assess",
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_requests",

@@ -24,7 +24,7 @@ class Scheme(models.Model):
         default=False, help_text="An assessing body recommends requests to Immigration NZ, which then invites."
     )
     assessing_bodies = models.ManyToManyField(
-        "cases.Organisation", related_name="schemes_assessed",
+        "accounts.Organisation", related_name="schemes_assessed",
         help_text="Who may assess; where there are several, the applicant chooses one.",
     )
 

@@ -22,16 +22,14 @@ from django.utils.crypto import salted_hmac
 
 from bordercase import ballot
 from bordercase.accounts.models import User
+from bordercase.accounts.roles import is_administrator
 from bordercase.cases import notifications
 from bordercase.cases.allocation import HOLDS_PLACE, all_fit, category_of, priority_tier, weight_of
-from bordercase.cases.errors import ConcurrentChange, InvalidInput, Refused
-from bordercase.cases.identifiers import entry_id_new
 from bordercase.cases.lifecycle import State, Step
 from bordercase.cases.models import AllocationEntry, AllocationRound, Request, Scheme
 from bordercase.cases.services.events import event_append
 from bordercase.cases.services.reallocation import reallocate
 from bordercase.cases.services.rounds import (
-    is_administrator,
     parameter_today,
     round_caps,
     round_in_progress,
@@ -40,6 +38,8 @@ from bordercase.cases.services.rounds import (
 from bordercase.cases.services.transitions import request_transition
 from bordercase.cases.services.windows import scheme_intake
 from bordercase.cases.windows import nz_time
+from bordercase.lib.errors import ConcurrentChange, InvalidInput, Refused
+from bordercase.lib.identifiers import entry_id_new
 
 Method, Status = AllocationRound.Method, AllocationRound.Status
 DECLARATION_MAX = 1000

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from bordercase.accounts.models import User
+from bordercase.accounts.models import Membership, User
 from bordercase.cases import access
 from bordercase.cases.assessment import (
     AssessmentProblem,
@@ -26,13 +26,13 @@ from bordercase.cases.assessment import (
     finding_make,
     reasons_text,
 )
-from bordercase.cases.errors import ConcurrentChange, InvalidInput, Refused
 from bordercase.cases.lifecycle import Party, State
-from bordercase.cases.models import CriterionFinding, DeclineProposal, Event, Membership, Request
+from bordercase.cases.models import CriterionFinding, DeclineProposal, Event, Request
 from bordercase.cases.services.documents import document_add
 from bordercase.cases.services.evaluations import answers_check, evaluation_latest, policy_of
 from bordercase.cases.services.events import event_append
 from bordercase.cases.services.transitions import request_transition
+from bordercase.lib.errors import ConcurrentChange, InvalidInput, Refused
 from bordercase.policy.parameters import ParameterNotInForce
 
 # For a scheme without rules in the policy package, or a date its parameters do not reach.

@@ -14,11 +14,11 @@ from django.db.models import QuerySet
 
 from bordercase.accounts.models import User
 from bordercase.cases import access
-from bordercase.cases.errors import InvalidInput, NotEditable, Refused
-from bordercase.cases.evidence import evidence_check
 from bordercase.cases.lifecycle import Party, State
 from bordercase.cases.models import Document, Request
 from bordercase.cases.services.evaluations import policy_of
+from bordercase.lib.errors import InvalidInput, NotEditable, Refused
+from bordercase.lib.evidence import evidence_check
 from bordercase.policy.loader import schemes
 
 # Evidence is added while the applicant prepares the request, and again when an assessor asks for more.

@@ -8,9 +8,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from bordercase.cases.errors import InvalidInput
 from bordercase.cases.lifecycle import State
 from bordercase.cases.models import Evaluation, Request, Scheme
+from bordercase.lib.errors import InvalidInput
 from bordercase.policy.answers import InvalidAnswers
 from bordercase.policy.loader import schemes
 from bordercase.policy.parameters import ParameterNotInForce

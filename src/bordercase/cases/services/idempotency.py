@@ -11,8 +11,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from bordercase.accounts.models import User
-from bordercase.cases.errors import IdempotencyMismatch, InvalidInput
 from bordercase.cases.models import IdempotencyRecord
+from bordercase.lib.errors import IdempotencyMismatch, InvalidInput
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 

@@ -13,14 +13,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from bordercase.cases import access, lifecycle, notifications
-from bordercase.cases.errors import ConcurrentChange, InvalidInput
-from bordercase.cases.identifiers import entry_id_new
 from bordercase.cases.lifecycle import Party, Step
 from bordercase.cases.models import Event, Request
 from bordercase.cases.services.evaluations import evaluation_record
 from bordercase.cases.services.events import Actor, System, event_append
 from bordercase.cases.services.windows import intake_require_open
 from bordercase.cases.services.workers import identity_of, same_worker_requests
+from bordercase.lib.errors import ConcurrentChange, InvalidInput
+from bordercase.lib.identifiers import entry_id_new
 
 
 def _parties(by: Actor, request: Request) -> frozenset[Party]:
@@ -48,10 +48,13 @@ def request_move(
     """Make one transition, or raise a lifecycle error and change nothing; the request as it now is, and its event.
 
     The request row is locked, re-read and updated only if still in the state that was
-    checked, so two people acting at once cannot both move it.
+    checked, so two people acting at once cannot both move it. ``request`` is brought up to date in place, from
+    the row as locked and changed here rather than read again.
     """
-    with transaction.atomic():
-        current = Request.objects.select_for_update(of=("self",)).select_related("scheme", "nominee").get(pk=request.pk)
+    # No savepoint of its own: every caller holds a transaction that a failure here rolls back whole.
+    with transaction.atomic(savepoint=False):
+        current = (Request.objects.select_for_update(of=("self",))
+                   .select_related("scheme", "nominee", "organisation", "assessing_body").get(pk=request.pk))
         transition = lifecycle.check(
             reference=current.reference, state=current.state, transition_name=name,
             parties=_parties(by, current), steps=current.scheme.steps, reason=reason,
@@ -79,5 +82,16 @@ def request_move(
         notifications.notice_after_commit(event.pk)
         if same_worker:
             transaction.on_commit(partial(notifications.same_worker_nominated, current.pk, same_worker))
-    request.refresh_from_db()
+    for name, value in {**changes, "events_count": event.position, "events_head_hash": event.hash}.items():
+        setattr(current, name, value)
+    _take(request, current)
     return request, event
+
+
+def _take(request: Request, current: Request) -> None:
+    """Make ``request`` what ``current`` now is, as refresh_from_db would, without reading the row again."""
+    for field in Request._meta.concrete_fields:
+        setattr(request, field.attname, getattr(current, field.attname))
+        if field.is_relation and field.is_cached(current):
+            field.set_cached_value(request, field.get_cached_value(current))
+    request.__dict__.pop("_prefetched_objects_cache", None)

@@ -6,8 +6,8 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 
-from bordercase.cases.errors import InvalidInput
 from bordercase.cases.models import Person
+from bordercase.lib.errors import InvalidInput
 from bordercase.policy.bounds import date_of_birth_problem
 
 

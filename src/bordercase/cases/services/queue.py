@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from bordercase.accounts.models import User
+from bordercase.accounts.roles import roles_of
 from bordercase.cases import access
 from bordercase.cases.lifecycle import State
 from bordercase.cases.models import DeclineProposal, Evaluation, Event, Request
@@ -52,7 +53,7 @@ class QueueFilter:
 def queue_of(user: User) -> QuerySet[Request]:
     """Every lodged request at the bodies this user assesses for, with the rules' latest outcome annotated, and
     whether a decline waits for a second assessor (who must be able to find it)."""
-    roles = access.roles_of(user)
+    roles = roles_of(user)
     latest = Evaluation.objects.filter(request=OuterRef("pk")).order_by("-created_at", "-pk").values("outcome")[:1]
     return (access.visible_requests(user).filter(assessing_body_id__in=roles.assessor_at)
             .exclude(status=State.DRAFT.value).select_related("assignee")
@@ -62,7 +63,7 @@ def queue_of(user: User) -> QuerySet[Request]:
 
 
 def is_assessor(user: User) -> bool:
-    return bool(access.roles_of(user).assessor_at)
+    return bool(roles_of(user).assessor_at)
 
 
 def clocks_of(requests: Sequence[Request], now: dt.datetime | None = None) -> dict[int, Clock]:

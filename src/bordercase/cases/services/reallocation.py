@@ -12,11 +12,11 @@ from django.utils import timezone
 
 from bordercase import ballot
 from bordercase.cases.allocation import GIVES_UP, HOLDS_PLACE, caps_of, place_released
-from bordercase.cases.errors import ConcurrentChange
 from bordercase.cases.lifecycle import LifecycleError, State
 from bordercase.cases.models import AllocationEntry, AllocationRound, Reallocation, Request
 from bordercase.cases.services.events import System
 from bordercase.cases.services.moves import request_move
+from bordercase.lib.errors import ConcurrentChange
 
 REALLOCATION = System(label="reallocation")
 FINISHED = (AllocationRound.Status.DRAWN, AllocationRound.Status.ALLOCATED)

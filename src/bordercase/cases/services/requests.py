@@ -6,16 +6,16 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from bordercase.accounts.models import User
+from bordercase.accounts.models import Membership, Organisation, User
 from bordercase.cases import access
-from bordercase.cases.errors import InvalidInput, NotEditable, Refused
-from bordercase.cases.identifiers import reference_new
 from bordercase.cases.lifecycle import CREATED, Party, State
-from bordercase.cases.models import Membership, Organisation, Person, Request, Scheme
+from bordercase.cases.models import Person, Request, Scheme
 from bordercase.cases.services.evaluations import answers_check
 from bordercase.cases.services.events import event_append
 from bordercase.cases.services.people import person_update
 from bordercase.cases.services.windows import intake_require_drafts
+from bordercase.lib.errors import InvalidInput, NotEditable, Refused
+from bordercase.lib.identifiers import reference_new
 
 
 def request_create(

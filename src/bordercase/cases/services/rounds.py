@@ -11,8 +11,6 @@ from typing import Any
 from django.utils import timezone
 
 from bordercase import ballot
-from bordercase.accounts.models import User
-from bordercase.cases import access
 from bordercase.cases.allocation import HOLDS_PLACE, caps_of
 from bordercase.cases.lifecycle import State, Step
 from bordercase.cases.models import AllocationRound, Reallocation, Request, Scheme
@@ -22,10 +20,6 @@ from bordercase.policy.parameters import ParameterNotInForce
 Status = AllocationRound.Status
 # Lodged but not yet decided: these miss a round frozen now, which the freezing page says.
 STILL_ASSESSED = (State.LODGED, State.IN_ASSESSMENT, State.INFO_REQUESTED)
-
-
-def is_administrator(user: User) -> bool:
-    return access.roles_of(user).administrator
 
 
 def allocating_schemes() -> list[Scheme]:

@@ -10,12 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from bordercase.accounts.administration import action_record, administrator_require, reason_require
 from bordercase.accounts.models import User
-from bordercase.cases.errors import InvalidInput, OutsideWindow
 from bordercase.cases.lifecycle import State
 from bordercase.cases.models import IntakeWindow, Request, Scheme
-from bordercase.cases.services.administration import action_record, administrator_require, reason_require
 from bordercase.cases.windows import Intake, intake_at, intake_message, nz_time
+from bordercase.lib.errors import InvalidInput, OutsideWindow
 from bordercase.policy.bounds import date_problem
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from bordercase.cases.identifiers import worker_identity
 from bordercase.cases.lifecycle import State
 from bordercase.cases.models import Person, Request
+from bordercase.lib.identifiers import worker_identity
 
 # A withdrawn request no longer competes for a place, and a draft has not been lodged.
 _NOT_COMPETING = (State.DRAFT.value, State.WITHDRAWN.value)

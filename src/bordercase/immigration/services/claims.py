@@ -12,11 +12,11 @@ from django.utils import timezone
 
 from bordercase.accounts.models import User
 from bordercase.accounts.services import password_problems
-from bordercase.cases.errors import InvalidInput, Refused
 from bordercase.cases.lifecycle import State
 from bordercase.cases.models import Person, Request
 from bordercase.immigration.models import Invitation, TravelRequest
 from bordercase.immigration.services.tokens import InvitationUnusable, invitation_for_token, token_digest
+from bordercase.lib.errors import InvalidInput, Refused
 
 
 def invitation_open(token: str) -> Invitation:

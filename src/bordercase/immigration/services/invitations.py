@@ -20,8 +20,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bordercase.accounts.models import User
-from bordercase.cases.emails import absolute_url, email_send
-from bordercase.cases.errors import ConcurrentChange, InvalidInput, Refused
 from bordercase.cases.lifecycle import TRANSITIONS, LifecycleError, State, Step
 from bordercase.cases.models import Request, Scheme
 from bordercase.cases.notifications import applicant_addresses
@@ -34,6 +32,8 @@ from bordercase.immigration.access import is_inz_officer
 from bordercase.immigration.models import Invitation
 from bordercase.immigration.services.tokens import token_new
 from bordercase.immigration.services.travel_terms import terms_of
+from bordercase.lib.email import absolute_url, email_send
+from bordercase.lib.errors import ConcurrentChange, InvalidInput, Refused
 from bordercase.policy.parameters import ParameterNotInForce
 
 # For schemes without the parameter (the expressions of interest, schemes with no policy folder): the value the

@@ -21,14 +21,14 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 
-from bordercase.accounts.models import User
+from bordercase.accounts.models import Organisation, User
 from bordercase.cases import access, notifications
-from bordercase.cases.errors import ConcurrentChange, InvalidInput, Refused
 from bordercase.cases.lifecycle import TRANSITIONS, LifecycleError, Step
-from bordercase.cases.models import Event, Organisation, Request, Scheme
+from bordercase.cases.models import Event, Request, Scheme
 from bordercase.cases.services.transitions import request_transition
 from bordercase.immigration.access import recommending_bodies
 from bordercase.immigration.models import RecommendationBatch
+from bordercase.lib.errors import ConcurrentChange, InvalidInput, Refused
 
 EXPORT_FORMAT = "bordercase-recommendations-v1"
 EXPORT_FIELDS = (

@@ -20,7 +20,6 @@ from django.utils import timezone
 
 from bordercase.accounts.models import User
 from bordercase.cases import access
-from bordercase.cases.errors import InvalidInput, NotEditable, Refused
 from bordercase.cases.lifecycle import Party, State
 from bordercase.cases.models import Document, Request
 from bordercase.cases.models.people import validate_nationality, validate_passport_number
@@ -30,6 +29,7 @@ from bordercase.immigration.models import FamilyMember, TravelRequest
 from bordercase.immigration.services import travel_checks
 from bordercase.immigration.services.travel_terms import TravelTerms, terms_of
 from bordercase.immigration.travel_rules import Journey, Traveller, age_on, journey_problems, traveller_problems
+from bordercase.lib.errors import InvalidInput, NotEditable, Refused
 from bordercase.policy.bounds import date_of_birth_problem
 
 _PHONE = re.compile(r"^\+?[0-9 ()\-]{7,25}$")

@@ -15,8 +15,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bordercase.accounts.models import User
-from bordercase.cases.emails import absolute_url, email_send
-from bordercase.cases.errors import InvalidInput, Refused
 from bordercase.cases.lifecycle import State
 from bordercase.cases.models import Request
 from bordercase.cases.notifications import applicant_addresses
@@ -25,6 +23,8 @@ from bordercase.cases.windows import NZ, nz_time
 from bordercase.immigration import letters
 from bordercase.immigration.access import is_inz_officer
 from bordercase.immigration.models import FamilyMember, TravelRequest, VisaDecision
+from bordercase.lib.email import absolute_url, email_send
+from bordercase.lib.errors import InvalidInput, Refused
 
 Outcome = VisaDecision.Outcome
 MAX_TEXT = 5000

@@ -5,9 +5,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bordercase.accounts import staff
-from bordercase.accounts.models import User
-from bordercase.cases.errors import InvalidInput, Refused
-from bordercase.cases.models import Membership
+from bordercase.accounts.models import Membership, User
+from bordercase.lib.errors import InvalidInput, Refused
 
 
 def _administrator(email: str) -> User:

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from bordercase.cases.services.administration import actions_recent
+from bordercase.accounts.administration import actions_recent
 from bordercase.cases.windows import nz_time
 
 

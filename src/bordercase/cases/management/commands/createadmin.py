@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.validators import validate_email
 
 from bordercase.accounts.models import User
-from bordercase.cases.services.organisations import membership_add, organisation_by_code
+from bordercase.accounts.organisations import membership_add, organisation_by_code
 
 
 class Command(BaseCommand):

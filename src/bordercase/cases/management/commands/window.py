@@ -6,7 +6,6 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from bordercase.cases.errors import InvalidInput
 from bordercase.cases.models import IntakeWindow, Scheme
 from bordercase.cases.services.windows import (
     ClosingEffect,
@@ -18,6 +17,7 @@ from bordercase.cases.services.windows import (
     window_extend,
 )
 from bordercase.cases.windows import NZ, intake_message, nz_time
+from bordercase.lib.errors import InvalidInput
 
 
 def _nz_moment(text: str, option: str) -> dt.datetime:

@@ -15,8 +15,8 @@ from django.conf import settings
 from PIL import Image
 from pypdf import PdfReader
 
-from bordercase.cases import pdf_content
-from bordercase.cases.errors import InvalidInput
+from bordercase.lib import pdf_content
+from bordercase.lib.errors import InvalidInput
 
 CHUNK = 1024 * 1024
 _SIGNATURES = ((b"%PDF-", "application/pdf"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"))

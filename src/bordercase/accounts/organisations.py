@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from bordercase.accounts.models import User
-from bordercase.cases.errors import InvalidInput
-from bordercase.cases.models import Membership, Organisation
+from bordercase.accounts.models import Membership, Organisation, User
+from bordercase.lib.errors import InvalidInput
 
 
 def organisation_by_code(code: str) -> Organisation:

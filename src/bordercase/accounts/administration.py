@@ -5,10 +5,9 @@ from __future__ import annotations
 import getpass
 from typing import Any
 
-from bordercase.accounts.models import User
-from bordercase.cases.errors import InvalidInput, Refused
-from bordercase.cases.models import AdministratorAction
-from bordercase.cases.services.rounds import is_administrator
+from bordercase.accounts.models import AdministratorAction, User
+from bordercase.accounts.roles import is_administrator
+from bordercase.lib.errors import InvalidInput, Refused
 
 # An administrator on the command line is whoever the operating system says runs it.
 Administrator = User | None

@@ -1,0 +1,41 @@
+"""Who a user is to bordercase: the organisations they act for, by role, read once per call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bordercase.accounts.models import Membership, Organisation, User
+
+Role = Membership.Role
+
+
+@dataclass(frozen=True)
+class Roles:
+    """The organisations a user acts for, by role, read once per call."""
+
+    user_id: int | None
+    employer_of: frozenset[int]
+    assessor_at: frozenset[int]
+    inz_officer: bool
+    administrator: bool
+
+    @property
+    def sees_all_lodged(self) -> bool:
+        return self.inz_officer or self.administrator
+
+
+def roles_of(user: User) -> Roles:
+    if not user.is_authenticated or not user.is_active:
+        return Roles(None, frozenset(), frozenset(), False, False)
+    rows = list(user.memberships.values_list("role", "organisation_id", "organisation__kind"))
+    return Roles(
+        user_id=user.pk,
+        employer_of=frozenset(org for role, org, _ in rows if role == Role.EMPLOYER),
+        assessor_at=frozenset(org for role, org, _ in rows if role == Role.ASSESSOR),
+        inz_officer=any(r == Role.INZ_OFFICER and k == Organisation.Kind.IMMIGRATION for r, _, k in rows),
+        administrator=any(r == Role.ADMINISTRATOR and k == Organisation.Kind.MINISTRY for r, _, k in rows),
+    )
+
+
+def is_administrator(user: User) -> bool:
+    return roles_of(user).administrator

@@ -1,0 +1,80 @@
+"""What the busiest calls cost the database, pinned: lodging a request over the API takes at most 25 SQL statements
+(every one counted, savepoints too), and the requests list and the assessment queue cost the same for ten
+requests as for one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from bordercase.cases.models import Event, Request
+from bordercase.reporting.models import Milestones
+from tests.conftest import World, nominee, verified_client, walk
+from tests.test_api import API, post
+
+MakeRequest = Callable[..., Request]
+LODGING_MOST = 25
+
+
+def statements(call: Callable[[], Any]) -> tuple[Any, list[str]]:
+    with CaptureQueriesContext(connection) as captured:
+        result = call()
+    return result, [q["sql"] for q in captured.captured_queries]
+
+
+def lodged(world: World, make_request: MakeRequest, count: int) -> list[Request]:
+    made = []
+    for n in range(count):
+        draft = make_request()
+        draft.nominee = nominee(passport_number=f"Q{n:07d}")
+        draft.save(update_fields=["nominee"])
+        made.append(walk(draft, [("lodge", world.employer_a)]))
+    return made
+
+
+def test_lodging_over_the_api_takes_at_most_25_statements_and_does_all_its_work(
+    world: World, make_request: MakeRequest, api_client: Callable[..., Client]
+) -> None:
+    draft = make_request()
+    client = api_client(world.employer_a)
+    response, sql = statements(lambda: post(client, f"/requests/{draft.reference}/transitions/lodge"))
+    assert response.status_code == 200 and response.json()["status"] == "lodged"
+    assert len(sql) <= LODGING_MOST, f"{len(sql)} statements:\n" + "\n".join(s[:120] for s in sql)
+    # Nothing left out to get there: the status, the event, the rules' evaluation, the statistics' milestone.
+    row = Request.objects.get(pk=draft.pk)
+    assert row.status == "lodged" and row.lodged_at is not None and row.entry_id and row.worker_identity
+    assert Event.objects.filter(request=draft, transition="lodge").count() == 1
+    assert response.json()["evaluation"]["outcome"]
+    assert Milestones.objects.get(request=draft).lodged_at == row.lodged_at
+
+
+def test_the_requests_list_costs_the_same_for_ten_requests_as_for_one(
+    world: World, make_request: MakeRequest, api_client: Callable[..., Client]
+) -> None:
+    lodged(world, make_request, 1)
+    client, page = api_client(world.employer_a), verified_client(world.employer_a)
+    client.get(f"{API}/requests")  # a token's first use is recorded once; that is not the list's cost
+    _, api_one = statements(lambda: client.get(f"{API}/requests"))
+    _, page_one = statements(lambda: page.get("/requests/"))
+    lodged(world, make_request, 9)
+    listed, api_ten = statements(lambda: client.get(f"{API}/requests"))
+    shown, page_ten = statements(lambda: page.get("/requests/"))
+    assert listed.json()["count"] == 10 and shown.status_code == 200
+    assert len(api_ten) == len(api_one), "the API's list reads more for more requests"
+    assert len(page_ten) == len(page_one), "the requests page reads more for more requests"
+
+
+def test_the_assessment_queue_costs_the_same_for_ten_requests_as_for_one(
+    world: World, make_request: MakeRequest
+) -> None:
+    lodged(world, make_request, 1)
+    page = verified_client(world.assessor_nztech)
+    _, one = statements(lambda: page.get("/assessment/"))
+    lodged(world, make_request, 9)
+    shown, ten = statements(lambda: page.get("/assessment/"))
+    assert shown.status_code == 200 and shown.content.decode().count('class="govuk-link bc-reference"') == 10
+    assert len(ten) == len(one), "the queue reads more for more requests"
