@@ -10,7 +10,8 @@ from bordercase import __version__
 COMMANDS: dict[str, str] = {
     "serve": "Serve bordercase over HTTP with gunicorn (http://127.0.0.1:8000 unless told otherwise).",
     "migrate": "Create or update the database tables.",
-    "demo": "Load a demo dataset with one user per role, print their sign-in details and serve it.",
+    "demo": "Load the demo world (every role, every step of the journey, a round drawn and one to draw), print "
+            "each account's sign-in details and serve it (--port, or PORT).",
     "createadmin": "Create a scheme administrator's account.",
     "audit": "`audit verify`: re-compute every request's event chain and report any tampering.",
     "policy": "Scheme rules: `policy list|show|evaluate|test|simulate` (what-if over lodged requests).",

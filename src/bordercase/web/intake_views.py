@@ -24,7 +24,7 @@ from bordercase.cases.services import drafts, idempotency
 from bordercase.cases.services.documents import document_add, document_kinds, document_remove
 from bordercase.cases.services.evaluations import policy_of
 from bordercase.cases.services.requests import request_create, request_update_draft
-from bordercase.cases.services.transitions import request_transition
+from bordercase.cases.services.transitions import request_lodge, request_withdraw
 from bordercase.cases.services.windows import scheme_intake
 from bordercase.cases.services.workers import same_worker_requests
 from bordercase.cases.windows import intake_message
@@ -270,7 +270,7 @@ def check_answers(request: HttpRequest, user: User, draft: Request) -> HttpRespo
     missing = drafts.draft_missing(draft)
     if request.method == "POST" and not missing and form.is_valid():
         try:
-            request_transition(request=draft, name="lodge", by=user)
+            request_lodge(request=draft, by=user)
         except OutsideWindow as exc:
             return render(request, "web/intake/window.html", {"req": draft, "message": str(exc)})
         except lifecycle.IllegalTransition:
@@ -316,6 +316,6 @@ def withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         # Withdrawn or decided a moment ago by someone else: the request's page says which.
         with contextlib.suppress(lifecycle.IllegalTransition):
-            request_transition(request=found, name="withdraw", by=user, reason=form.cleaned_data["reason"])
+            request_withdraw(request=found, by=user, reason=form.cleaned_data["reason"])
         return redirect(reverse("web:request", kwargs={"reference": found.reference}))
     return render(request, "web/intake/withdraw.html", {"req": found, "form": form})

@@ -1,4 +1,7 @@
-"""Moving a request through its lifecycle: one function per transition, all through ``request_transition``."""
+"""Moving a request through its lifecycle: ``request_transition`` and what a move that gives up a place sets off.
+
+Each transition is made by the service that owns its work (lodging, assessment, allocation, Immigration NZ's);
+the employer's own two, lodging and withdrawing, are here."""
 
 from __future__ import annotations
 
@@ -32,61 +35,5 @@ def request_lodge(*, request: Request, by: Actor, reason: str = "") -> Request:
     return request_transition(request=request, name="lodge", by=by, reason=reason)
 
 
-def request_start_assessment(*, request: Request, by: Actor, reason: str = "") -> Request:
-    return request_transition(request=request, name="start_assessment", by=by, reason=reason)
-
-
-def request_request_information(*, request: Request, by: Actor, reason: str) -> Request:
-    return request_transition(request=request, name="request_information", by=by, reason=reason)
-
-
-def request_provide_information(*, request: Request, by: Actor, reason: str) -> Request:
-    return request_transition(request=request, name="provide_information", by=by, reason=reason)
-
-
-def request_decline(*, request: Request, by: Actor, reason: str) -> Request:
-    return request_transition(request=request, name="decline", by=by, reason=reason)
-
-
-def request_find_eligible(*, request: Request, by: Actor, reason: str = "") -> Request:
-    return request_transition(request=request, name="find_eligible", by=by, reason=reason)
-
-
-def request_allocate(*, request: Request, by: Actor, reason: str = "") -> Request:
-    return request_transition(request=request, name="allocate", by=by, reason=reason)
-
-
-def request_waitlist(*, request: Request, by: Actor, reason: str = "") -> Request:
-    return request_transition(request=request, name="waitlist", by=by, reason=reason)
-
-
-def request_promote(*, request: Request, by: Actor, reason: str = "") -> Request:
-    return request_transition(request=request, name="promote", by=by, reason=reason)
-
-
-def request_recommend(*, request: Request, by: Actor, reason: str = "") -> Request:
-    return request_transition(request=request, name="recommend", by=by, reason=reason)
-
-
-def request_invite(*, request: Request, by: Actor, reason: str = "") -> Request:
-    return request_transition(request=request, name="invite", by=by, reason=reason)
-
-
-def request_request_travel(*, request: Request, by: Actor, reason: str = "") -> Request:
-    return request_transition(request=request, name="request_travel", by=by, reason=reason)
-
-
-def request_grant_visa(*, request: Request, by: Actor, reason: str = "") -> Request:
-    return request_transition(request=request, name="grant_visa", by=by, reason=reason)
-
-
-def request_decline_visa(*, request: Request, by: Actor, reason: str) -> Request:
-    return request_transition(request=request, name="decline_visa", by=by, reason=reason)
-
-
 def request_withdraw(*, request: Request, by: Actor, reason: str = "") -> Request:
     return request_transition(request=request, name="withdraw", by=by, reason=reason)
-
-
-def request_lapse(*, request: Request, by: Actor, reason: str) -> Request:
-    return request_transition(request=request, name="lapse", by=by, reason=reason)
