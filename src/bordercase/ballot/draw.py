@@ -40,9 +40,9 @@ try:
     from _sha256 import sha256 as _sha256  # Python 3.11
 except ImportError:  # pragma: no cover - Python 3.12 and later, or a build without it
     try:
-        from _sha2 import sha256 as _sha256  # type: ignore[no-redef]
+        from _sha2 import sha256 as _sha256  # type: ignore[no-redef, unused-ignore]
     except ImportError:
-        from hashlib import sha256 as _sha256  # type: ignore[no-redef]
+        from hashlib import sha256 as _sha256  # type: ignore[no-redef, unused-ignore]
 
 ALGORITHM = "bordercase-ballot-v1"
 SEED_BYTES = 32
@@ -68,7 +68,17 @@ class Caps:
             raise ValueError("Places and caps are whole numbers, 0 or more.")
 
 
-def _pads(seed: bytes) -> tuple[object, object]:
+class _Hash(Protocol):
+    """A SHA-256 in progress, as hashlib's and CPython's own both are."""
+
+    def copy(self) -> _Hash: ...
+
+    def update(self, data: bytes, /) -> None: ...
+
+    def digest(self) -> bytes: ...
+
+
+def _pads(seed: bytes) -> tuple[_Hash, _Hash]:
     """SHA-256 with HMAC's inner and outer padded keys already hashed in (RFC 2104), to copy for each message.
 
     Hashing the two padded-key blocks once rather than for every message makes HMAC-SHA256 about twice as fast as
@@ -116,7 +126,7 @@ class _Pool(Protocol):
 
     def entry_id(self, index: int) -> bytes: ...
 
-    def fields(self, indices: Sequence[int]) -> tuple[list, list]: ...
+    def fields(self, indices: Sequence[int]) -> tuple[Sequence[object], Sequence[object]]: ...
 
     def text(self, value: str) -> object: ...
 
@@ -165,7 +175,7 @@ def _leading_keys(pool: _Pool, seed: bytes, progress: Progress | None) -> np.nda
     for start in range(0, n, _CHUNK):
         stop = min(start + _CHUNK, n)
         messages = pool.messages(start, stop)
-        keys = []
+        keys: list[bytes] = []
         keep = keys.append
         for message in messages:
             first = inner.copy()

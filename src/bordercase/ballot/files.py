@@ -191,7 +191,7 @@ def _spans(octets: np.ndarray, start: np.ndarray, length: np.ndarray, words: int
     last = len(octets) - width  # the last offset a whole row can be read from
     if last >= 0:
         overlapping = np.lib.stride_tricks.as_strided(octets, shape=(last + 1, width), strides=(1, 1))
-        rows = overlapping[np.minimum(start, last)]
+        rows: np.ndarray = overlapping[np.minimum(start, last)]
     else:
         rows = np.zeros((len(start), width), dtype=np.uint8)
     for i in np.flatnonzero(start > last).tolist():  # within a row's width of the end of the file
@@ -250,7 +250,7 @@ def alike_runs(packed: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(in_run), np.cumsum(starts[in_run])
 
 
-def sharing(hashes: np.ndarray, present: np.ndarray, values: Callable[[list[int]], list],
+def sharing(hashes: np.ndarray, present: np.ndarray, values: Callable[[list[int]], Sequence[object]],
             same: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The entries that share their beneficiary with another, and a group number for each: (entries, groups).
 
@@ -453,7 +453,8 @@ class EntryColumns:
         words = max(_words_for(rest[0]), _words_for(rest[1]))
         (mine, theirs), (my_length, their_length) = zip(*(self._upto_comma(s, r, words)
                                                            for s, r in zip(start, rest, strict=True)), strict=True)
-        return (my_length == their_length) & (mine == theirs).all(axis=1)
+        same: np.ndarray = (my_length == their_length) & (mine == theirs).all(axis=1)
+        return same
 
     def _upto_comma(self, start: np.ndarray, rest: np.ndarray, words: int) -> tuple[np.ndarray, np.ndarray]:
         rows = _spans(self._octets, start, rest, words)

@@ -76,12 +76,12 @@ class _Bad(Exception):
 def _text(q: Question, value: Any, known: Callable[[str], bool] | None) -> str:
     if not isinstance(value, str):
         raise _Bad("type", "must be text: put the answer in quotes")
-    value = value.strip()
-    if not value:
+    text: str = value.strip()
+    if not text:
         raise _Bad("required", f"is empty: enter {q.label.lower()}")
-    if len(value) > q.max_length:
-        raise _Bad("max_length", f"is {len(value):,} characters long: shorten it to {q.max_length:,} or fewer")
-    return value
+    if len(text) > q.max_length:
+        raise _Bad("max_length", f"is {len(text):,} characters long: shorten it to {q.max_length:,} or fewer")
+    return text
 
 
 def _number(q: Question, value: Any, known: Callable[[str], bool] | None) -> Decimal | int:

@@ -116,10 +116,10 @@ def load_folder(folder: Path, module: ModuleType | None = None) -> Scheme:
         function = functions.pop(c.id, None)
         if function is None:
             raise fail(("criteria", index), f"criterion {c.id!r} has no @criterion function in criteria.py")
-        for name in [*function.reads, c.mandatory_parameter]:  # type: ignore[attr-defined]
+        for name in [*function.reads, c.mandatory_parameter]:
             if name and name not in parameters:
                 raise fail(("criteria", index), f"criterion {c.id!r} reads {name!r}, which is not a parameter")
-        criteria.append(Criterion(c.id, c.clause, function, function.reads, c.mandatory,  # type: ignore[attr-defined]
+        criteria.append(Criterion(c.id, c.clause, function, function.reads, c.mandatory,
                                   c.mandatory_parameter))
     if functions:
         raise fail(("criteria",), f"criteria.py has {', '.join(functions)}, not listed under criteria")
