@@ -27,35 +27,14 @@ from bordercase.api.schemas import (
 from bordercase.cases import access, lifecycle
 from bordercase.cases.models import Request, Scheme
 from bordercase.cases.services import idempotency
+from bordercase.cases.services.actions import BY_NAME, action_by_name
 from bordercase.cases.services.assessment import history_for
 from bordercase.cases.services.people import person_create
 from bordercase.cases.services.requests import request_create, request_update_draft
-from bordercase.cases.services.transitions import request_transition
-from bordercase.lib.errors import InvalidInput, Refused
+from bordercase.lib.errors import InvalidInput
 from bordercase.lib.identifiers import InvalidIdentifier, reference_normalise
 
 router = Router(tags=["requests"])
-# Decisions carry findings and may need a second assessor, so they have a route of their own (api.assessment).
-DECIDED_ELSEWHERE = {"decline": "declined", "find_eligible": "found eligible"}
-# Immigration NZ's steps make records of their own and send letters, so they have routes of their own too
-# (api.immigration): done here, a worker would be invited with no link, or a visa decided with no letter.
-IMMIGRATION_ROUTES = {
-    "recommend": "recommended to Immigration NZ in a batch, through POST /api/v1/recommendation-batches, which "
-                 "keeps the export Immigration NZ receives",
-    "invite": "invited to apply through POST /api/v1/requests/{reference}/invitation (or POST /api/v1/invitations "
-              "for several), which makes the worker's link and sends the letters",
-    "grant_visa": "granted a visa through POST /api/v1/requests/{reference}/visa-decision, which records the "
-                  "decision and sends the letters",
-    "decline_visa": "declined a visa through POST /api/v1/requests/{reference}/visa-decision, which records the "
-                    "decision and sends the letters",
-    # Places are given only by an allocation round, whose published draw and caps decide who gets one.
-    "allocate": "allocated a place only by an allocation round (the /api/v1/allocation routes), whose published "
-                "draw and caps decide who gets one",
-    "waitlist": "waitlisted only by an allocation round (the /api/v1/allocation routes)",
-    "promote": "promoted from the waitlist only when a place is released, by the round's reallocation",
-    "request_travel": "lodged as a request to travel by the worker, on the pages their invitation's link opens, "
-                      "which keep their passport, family and managed-isolation booking",
-}
 # The header is read as optional so that leaving it out gets the service's own message (what to send and why);
 # the OpenAPI still says it is required (api.errors.document reads this).
 REQUIRES_IDEMPOTENCY_KEY = {"x-required-headers": ["Idempotency-Key"]}
@@ -225,19 +204,15 @@ def lodge_request(request: HttpRequest, reference: str, body: TransitionIn,
 def transition_request(request: HttpRequest, reference: str, name: str, body: TransitionIn,
                        idempotency_key: str | None = IDEMPOTENCY_KEY) -> RequestOut | HttpResponse:
     user = _user(request)
-    if name in DECIDED_ELSEWHERE:
-        _find(user, reference)  # a request the caller may not see is still a 404
-        raise Refused(f"A request is {DECIDED_ELSEWHERE[name]} through POST /api/v1/requests/{{reference}}/assessment/"
-                      "decision, which keeps each criterion's finding, the reasons and any second assessor the "
-                      "scheme needs. Use that route instead.")
-    if name in IMMIGRATION_ROUTES:
-        _find(user, reference)
-        raise Refused(f"A request is {IMMIGRATION_ROUTES[name]}. Use that route instead.")
+    roles = roles_of(user)
+    found = _find(user, reference, roles)  # a request the caller may not see is a 404, whatever is asked
+    action = action_by_name(name)
+    if action is None:
+        known = ", ".join(sorted(BY_NAME))
+        raise Http404(f"There is no transition called {name!r} here. Use one of: {known}.")
 
     def move() -> RequestOut:
-        roles = roles_of(user)
-        moved = request_transition(request=_find(user, reference, roles), name=name, by=user, reason=body.reason)
-        return request_out(moved, user, roles)
+        return request_out(action(found, user, body.reason), user, roles)
 
     if name == "lodge" or idempotency_key is not None:
         payload = {"reference": reference_normalise_or_raw(reference), "transition": name, **body.model_dump()}

@@ -220,6 +220,30 @@ TRANSITIONS: dict[str, Transition] = {
 CREATED = "create"
 
 
+_SERVICES = "bordercase.cases.services"
+_IMMIGRATION = "bordercase.immigration.services"
+# The one action that alone may make each transition: it does the transition's whole work (the records, letters
+# and places that go with it). tests/test_transition_owners.py fails if any other code names a transition.
+OWNERS: dict[str, str] = {
+    "lodge": f"{_SERVICES}.transitions.request_lodge",
+    "start_assessment": f"{_SERVICES}.assessment.assessment_start",
+    "request_information": f"{_SERVICES}.assessment.information_request",
+    "provide_information": f"{_SERVICES}.assessment.information_provide",
+    "decline": f"{_SERVICES}.assessment._decline",
+    "find_eligible": f"{_SERVICES}.assessment.request_decide",
+    "allocate": f"{_SERVICES}.allocation._place",
+    "waitlist": f"{_SERVICES}.allocation._place",
+    "promote": f"{_SERVICES}.reallocation.reallocate",
+    "recommend": f"{_IMMIGRATION}.recommendations.batch_send",
+    "invite": f"{_IMMIGRATION}.invitations._issue",
+    "request_travel": f"{_IMMIGRATION}.travel.travel_lodge",
+    "grant_visa": f"{_IMMIGRATION}.visas._decide",
+    "decline_visa": f"{_IMMIGRATION}.visas._decide",
+    "withdraw": f"{_SERVICES}.transitions.request_withdraw",
+    "lapse": f"{_SERVICES}.transitions.request_lapse",
+}
+
+
 class LifecycleError(Exception):
     """A transition was refused; the message says why and what to do next."""
 

@@ -6,7 +6,7 @@ table disagree, so the picture of the lifecycle cannot drift from the code that 
 
 from __future__ import annotations
 
-from bordercase.cases.lifecycle import PARTY_LABELS, TRANSITIONS, Route, State
+from bordercase.cases.lifecycle import OWNERS, PARTY_LABELS, TRANSITIONS, Route, State
 
 _ORDER = {state: n for n, state in enumerate(State)}
 
@@ -29,8 +29,8 @@ def diagram() -> str:
 
 
 def table() -> str:
-    """A Markdown table: each transition, where it goes from and to, and who may make it."""
-    rows = ["| transition | from | to | who may make it |", "| --- | --- | --- | --- |"]
+    """A Markdown table: each transition, where it goes from and to, who may make it and the action that does."""
+    rows = ["| transition | from | to | who may make it | made only by |", "| --- | --- | --- | --- | --- |"]
     for transition in TRANSITIONS.values():
         sources = []
         for route in transition.routes:
@@ -39,5 +39,7 @@ def table() -> str:
             sources.append(f"{states} ({condition})" if condition else states)
         who = ", ".join(PARTY_LABELS[p] for p in sorted(transition.parties, key=list(PARTY_LABELS).index))
         reason = " (a reason is required)" if transition.reason_required else ""
-        rows.append(f"| `{transition.name}` | {'; '.join(sources)} | {transition.target.value} | {who}{reason} |")
+        owner = OWNERS[transition.name].removeprefix("bordercase.")
+        rows.append(f"| `{transition.name}` | {'; '.join(sources)} | {transition.target.value} | {who}{reason} "
+                    f"| `{owner}` |")
     return "\n".join(rows)

@@ -197,8 +197,8 @@ def _allocate_all(round_: AllocationRound, rows: Sequence[AllocationEntry], by: 
               f"{'entry' if len(rows) == 1 else 'entries'} for {round_.places} places, so no draw was needed.")
     for row in rows:
         row.rank, row.result = row.position, ballot.Status.SELECTED.value
-        request_transition(request=row.request, name="allocate", by=by, reason=reason,
-                           data={"round": round_.number, "entry_id": row.entry_id})
+        _place(row.request, selected=True, by=by, reason=reason, data={"round": round_.number,
+                                                                        "entry_id": row.entry_id})
     AllocationEntry.objects.bulk_update(rows, ["rank", "result"])
     round_.status, round_.drawn_at, round_.drawn_by = Status.ALLOCATED, timezone.now(), by
 
@@ -333,9 +333,14 @@ def _apply(round_: AllocationRound, results: Sequence[ballot.Result], by: User) 
             if result.status == ballot.Status.SELECTED:
                 gone.append(row)
             continue
-        name = "allocate" if result.status == ballot.Status.SELECTED else "waitlist"
-        request_transition(request=request, name=name, by=by,
-                           reason=_reason(round_, result, len(results), waitlisted, first_rank, row),
-                           data={"round": round_.number, "entry_id": row.entry_id, "rank": result.rank})
+        _place(request, selected=result.status == ballot.Status.SELECTED, by=by,
+               reason=_reason(round_, result, len(results), waitlisted, first_rank, row),
+               data={"round": round_.number, "entry_id": row.entry_id, "rank": result.rank})
     for row in gone:
         reallocate(round_, row, because=row.request.status)
+
+
+def _place(request: Request, *, selected: bool, by: User, reason: str, data: dict[str, object]) -> Request:
+    # The one place a round gives a request its result: a place (allocate) or a place on the waitlist.
+    return request_transition(request=request, name="allocate" if selected else "waitlist", by=by, reason=reason,
+                              data=data)

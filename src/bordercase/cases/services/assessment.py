@@ -116,9 +116,14 @@ def request_assign(*, request: Request, to: User | None, by: User, claim: bool =
         event_append(request=current, by=by, transition="claim" if claim else "assign",
                      from_state=current.status, to_state=current.status, data=data)
         if current.status == State.LODGED:
-            request_transition(request=current, name="start_assessment", by=by)
+            assessment_start(request=current, by=by)
     request.refresh_from_db()
     return request
+
+
+def assessment_start(*, request: Request, by: User, reason: str = "") -> Request:
+    """Start assessing a lodged request: its first assignment does this, and an assessing body's system may."""
+    return request_transition(request=request, name="start_assessment", by=by, reason=reason)
 
 
 def request_claim(*, request: Request, by: User) -> Request:
@@ -233,8 +238,7 @@ def request_decide(*, request: Request, by: User, decision: str, reasons: Iterab
             return request_transition(request=request, name="find_eligible", by=by, reason=reason,
                                       data={"findings": summary})
         if not needs_second_assessor(current):
-            return request_transition(request=request, name="decline", by=by, reason=reason,
-                                      data={"criteria": chosen, "findings": summary})
+            return _decline(request, by, reason, {"criteria": chosen, "findings": summary})
         DeclineProposal.objects.create(request=current, proposed_by=by, proposed_at=timezone.now(), reasons=reason,
                                        criteria=chosen)
         event_append(request=current, by=by, transition="decline_proposed", from_state=current.status,
@@ -268,8 +272,13 @@ def decline_confirm(*, request: Request, by: User) -> Request:
     with transaction.atomic():
         proposal = _second_assessor(_locked(request), by)
         _resolve(proposal, DeclineProposal.Status.CONFIRMED, by, timezone.now())
-        return request_transition(request=request, name="decline", by=by, reason=proposal.reasons,
-                                  data={"criteria": proposal.criteria, "proposed_by": proposal.proposed_by_id})
+        return _decline(request, by, proposal.reasons,
+                        {"criteria": proposal.criteria, "proposed_by": proposal.proposed_by_id})
+
+
+def _decline(request: Request, by: User, reason: str, data: dict[str, Any]) -> Request:
+    # The one place a request is declined: by a decision no second assessor need confirm, or by the confirming.
+    return request_transition(request=request, name="decline", by=by, reason=reason, data=data)
 
 
 def decline_send_back(*, request: Request, by: User, note: str) -> Request:

@@ -1,7 +1,7 @@
 """Moving a request through its lifecycle: ``request_transition`` and what a move that gives up a place sets off.
 
 Each transition is made by the service that owns its work (lodging, assessment, allocation, Immigration NZ's);
-the employer's own two, lodging and withdrawing, are here."""
+the employer's own two, lodging and withdrawing, and lapsing, are here."""
 
 from __future__ import annotations
 
@@ -37,3 +37,8 @@ def request_lodge(*, request: Request, by: Actor, reason: str = "") -> Request:
 
 def request_withdraw(*, request: Request, by: Actor, reason: str = "") -> Request:
     return request_transition(request=request, name="withdraw", by=by, reason=reason)
+
+
+def request_lapse(*, request: Request, by: Actor, reason: str, data: dict[str, Any] | None = None) -> Request:
+    """End a request that has gone quiet: an invitation that expired unused, or by an officer or administrator."""
+    return request_transition(request=request, name="lapse", by=by, reason=reason, data=data)

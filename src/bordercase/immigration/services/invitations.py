@@ -25,7 +25,7 @@ from bordercase.cases.models import Request, Scheme
 from bordercase.cases.notifications import applicant_addresses
 from bordercase.cases.services.evaluations import policy_of
 from bordercase.cases.services.events import System
-from bordercase.cases.services.transitions import request_transition
+from bordercase.cases.services.transitions import request_lapse, request_transition
 from bordercase.cases.windows import NZ, nz_time
 from bordercase.immigration import letters
 from bordercase.immigration.access import is_inz_officer
@@ -220,9 +220,8 @@ def invitations_expire(*, now: dt.datetime | None = None) -> list[Request]:
             if locked.status != State.INVITED or newest is None or newest.used_at or newest.expires_at > now:
                 continue
             try:
-                lapsed.append(request_transition(request=locked, name="lapse", by=EXPIRY,
-                                                 reason=expiry_reason(newest.expires_at),
-                                                 data={"invitation_expired_at": newest.expires_at.isoformat()}))
+                lapsed.append(request_lapse(request=locked, by=EXPIRY, reason=expiry_reason(newest.expires_at),
+                                            data={"invitation_expired_at": newest.expires_at.isoformat()}))
             except (LifecycleError, ConcurrentChange):
                 continue  # moved on as we looked: nothing to lapse
     return lapsed
