@@ -15,7 +15,8 @@ from pydantic import AwareDatetime
 from bordercase.accounts import staff
 from bordercase.accounts.administration import actions_recent, administrator_require
 from bordercase.accounts.models import Membership, User
-from bordercase.api.requests import ERRORS, _user
+from bordercase.api.auth import caller
+from bordercase.api.requests import ERRORS
 from bordercase.api.schemas import RowId
 from bordercase.cases.models import IntakeWindow, Scheme
 from bordercase.cases.services.windows import window_add, window_change, window_close, window_extend
@@ -27,7 +28,7 @@ Reason = Field(..., min_length=1, max_length=2000, description="Why: kept in the
 
 
 def _administrator(request: HttpRequest, what: str) -> User:
-    user = _user(request)
+    user = caller(request)
     administrator_require(user, what)
     return user
 

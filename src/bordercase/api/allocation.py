@@ -11,7 +11,8 @@ from ninja import Field, Router, Schema
 
 from bordercase.accounts.models import User
 from bordercase.accounts.roles import is_administrator
-from bordercase.api.requests import ERRORS, _user
+from bordercase.api.auth import caller
+from bordercase.api.requests import ERRORS
 from bordercase.api.schemas import CSV_FILE, RowId, file_download
 from bordercase.ballot import ALGORITHM
 from bordercase.cases.models import AllocationRound, Scheme
@@ -96,7 +97,7 @@ def _round(code: str, number: int) -> AllocationRound:
 
 
 def _administrator(request: HttpRequest) -> User:
-    user = _user(request)
+    user = caller(request)
     if not is_administrator(user):
         raise Http404("Not found.")
     return user

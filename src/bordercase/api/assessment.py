@@ -14,7 +14,8 @@ from ninja import Field, Query, Router, Schema
 
 from bordercase.accounts.models import User
 from bordercase.accounts.roles import roles_of
-from bordercase.api.requests import ERRORS, _find, _user, request_out
+from bordercase.api.auth import caller
+from bordercase.api.requests import ERRORS, _find, request_out
 from bordercase.api.schemas import MAX_OFFSET, RequestOut
 from bordercase.cases import access
 from bordercase.cases.lifecycle import Party
@@ -171,7 +172,7 @@ def _require_queue(user: User) -> None:
 
 @router.get("/assessment/queue", response={200: QueueOut, **ERRORS}, summary="Your assessing body's queue")
 def queue_list(request: HttpRequest, filters: Query[QueueQuery]) -> QueueOut:
-    user = _user(request)
+    user = caller(request)
     _require_queue(user)
     assignee = filters.assignee
     if assignee not in ("", "me", "nobody"):
@@ -208,14 +209,14 @@ def _assessment_out(user: User, found: Request) -> AssessmentOut:
 @router.get("/requests/{reference}/assessment", response={200: AssessmentOut, **ERRORS},
             summary="The request as its assessor sees it: clock, criteria, findings, warnings")
 def assessment_read(request: HttpRequest, reference: str) -> AssessmentOut:
-    user = _user(request)
+    user = caller(request)
     return _assessment_out(user, _assessed(user, reference))
 
 
 @router.post("/requests/{reference}/assessment/claim", response={200: AssessmentOut, **ERRORS},
              summary="Claim the request: it is assigned to you, and its assessment starts")
 def assessment_claim(request: HttpRequest, reference: str) -> AssessmentOut:
-    user = _user(request)
+    user = caller(request)
     found = assessment.request_claim(request=_assessed(user, reference), by=user)
     return _assessment_out(user, found)
 
@@ -223,7 +224,7 @@ def assessment_claim(request: HttpRequest, reference: str) -> AssessmentOut:
 @router.post("/requests/{reference}/assessment/assign", response={200: AssessmentOut, **ERRORS},
              summary="Assign the request to a colleague at your body (or to nobody)")
 def assessment_assign(request: HttpRequest, reference: str, body: AssignIn) -> AssessmentOut:
-    user = _user(request)
+    user = caller(request)
     found = _assessed(user, reference)
     to = _assessor_by_email(body.assignee, assessment.assessors_of(found))
     found = assessment.request_assign(request=found, to=to, by=user)
@@ -233,7 +234,7 @@ def assessment_assign(request: HttpRequest, reference: str, body: AssignIn) -> A
 @router.post("/assessment/assign", response={200: QueueOut, **ERRORS},
              summary="Assign several requests at once: all of them, or none")
 def assessment_assign_bulk(request: HttpRequest, body: BulkAssignIn) -> QueueOut:
-    user = _user(request)
+    user = caller(request)
     _require_queue(user)
     picked = [_assessed(user, ref) for ref in body.references]
     done = assessment.requests_assign(requests=picked, to=_assessor_by_email(body.assignee, _colleagues(user)), by=user)
@@ -245,7 +246,7 @@ def assessment_assign_bulk(request: HttpRequest, body: BulkAssignIn) -> QueueOut
 @router.put("/requests/{reference}/assessment/findings", response={200: AssessmentOut, **ERRORS},
             summary="Confirm or override criteria: an override needs a note")
 def assessment_findings(request: HttpRequest, reference: str, body: FindingsIn) -> AssessmentOut:
-    user = _user(request)
+    user = caller(request)
     found = _assessed(user, reference)
     assessment.findings_record(request=found, by=user,
                                found={k: (v.outcome, v.note) for k, v in body.findings.items()})
@@ -257,7 +258,7 @@ def assessment_findings(request: HttpRequest, reference: str, body: FindingsIn) 
              description="Where the scheme needs a second assessor, a decline waits for one: the request stays in "
              "assessment and pending_decline holds the reasons.")
 def assessment_decide(request: HttpRequest, reference: str, body: DecisionIn) -> AssessmentOut:
-    user = _user(request)
+    user = caller(request)
     found = assessment.request_decide(request=_assessed(user, reference), by=user, decision=body.decision,
                                       reasons=body.reasons, text=body.text)
     return _assessment_out(user, found)
@@ -266,7 +267,7 @@ def assessment_decide(request: HttpRequest, reference: str, body: DecisionIn) ->
 @router.post("/requests/{reference}/assessment/decision/confirm", response={200: AssessmentOut, **ERRORS},
              summary="As the second assessor, confirm a decline another assessor proposed")
 def assessment_confirm(request: HttpRequest, reference: str) -> AssessmentOut:
-    user = _user(request)
+    user = caller(request)
     found = assessment.decline_confirm(request=_assessed(user, reference), by=user)
     return _assessment_out(user, found)
 
@@ -274,7 +275,7 @@ def assessment_confirm(request: HttpRequest, reference: str) -> AssessmentOut:
 @router.post("/requests/{reference}/assessment/decision/send-back", response={200: AssessmentOut, **ERRORS},
              summary="As the second assessor, send a proposed decline back with a note")
 def assessment_send_back(request: HttpRequest, reference: str, body: NoteIn) -> AssessmentOut:
-    user = _user(request)
+    user = caller(request)
     found = assessment.decline_send_back(request=_assessed(user, reference), by=user, note=body.note)
     return _assessment_out(user, found)
 
@@ -282,7 +283,7 @@ def assessment_send_back(request: HttpRequest, reference: str, body: NoteIn) -> 
 @router.post("/requests/{reference}/assessment/information-request", response={200: AssessmentOut, **ERRORS},
              summary="Ask the applicant for information: the request waits and its clock pauses")
 def assessment_information(request: HttpRequest, reference: str, body: TextIn) -> AssessmentOut:
-    user = _user(request)
+    user = caller(request)
     found = assessment.information_request(request=_assessed(user, reference), by=user, text=body.text)
     return _assessment_out(user, found)
 
@@ -291,7 +292,7 @@ def assessment_information(request: HttpRequest, reference: str, body: TextIn) -
              summary="As the applicant, answer the assessor's information request",
              description="Upload files first with POST /requests/{reference}/documents; they stay with the request.")
 def information_answer(request: HttpRequest, reference: str, body: AnswerIn) -> RequestOut:
-    user = _user(request)
+    user = caller(request)
     found = _find(user, reference)
     if Party.APPLICANT not in access.parties(user, found):
         raise Http404(f"No request {found.reference} that you can answer for. Check the reference.")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
 from bordercase.accounts.models import User
@@ -14,3 +15,11 @@ class ApiTokenAuth(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         return token_authenticate(token)
+
+
+def caller(request: HttpRequest) -> User:
+    """The user whose token authenticated this call."""
+    user = request.auth  # type: ignore[attr-defined]
+    if not isinstance(user, User):
+        raise AuthenticationError
+    return user

@@ -9,7 +9,8 @@ from django.http import Http404, HttpRequest
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from bordercase.api.requests import ERRORS, _find, _user
+from bordercase.api.auth import caller
+from bordercase.api.requests import ERRORS, _find
 from bordercase.api.schemas import RowId
 from bordercase.cases.models import Document
 from bordercase.cases.services.documents import document_add, document_remove, documents_of, every_document_kind
@@ -43,7 +44,7 @@ def _out(document: Document) -> DocumentOut:
 )
 def upload_document(request: HttpRequest, reference: str, kind: Form[DocumentKind], file: File[UploadedFile]
                     ) -> Status[DocumentOut]:
-    user = _user(request)
+    user = caller(request)
     found = _find(user, reference)
     return Status(201, _out(document_add(request=found, kind=kind, upload=file, by=user)))
 
@@ -51,13 +52,13 @@ def upload_document(request: HttpRequest, reference: str, kind: Form[DocumentKin
 @router.get("/requests/{reference}/documents", response={200: list[DocumentOut], **ERRORS},
             summary="A request's evidence")
 def list_documents(request: HttpRequest, reference: str) -> list[DocumentOut]:
-    return [_out(d) for d in documents_of(_find(_user(request), reference))]
+    return [_out(d) for d in documents_of(_find(caller(request), reference))]
 
 
 @router.delete("/requests/{reference}/documents/{document_id}", response={204: None, **ERRORS},
                summary="Remove evidence from a draft")
 def delete_document(request: HttpRequest, reference: str, document_id: RowId) -> Status[None]:
-    user = _user(request)
+    user = caller(request)
     found = _find(user, reference)
     document = found.documents.filter(pk=document_id).first()
     if document is None:

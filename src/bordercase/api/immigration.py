@@ -15,7 +15,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from bordercase.accounts.models import User
-from bordercase.api.requests import ERRORS, _find, _user
+from bordercase.api.auth import caller
+from bordercase.api.requests import ERRORS, _find
 from bordercase.api.schemas import CSV_FILE, RowId, file_download
 from bordercase.immigration import access
 from bordercase.immigration.models import Invitation, RecommendationBatch, VisaDecision
@@ -91,21 +92,21 @@ def _batch_out(batch: RecommendationBatch) -> BatchOut:
 
 
 def _recommender(request: HttpRequest) -> User:
-    user = _user(request)
+    user = caller(request)
     if not access.may_recommend(user):
         raise Http404("Not found.")
     return user
 
 
 def _batch_reader(request: HttpRequest) -> User:
-    user = _user(request)
+    user = caller(request)
     if not access.may_read_batches(user):
         raise Http404("Not found.")
     return user
 
 
 def _officer(request: HttpRequest) -> User:
-    user = _user(request)
+    user = caller(request)
     if not access.is_inz_officer(user):
         raise Http404("Not found.")
     return user

@@ -9,11 +9,11 @@ from typing import Any
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Header, Query, Router, Schema
-from ninja.errors import AuthenticationError
 from ninja.responses import NinjaJSONEncoder
 
 from bordercase.accounts.models import Organisation, User
 from bordercase.accounts.roles import Roles, roles_of
+from bordercase.api.auth import caller
 from bordercase.api.schemas import (
     MAX_OFFSET,
     ErrorOut,
@@ -45,12 +45,6 @@ IDEMPOTENCY_KEY = Header(
     "Send it again to retry safely; the first answer is replayed and nothing is done twice.",
 )
 
-
-def _user(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    if not isinstance(user, User):
-        raise AuthenticationError
-    return user
 
 
 def _find(user: User, reference: str, roles: Roles | None = None) -> Request:
@@ -111,7 +105,7 @@ class RequestPage(Schema):
 
 @router.get("/requests", response=RequestPage, summary="List the requests you can see, newest first")
 def list_requests(request: HttpRequest, filters: Query[RequestFilter]) -> RequestPage:
-    user = _user(request)
+    user = caller(request)
     found = access.visible_requests(user).prefetch_related("evaluations").order_by("-created_at", "-pk")
     if filters.status:
         found = found.filter(status=filters.status)
@@ -143,7 +137,7 @@ def _once(user: User, key: str | None, operation: str, payload: Any,
              "answer; the same key with a different body answers 422.", openapi_extra=REQUIRES_IDEMPOTENCY_KEY)
 def create_request(request: HttpRequest, body: RequestCreateIn,
                    idempotency_key: str | None = IDEMPOTENCY_KEY) -> HttpResponse:
-    user = _user(request)
+    user = caller(request)
     return _once(user, idempotency_key, "create", body.model_dump(mode="json"),
                  lambda: (201, _create(user, body)))
 
@@ -179,7 +173,7 @@ def _create(user: User, body: RequestCreateIn) -> RequestOut:
 
 @router.get("/requests/{reference}", response={200: RequestOut, **ERRORS}, summary="Read one request")
 def read_request(request: HttpRequest, reference: str) -> RequestOut:
-    user = _user(request)
+    user = caller(request)
     return request_out(_find(user, reference), user)
 
 
@@ -203,7 +197,7 @@ def lodge_request(request: HttpRequest, reference: str, body: TransitionIn,
 )
 def transition_request(request: HttpRequest, reference: str, name: str, body: TransitionIn,
                        idempotency_key: str | None = IDEMPOTENCY_KEY) -> RequestOut | HttpResponse:
-    user = _user(request)
+    user = caller(request)
     roles = roles_of(user)
     found = _find(user, reference, roles)  # a request the caller may not see is a 404, whatever is asked
     action = action_by_name(name)
@@ -231,7 +225,7 @@ def reference_normalise_or_raw(reference: str) -> str:
               description="Only the applicant, and only while it is a draft. answers are merged into those saved "
               "(an answer of null removes it); nominee replaces the person's details.")
 def update_request(request: HttpRequest, reference: str, body: RequestUpdateIn) -> RequestOut:
-    user = _user(request)
+    user = caller(request)
     found = _find(user, reference)
     changes: dict[str, Any] = {}
     if body.answers is not None:
@@ -257,7 +251,7 @@ def _assessing_body(scheme: Scheme, code: str | None) -> Organisation | None:
 @router.get("/requests/{reference}/events", response={200: list[EventOut], **ERRORS},
             summary="A request's history, oldest first, with its hash chain")
 def list_events(request: HttpRequest, reference: str) -> list[EventOut]:
-    user = _user(request)
+    user = caller(request)
     found = _find(user, reference)
     return [
         EventOut(

@@ -17,7 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bordercase.accounts import services, throttle
-from bordercase.accounts.models import Invitation, Membership, Organisation, User
+from bordercase.accounts.models import Invitation, Membership, Organisation
 from bordercase.lib.errors import InvalidInput, Refused
 from bordercase.web.account_forms import (
     InviteForm,
@@ -28,18 +28,11 @@ from bordercase.web.account_forms import (
     SignUpForm,
 )
 from bordercase.web.forms import errors_onto
+from bordercase.web.plumbing import posted_data, user_of
 
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
-def _posted(request: HttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
-
-
-def _user(request: HttpRequest) -> User:
-    if not isinstance(request.user, User):
-        raise Http404
-    return request.user
 
 
 def _unusable(request: HttpRequest, exc: services.LinkUnusable, kind: str) -> HttpResponse:
@@ -52,7 +45,7 @@ def _unusable(request: HttpRequest, exc: services.LinkUnusable, kind: str) -> Ht
 def sign_up(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("web:requests")
-    form = SignUpForm(_posted(request))
+    form = SignUpForm(posted_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.sign_up(email=form.cleaned_data["email"], full_name=form.cleaned_data["full_name"],
@@ -68,7 +61,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def check_email(request: HttpRequest) -> HttpResponse:
     email = request.session.get("signed_up_email", "")
-    form = ResendForm(_posted(request), initial={"email": email})
+    form = ResendForm(posted_data(request), initial={"email": email})
     resent = False
     if request.method == "POST" and form.is_valid():
         services.confirmation_resend(form.cleaned_data["email"])
@@ -89,7 +82,7 @@ def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def account_ready(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     employer = Membership.objects.filter(user=user, role=Membership.Role.EMPLOYER).exists()
     return render(request, "web/account/ready.html",
                   {"just_confirmed": request.session.pop("just_confirmed", False), "employer": employer})
@@ -98,10 +91,10 @@ def account_ready(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def organisation_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     if not services.may_register_organisation(user):
         return redirect("web:organisations")
-    form = OrganisationForm(_posted(request), initial={"contact_email": user.email})
+    form = OrganisationForm(posted_data(request), initial={"contact_email": user.email})
     if request.method == "POST" and form.is_valid():
         try:
             organisation = services.organisation_register(user=user, **form.cleaned_data)
@@ -116,7 +109,7 @@ def organisation_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def organisations(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     mine = list(Organisation.objects.filter(memberships__user=user, memberships__role=Membership.Role.EMPLOYER))
     if len(mine) == 1:
         return redirect("web:organisation", organisation_id=mine[0].pk)
@@ -128,12 +121,12 @@ def organisations(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def organisation(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     try:
         found = services.employer_organisation(user, organisation_id)
     except Organisation.DoesNotExist as exc:
         raise Http404("No such organisation for this user") from exc
-    form = InviteForm(_posted(request))
+    form = InviteForm(posted_data(request))
     invited = ""
     if request.method == "POST" and form.is_valid():
         try:
@@ -154,7 +147,7 @@ def organisation(request: HttpRequest, organisation_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def invitation_revoke(request: HttpRequest, organisation_id: int, invitation_id: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     try:
         found = services.employer_organisation(user, organisation_id)
         invitation = found.invitations.get(pk=invitation_id)
@@ -177,7 +170,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     onward = (redirect("web:organisation", organisation_id=found.organisation_id)
               if found.role == Membership.Role.EMPLOYER else redirect("web:requests"))
     if request.user.is_authenticated:
-        user = _user(request)
+        user = user_of(request)
         if request.method == "POST":
             try:
                 services.invitation_accept(invitation=found, user=user)
@@ -190,7 +183,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     if services.invitation_needs_sign_in(found):
         context["sign_in"] = f"{reverse('web:sign-in')}?next={request.path}"
         return render(request, "web/account/invitation.html", context)
-    form = PasswordPairForm(_posted(request), email=found.email)
+    form = PasswordPairForm(posted_data(request), email=found.email)
     if request.method == "POST" and form.is_valid():
         try:
             user = services.invitation_sign_up(invitation=found, full_name=form.cleaned_data["full_name"],
@@ -209,7 +202,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def password_reset(request: HttpRequest) -> HttpResponse:
-    form = ResendForm(_posted(request), initial={"email": request.GET.get("email", "")})
+    form = ResendForm(posted_data(request), initial={"email": request.GET.get("email", "")})
     if request.method == "POST" and form.is_valid():
         services.password_reset_request(form.cleaned_data["email"])
         request.session["reset_email"] = form.cleaned_data["email"]
@@ -230,7 +223,7 @@ def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> Htt
         user = services.password_reset_user(uidb64, token)
     except services.LinkUnusable as exc:
         return _unusable(request, exc, "password")
-    form = NewPasswordForm(_posted(request), account=user)
+    form = NewPasswordForm(posted_data(request), account=user)
     if request.method == "POST" and form.is_valid():
         try:
             services.password_set(user=user, password=form.cleaned_data["password"])
@@ -261,8 +254,8 @@ class EmailSettingsForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def email_settings(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    form = EmailSettingsForm(_posted(request), initial={"notices": "daily" if user.notices_daily else "each"})
+    user = user_of(request)
+    form = EmailSettingsForm(posted_data(request), initial={"notices": "daily" if user.notices_daily else "each"})
     if request.method == "POST" and form.is_valid():
         services.notices_daily_set(user=user, daily=form.cleaned_data["notices"] == "daily")
         messages.success(request, "Saved: from now on we email you "

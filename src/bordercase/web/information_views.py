@@ -14,7 +14,8 @@ from bordercase.cases.services.assessment import information_provide
 from bordercase.cases.services.documents import document_kinds
 from bordercase.lib.errors import ConcurrentChange, InvalidInput, NotEditable, Refused
 from bordercase.web.intake_forms import InformationAnswerForm
-from bordercase.web.intake_views import _applicants_request, _field_errors, _user
+from bordercase.web.intake_views import _applicants_request, _field_errors
+from bordercase.web.plumbing import user_of
 
 
 def question_of(request: Request) -> Event | None:
@@ -27,7 +28,7 @@ def question_of(request: Request) -> Event | None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def answer(request: HttpRequest, reference: str) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     found = _applicants_request(user, reference)
     question = question_of(found)
     if question is None:

@@ -38,18 +38,8 @@ from bordercase.web.intake_forms import (
     StartForm,
     WithdrawForm,
 )
+from bordercase.web.plumbing import posted_data, user_of
 from bordercase.web.questions import QuestionsForm, answer_rows
-
-
-def _user(request: HttpRequest) -> User:
-    if not isinstance(request.user, User):
-        raise Http404
-    return request.user
-
-
-def _posted(request: HttpRequest) -> Any:
-    """The posted data, even when empty: an empty post must still be validated, not treated as a fresh page."""
-    return request.POST if request.method == "POST" else None
 
 
 def request_as(user: User, reference: str, party: Party) -> Request:
@@ -94,7 +84,7 @@ def _next_after_person(draft: Request) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def start_request(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     organisations = list(Organisation.objects.filter(
         memberships__user=user, memberships__role="employer", kind=Organisation.Kind.EMPLOYER).order_by("name"))
     kinds = [Scheme.Kind.EOI_CATEGORY] + ([Scheme.Kind.CLASS_EXCEPTION, Scheme.Kind.ESSENTIAL_WORKER]
@@ -104,7 +94,7 @@ def start_request(request: HttpRequest) -> HttpResponse:
         intake = scheme_intake(scheme)
         listed.append((scheme, intake, intake_message(scheme.title, intake)))
     startable = [s for s, intake, _ in listed if intake.takes_drafts]
-    form = StartForm(_posted(request), schemes=startable, organisations=organisations,
+    form = StartForm(posted_data(request), schemes=startable, organisations=organisations,
                      initial={"submission": uuid.uuid4().hex})
     if request.method == "POST" and form.is_valid():
         scheme = next(s for s in startable if s.code == form.cleaned_data["scheme"])
@@ -154,7 +144,7 @@ def _editing(view: Any) -> Any:
     @login_required
     @require_http_methods(["GET", "POST"])
     def wrapped(request: HttpRequest, reference: str) -> HttpResponse:
-        user = _user(request)
+        user = user_of(request)
         try:
             draft = _draft(user, reference)
         except NotEditable:
@@ -171,7 +161,7 @@ def person(request: HttpRequest, user: User, draft: Request) -> HttpResponse:
     if not initial and drafts.is_individual(draft):
         given, _, family = user.full_name.partition(" ")
         initial = {"given_names": given, "family_name": family, "email": user.email}
-    form = PersonForm(_posted(request), initial=initial)
+    form = PersonForm(posted_data(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             request_update_draft(request=draft, by=user, nominee=form.person())
@@ -188,7 +178,7 @@ def person(request: HttpRequest, user: User, draft: Request) -> HttpResponse:
 def assessing_body(request: HttpRequest, user: User, draft: Request) -> HttpResponse:
     bodies = list(draft.scheme.assessing_bodies.order_by("name"))
     current = draft.assessing_body.code if draft.assessing_body else None
-    form = AssessingBodyForm(_posted(request), bodies=bodies, initial={"assessing_body": current})
+    form = AssessingBodyForm(posted_data(request), bodies=bodies, initial={"assessing_body": current})
     if request.method == "POST" and form.is_valid():
         chosen = next(b for b in bodies if b.code == form.cleaned_data["assessing_body"])
         try:
@@ -205,7 +195,7 @@ def questions(request: HttpRequest, user: User, draft: Request) -> HttpResponse:
     policy = policy_of(draft.scheme)
     if policy is None:
         return redirect("web:apply-evidence", reference=draft.reference)
-    form = QuestionsForm(policy, draft.answers, data=_posted(request))
+    form = QuestionsForm(policy, draft.answers, data=posted_data(request))
     if request.method == "POST" and form.is_valid():
         given = form.answers()
         # Questions left empty on this page are removed, so clearing an answer clears it.
@@ -230,7 +220,7 @@ def pre_assessment(request: HttpRequest, user: User, draft: Request) -> HttpResp
 @_editing
 def evidence(request: HttpRequest, user: User, draft: Request) -> HttpResponse:
     kinds = document_kinds(draft)
-    form = EvidenceForm(_posted(request), request.FILES if request.method == "POST" else None, kinds=kinds)
+    form = EvidenceForm(posted_data(request), request.FILES if request.method == "POST" else None, kinds=kinds)
     if request.method == "POST":
         if "continue" in request.POST or "later" in request.POST:
             return _after_save(request, draft, "web:apply-check")
@@ -251,7 +241,7 @@ def evidence(request: HttpRequest, user: User, draft: Request) -> HttpResponse:
 @login_required
 @require_POST
 def evidence_remove(request: HttpRequest, reference: str, document_id: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     draft = _applicants_request(user, reference)
     try:
         document = draft.documents.get(pk=document_id)
@@ -266,7 +256,7 @@ def evidence_remove(request: HttpRequest, reference: str, document_id: int) -> H
 
 @_editing
 def check_answers(request: HttpRequest, user: User, draft: Request) -> HttpResponse:
-    form = DeclarationForm(_posted(request))
+    form = DeclarationForm(posted_data(request))
     missing = drafts.draft_missing(draft)
     if request.method == "POST" and not missing and form.is_valid():
         try:
@@ -294,7 +284,7 @@ def check_answers(request: HttpRequest, user: User, draft: Request) -> HttpRespo
 
 @login_required
 def lodged(request: HttpRequest, reference: str) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     found = _applicants_request(user, reference)
     if found.status == State.DRAFT:
         return redirect("web:request", reference=found.reference)
@@ -307,12 +297,12 @@ def lodged(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def withdraw(request: HttpRequest, reference: str) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     found = _applicants_request(user, reference)
     may = lifecycle.available(state=found.state, parties=access.parties(user, found), steps=found.scheme.steps)
     if "withdraw" not in {t.name for t in may}:
         return redirect("web:request", reference=found.reference)
-    form = WithdrawForm(_posted(request))
+    form = WithdrawForm(posted_data(request))
     if request.method == "POST" and form.is_valid():
         # Withdrawn or decided a moment ago by someone else: the request's page says which.
         with contextlib.suppress(lifecycle.IllegalTransition):

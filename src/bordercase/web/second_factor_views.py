@@ -3,13 +3,12 @@ the account page that says whether it is on."""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,17 +20,12 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from bordercase.accounts import second_factor
-from bordercase.accounts.models import User
 from bordercase.accounts.second_factor import CodeCheck
 from bordercase.web.forms import SecondFactorCodeForm
+from bordercase.web.plumbing import posted_data, user_of
 
 WRONG_CODE = "The code is not right: enter the 6-digit code your authenticator app shows now"
 
-
-def _user(request: HttpRequest) -> User:
-    if not isinstance(request.user, User):
-        raise Http404
-    return request.user
 
 
 def _session_verified(request: HttpRequest) -> bool:
@@ -85,22 +79,19 @@ def _grouped(secret: str) -> str:
     return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
 
 
-def _posted(request: HttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
-
 
 @never_cache
 @sensitive_post_parameters("code")
 @login_required
 @require_http_methods(["GET", "POST"])
 def code(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     if _session_verified(request) or not second_factor.second_factor_required(user):
         return redirect(_next(request))
     device = second_factor.device_confirmed(user)
     if device is None:
         return redirect(_with_next("web:two-step-set-up", request))
-    form = SecondFactorCodeForm(_posted(request))
+    form = SecondFactorCodeForm(posted_data(request))
     if request.method == "POST" and form.is_valid():
         checked = second_factor.code_check(device, form.cleaned_data["code"])
         if checked.accepted:
@@ -115,14 +106,14 @@ def code(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def set_up(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     if second_factor.device_confirmed(user) is not None:
         # An app already set up is never replaced here, or a password alone could undo the second factor.
         return redirect("web:two-step" if _session_verified(request) else _with_next("web:two-step-code", request))
     device = second_factor.device_pending(user)
     # Set up at sign-in carries on to the page asked for; set up from the account page comes back to it.
     onward = _next(request) if request.POST.get("next") or request.GET.get("next") else ""
-    form = SecondFactorCodeForm(_posted(request))
+    form = SecondFactorCodeForm(posted_data(request))
     if request.method == "POST" and form.is_valid():
         checked = second_factor.device_confirm(device, form.cleaned_data["code"])
         if checked.accepted:
@@ -142,7 +133,7 @@ def set_up(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def two_step(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     return render(request, "web/account/two_step.html", {
         "device": second_factor.device_confirmed(user), "staff": second_factor.staff(user),
         "just_on": request.session.pop("two_step_just_on", False)})

@@ -28,6 +28,7 @@ from bordercase.immigration.services.tokens import InvitationUnusable
 from bordercase.lib.errors import InvalidInput, NotEditable, Refused
 from bordercase.web.account_forms import NewPasswordForm
 from bordercase.web.intake_views import request_as
+from bordercase.web.plumbing import posted_data, user_of
 from bordercase.web.travel_forms import (
     AgreementForm,
     DeclarationsForm,
@@ -51,14 +52,6 @@ _ANCHORS = {**{d: f"{d}_day" for d in ("date_of_birth", "passport_expiry", "trav
             "declarations": "true_and_complete", "family": ""}
 
 
-def _user(request: HttpRequest) -> User:
-    if not isinstance(request.user, User):
-        raise Http404
-    return request.user
-
-
-def _posted(request: HttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
 
 
 # --- the invitation link -------------------------------------------------------------------------------------------
@@ -99,7 +92,7 @@ def invitation_to_apply(request: HttpRequest, token: str) -> HttpResponse:
         context["sign_in"] = f"{reverse('web:sign-in')}?next={request.path}"
         return render(request, "web/travel/invitation.html", context)
     nominee = invitation.request.nominee
-    form = NewPasswordForm(_posted(request), account=User(email=invitation.worker_email,
+    form = NewPasswordForm(posted_data(request), account=User(email=invitation.worker_email,
                                                           full_name=nominee.full_name if nominee else ""))
     if request.method == "POST" and form.is_valid():
         try:
@@ -128,7 +121,7 @@ def _travelling(after: str = "web:request") -> Callable[[TravelView], TravelView
         @login_required
         @require_http_methods(["GET", "POST"])
         def wrapped(request: HttpRequest, reference: str, **kwargs: Any) -> HttpResponse:
-            user = _user(request)
+            user = user_of(request)
             found = request_as(user, reference, Party.NOMINEE)
             if found.status != State.INVITED:
                 return redirect(after, reference=found.reference)
@@ -166,7 +159,7 @@ def task_list(request: HttpRequest, user: User, opened: TravelRequest) -> HttpRe
 
 @_travelling()
 def personal(request: HttpRequest, user: User, opened: TravelRequest) -> HttpResponse:
-    form = PersonalDetailsForm(_posted(request), initial=PersonalDetailsForm.initial_from(opened))
+    form = PersonalDetailsForm(posted_data(request), initial=PersonalDetailsForm.initial_from(opened))
     if request.method == "POST" and form.is_valid():
         try:
             travel.personal_details_save(travel=opened, by=user, **form.values(
@@ -182,7 +175,7 @@ def personal(request: HttpRequest, user: User, opened: TravelRequest) -> HttpRes
 def passport(request: HttpRequest, user: User, opened: TravelRequest) -> HttpResponse:
     if not travel_checks.personal_done(opened):
         return redirect("web:travel-personal", reference=opened.request.reference)
-    form = PassportForm(_posted(request), initial=PassportForm.initial_from(opened))
+    form = PassportForm(posted_data(request), initial=PassportForm.initial_from(opened))
     if request.method == "POST" and form.is_valid():
         try:
             travel.passport_save(travel=opened, by=user, **form.values(
@@ -196,7 +189,7 @@ def passport(request: HttpRequest, user: User, opened: TravelRequest) -> HttpRes
 
 @_travelling()
 def agreement(request: HttpRequest, user: User, opened: TravelRequest) -> HttpResponse:
-    form = AgreementForm(_posted(request), request.FILES if request.method == "POST" else None)
+    form = AgreementForm(posted_data(request), request.FILES if request.method == "POST" else None)
     if request.method == "POST":
         if "continue" in request.POST or "later" in request.POST:
             return _next(request, opened, "agreement")
@@ -246,7 +239,7 @@ def family_member(request: HttpRequest, user: User, opened: TravelRequest, relat
     relationship = member.relationship if member else relationship
     if relationship not in FamilyMember.Relationship.values:
         raise Http404("No such kind of family member")
-    form = FamilyMemberForm(_posted(request), initial=FamilyMemberForm.initial_from(member))
+    form = FamilyMemberForm(posted_data(request), initial=FamilyMemberForm.initial_from(member))
     if request.method == "POST" and form.is_valid():
         try:
             travel.family_member_save(travel=opened, by=user, relationship=relationship, member=member,
@@ -273,7 +266,7 @@ def family_remove(request: HttpRequest, user: User, opened: TravelRequest, membe
 @_travelling()
 def journey(request: HttpRequest, user: User, opened: TravelRequest) -> HttpResponse:
     terms = travel.terms_for(opened)
-    form = JourneyForm(_posted(request), initial=JourneyForm.initial_from(opened), payers=terms.paid_by)
+    form = JourneyForm(posted_data(request), initial=JourneyForm.initial_from(opened), payers=terms.paid_by)
     if request.method == "POST" and form.is_valid():
         try:
             travel.journey_save(travel=opened, by=user, **form.values(*JourneyForm.saved))
@@ -303,7 +296,7 @@ def declarations(request: HttpRequest, user: User, opened: TravelRequest) -> Htt
     tasks = {t.id: t.status for t in travel_checks.travel_tasks(opened, terms)}
     if tasks["declarations"] == "cannot_start":
         return redirect("web:travel", reference=opened.request.reference)
-    form = DeclarationsForm(_posted(request), isolation_days=terms.isolation_days)
+    form = DeclarationsForm(posted_data(request), isolation_days=terms.isolation_days)
     if request.method == "POST" and form.is_valid():
         try:
             travel.declarations_make(travel=opened, by=user)
@@ -332,7 +325,7 @@ def check_answers(request: HttpRequest, user: User, opened: TravelRequest) -> Ht
 
 @login_required
 def lodged(request: HttpRequest, reference: str) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     found = request_as(user, reference, Party.NOMINEE)
     opened = TravelRequest.objects.filter(request=found, lodged_at__isnull=False).first()
     if opened is None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from bordercase.accounts.models import ApiToken, User
+from bordercase.accounts.models import ApiToken
 from bordercase.accounts.tokens import token_create, token_revoke
 from bordercase.cases import access, lifecycle
 from bordercase.cases.lifecycle import Party, State
@@ -23,6 +22,7 @@ from bordercase.lib.identifiers import InvalidIdentifier, reference_normalise
 from bordercase.web import intake_views
 from bordercase.web.forms import SignInForm, TokenCreateForm
 from bordercase.web.information_views import question_of
+from bordercase.web.plumbing import user_of
 
 
 def start(request: HttpRequest) -> HttpResponse:
@@ -35,16 +35,10 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-def _user(request: HttpRequest) -> User:
-    # login_required guards every view that calls this, so an anonymous user here is a wiring mistake.
-    if not isinstance(request.user, User):
-        raise PermissionDenied
-    return request.user
-
 
 @login_required
 def requests_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     # Each row's journey needs the state a lapsed or withdrawn request ended from: read in the same query.
     found = with_ended_from(access.visible_requests(user)).order_by("-updated_at", "-pk")
     page = Paginator(found, 25).get_page(request.GET.get("page"))
@@ -54,7 +48,7 @@ def requests_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     try:
         req = access.request_for_user(user, reference_normalise(reference))
     except (InvalidIdentifier, Request.DoesNotExist) as exc:
@@ -82,7 +76,7 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def api_tokens(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     form = TokenCreateForm()
     context: dict[str, object] = {}
     if request.method == "POST" and request.POST.get("action") == "revoke":
