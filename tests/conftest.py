@@ -3,6 +3,8 @@ an individual and an outsider, all made through the real services."""
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -20,7 +22,7 @@ from bordercase.accounts.models import Organisation, User
 from bordercase.accounts.organisations import employer_create, membership_add, organisation_by_code
 from bordercase.accounts.roles import roles_of
 from bordercase.accounts.tokens import token_create
-from bordercase.cases.models import Request, Scheme
+from bordercase.cases.models import Event, Request, Scheme
 from bordercase.cases.reference_data import seed
 from bordercase.cases.services.events import Actor
 from bordercase.cases.services.people import person_create
@@ -230,3 +232,33 @@ def smtp(settings: Any) -> Iterator[MailServer]:
         yield server
     finally:
         controller.stop()
+
+
+API = "/api/v1"
+NO_KEY = ""  # send no Idempotency-Key at all, to see what the API says without one
+
+
+def api_post(client: Client, path: str, body: dict[str, Any] | None = None, key: str | None = None,
+             method: str = "post") -> Any:
+    """A JSON call to the API; a create or a lodge carries a fresh Idempotency-Key unless one (or NO_KEY) is given."""
+    headers = {}
+    if key is None and (path == "/requests" or path.endswith("/transitions/lodge")):
+        key = str(uuid.uuid4())
+    if key:
+        headers["Idempotency-Key"] = key
+    return getattr(client, method)(f"{API}{path}", data=json.dumps(body or {}), content_type="application/json",
+                                   headers=headers)
+
+
+def request_snapshot(request: Request) -> tuple[Any, ...]:
+    """Everything a refused change must leave as it was: the row's state and answers, and its whole history."""
+    row = Request.objects.get(pk=request.pk)
+    events = list(Event.objects.filter(request=request).order_by("position")
+                  .values_list("pk", "transition", "reason", "hash"))
+    return row.status, row.assignee_id, row.answers, row.events_count, row.events_head_hash, events
+
+
+@pytest.fixture
+def lodged(world: World, make_request: Callable[..., Request]) -> Request:
+    """Kōwhai Software's tech nomination, lodged."""
+    return walk(make_request(), [("lodge", world.employer_a)])

@@ -39,7 +39,7 @@ from tests.allocation_support import (
     published_round,
     set_places,
 )
-from tests.conftest import MailServer, World, nominee, walk
+from tests.conftest import MailServer, World, api_post, nominee, walk
 
 Capture = Callable[..., Any]
 ClientFor = Callable[[Any], Client]
@@ -577,8 +577,6 @@ def test_the_applicant_sees_the_round_in_the_history(world: World) -> None:
 # --- the API -------------------------------------------------------------------------------------------------------
 
 
-def post(client: Client, path: str, body: dict[str, Any] | None = None) -> Any:
-    return client.post(API + path, data=json.dumps(body or {}), content_type="application/json")
 
 
 def test_an_administrator_runs_a_round_through_the_api_and_anyone_reads_it(
@@ -587,21 +585,21 @@ def test_an_administrator_runs_a_round_through_the_api_and_anyone_reads_it(
     set_places(1)
     pool = [eligible(world), eligible(world, employer="b")]
     client = api_client(world.administrator)
-    opened = post(client, f"/allocation/{TECH}/rounds")
+    opened = api_post(client, f"/allocation/{TECH}/rounds")
     assert opened.status_code == 200 and opened.json()["status"] == "open"
-    assert post(client, f"/allocation/{TECH}/rounds/1/freeze").status_code == 422  # intake still open
+    assert api_post(client, f"/allocation/{TECH}/rounds/1/freeze").status_code == 422  # intake still open
     close_intake()
-    assert post(client, f"/allocation/{TECH}/rounds/1/freeze").json()["status"] == "frozen"
-    answer = post(client, f"/allocation/{TECH}/rounds/1/publish",
-                  {"public_value_declaration": "drand quicknet round 1234567"})
+    assert api_post(client, f"/allocation/{TECH}/rounds/1/freeze").json()["status"] == "frozen"
+    answer = api_post(client, f"/allocation/{TECH}/rounds/1/publish",
+                      {"public_value_declaration": "drand quicknet round 1234567"})
     assert answer["Cache-Control"] == "no-store"
     published = answer.json()
     secret = published["secret"]
     assert published["round"]["commitment"] == ballot.commitment(bytes.fromhex(secret))
     assert published["round"]["secret"] == ""
-    wrong = post(client, f"/allocation/{TECH}/rounds/1/draw", {"secret": "cd" * 32, "public_value": PUBLIC_VALUE})
+    wrong = api_post(client, f"/allocation/{TECH}/rounds/1/draw", {"secret": "cd" * 32, "public_value": PUBLIC_VALUE})
     assert wrong.status_code == 422 and "does not match the published commitment" in wrong.json()["fields"]["secret"]
-    drawn = post(client, f"/allocation/{TECH}/rounds/1/draw", {"secret": secret, "public_value": PUBLIC_VALUE})
+    drawn = api_post(client, f"/allocation/{TECH}/rounds/1/draw", {"secret": secret, "public_value": PUBLIC_VALUE})
     assert drawn.status_code == 200
     body = drawn.json()
     assert body["status"] == "drawn" and body["secret"] == secret and body["results"]["selected"] == 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Callable
 from itertools import pairwise
 from typing import Any
@@ -16,25 +15,15 @@ from bordercase.accounts.tokens import token_create, token_revoke
 from bordercase.cases.chain import GENESIS
 from bordercase.cases.models import Event, Person, Request
 from bordercase.lib.identifiers import REFERENCE_ALPHABET, reference_normalise
-from tests.conftest import World, walk
+from tests.conftest import API, World, api_post, request_snapshot, walk
 
-API = "/api/v1"
 NOMINEE = {"given_names": "Emily", "family_name": "Hartley", "date_of_birth": "1985-09-03", "nationality": "GBR",
            "passport_number": "533201987", "email": "emily.hartley@example.com"}
 ClientFor = Callable[[User], Client]
 
 
-def post(client: Client, path: str, body: dict[str, Any] | None = None, key: str | None = None) -> Any:
-    """POST JSON; a create or a lodge carries a fresh Idempotency-Key unless one is given."""
-    headers = {}
-    if path == "/requests" or path.endswith("/transitions/lodge"):
-        headers["Idempotency-Key"] = key or str(uuid.uuid4())
-    return client.post(f"{API}{path}", body or {}, content_type="application/json", headers=headers)
 
 
-def snapshot(request: Request) -> tuple[Any, ...]:
-    row = Request.objects.get(pk=request.pk)
-    return row.status, row.events_count, list(Event.objects.filter(request=request).values_list("pk", "hash"))
 
 
 def mistype(reference: str) -> str:
@@ -43,9 +32,6 @@ def mistype(reference: str) -> str:
     return reference[:index] + wrong + reference[index + 1:]
 
 
-@pytest.fixture
-def lodged(world: World, make_request: Callable[..., Request]) -> Request:
-    return walk(make_request(), [("lodge", world.employer_a)])
 
 
 # --- authentication ---------------------------------------------------------------------------------------------
@@ -101,13 +87,13 @@ REQUEST_ROUTES = [
 def test_another_employer_gets_404_for_every_route_and_changes_nothing(
     world: World, lodged: Request, api_client: ClientFor, method: str, path: str
 ) -> None:
-    before = snapshot(lodged)
+    before = request_snapshot(lodged)
     client = api_client(world.employer_b)
     url = API + path.format(ref=lodged.reference)
-    response = client.get(url) if method == "get" else post(client, path.format(ref=lodged.reference))
+    response = client.get(url) if method == "get" else api_post(client, path.format(ref=lodged.reference))
     assert response.status_code == 404, url
     assert f"No request {lodged.reference} that you can see" in response.json()["message"]
-    assert snapshot(lodged) == before
+    assert request_snapshot(lodged) == before
     assert api_client(world.employer_a).get(f"{API}/requests/{lodged.reference}").status_code == 200
 
 
@@ -153,7 +139,7 @@ def test_a_mistyped_reference_is_404_saying_it_was_probably_mistyped(
 
 
 def test_an_employer_can_start_a_draft_over_the_api(world: World, api_client: ClientFor) -> None:
-    response = post(api_client(world.employer_a), "/requests", {
+    response = api_post(api_client(world.employer_a), "/requests", {
         "scheme": "tech-specialists-2022", "organisation_nzbn": world.org_a.nzbn, "assessing_body": "nztech",
         "nominee": NOMINEE, "answers": {"job_title": "Senior software engineer"}})
     assert response.status_code == 201, response.json()
@@ -183,14 +169,14 @@ def test_a_create_that_breaks_a_rule_is_422_naming_the_fields_and_stores_nothing
 ) -> None:
     body = {"scheme": "tech-specialists-2022", "organisation_nzbn": world.org_a.nzbn, "assessing_body": "nztech",
             "nominee": NOMINEE, **change}
-    response = post(api_client(world.employer_a), "/requests", body)
+    response = api_post(api_client(world.employer_a), "/requests", body)
     assert response.status_code == 422
     assert set(response.json()["fields"]) == fields
     assert not Request.objects.exists() and not Event.objects.exists() and not Person.objects.exists()
 
 
 def test_an_employer_cannot_create_a_request_with_another_employers_nzbn(world: World, api_client: ClientFor) -> None:
-    response = post(api_client(world.employer_b), "/requests", {
+    response = api_post(api_client(world.employer_b), "/requests", {
         "scheme": "tech-specialists-2022", "organisation_nzbn": world.org_a.nzbn, "assessing_body": "nztech",
         "nominee": NOMINEE})
     assert response.status_code == 422
@@ -207,18 +193,18 @@ def test_an_employer_lodges_over_the_api_and_lodging_again_is_409(
 ) -> None:
     draft = make_request()
     client = api_client(world.employer_a)
-    response = post(client, f"/requests/{draft.reference}/transitions/lodge", {"reason": "Ready."})
+    response = api_post(client, f"/requests/{draft.reference}/transitions/lodge", {"reason": "Ready."})
     assert response.status_code == 200 and response.json()["status"] == "lodged"
     assert response.json()["lodged_at"] is not None
     event = Event.objects.get(request=draft, position=2)
     assert (event.transition, event.actor, event.reason) == ("lodge", world.employer_a, "Ready.")
-    before = snapshot(draft)
+    before = request_snapshot(draft)
 
-    again = post(client, f"/requests/{draft.reference}/transitions/lodge")
+    again = api_post(client, f"/requests/{draft.reference}/transitions/lodge")
     assert again.status_code == 409
     message = again.json()["message"]
     assert draft.reference in message and "is lodged" in message and "(lodge)" in message
-    assert snapshot(draft) == before
+    assert request_snapshot(draft) == before
 
 
 @pytest.mark.parametrize(("persona", "name", "reason", "status", "field"), [
@@ -238,14 +224,14 @@ def test_a_refused_transition_over_the_api_changes_nothing(
     field: str | None,
 ) -> None:
     request = walk(lodged, [("start_assessment", world.assessor_nztech)])
-    before = snapshot(request)
-    response = post(api_client(world.actor(persona)), f"/requests/{request.reference}/transitions/{name}",
-                    {"reason": reason})
+    before = request_snapshot(request)
+    response = api_post(api_client(world.actor(persona)), f"/requests/{request.reference}/transitions/{name}",
+                        {"reason": reason})
     assert response.status_code == status
     assert response.json()["message"]
     if field:
         assert set(response.json()["fields"]) == {field}
-    assert snapshot(request) == before
+    assert request_snapshot(request) == before
 
 
 def test_the_events_endpoint_lists_the_history_oldest_first_with_linked_hashes(

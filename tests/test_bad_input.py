@@ -15,8 +15,8 @@ from bordercase.accounts.models import User
 from bordercase.api import requests as request_routes
 from bordercase.api.api import api
 from bordercase.cases.models import Document, Event, Person, Request
-from tests.conftest import ANSWERS, World, signed_in, verified_client
-from tests.test_api import API, NOMINEE, post, snapshot
+from tests.conftest import ANSWERS, API, World, api_post, request_snapshot, signed_in, verified_client
+from tests.test_api import NOMINEE
 from tests.test_evidence import pdf_bytes
 
 ClientFor = Callable[[User], Client]
@@ -52,7 +52,7 @@ def test_a_null_character_anywhere_in_a_create_is_refused_naming_the_field(
     world: World, api_client: ClientFor, body: dict[str, Any], field: str
 ) -> None:
     before = counts()
-    response = post(api_client(world.employer_a), "/requests", body)
+    response = api_post(api_client(world.employer_a), "/requests", body)
     assert_refused(response, 422, field, "Null characters (U+0000) are not allowed")
     assert counts() == before
 
@@ -67,10 +67,10 @@ def test_a_null_character_in_a_draft_patch_or_a_reason_changes_nothing(
                            content_type="application/json")
     assert_refused(patched, 422, "answers.job_title", "Null characters")
     assert Request.objects.get(pk=draft.pk).answers == answers
-    before = snapshot(draft)
-    lodged = post(client, f"/requests/{draft.reference}/transitions/lodge", {"reason": "Ready\x00"})
+    before = request_snapshot(draft)
+    lodged = api_post(client, f"/requests/{draft.reference}/transitions/lodge", {"reason": "Ready\x00"})
     assert_refused(lodged, 422, "reason", "Null characters")
-    assert snapshot(draft) == before
+    assert request_snapshot(draft) == before
 
 
 def test_a_null_character_in_a_query_or_path_is_refused(world: World, api_client: ClientFor) -> None:
@@ -106,7 +106,7 @@ def test_an_id_beyond_a_64_bit_integer_is_a_422(world: World, api_client: Client
 
 def test_an_unknown_scheme_code_of_a_megabyte_is_not_echoed_back(world: World, api_client: ClientFor) -> None:
     before = counts()
-    response = post(api_client(world.employer_a), "/requests", {"scheme": "x" * 1_000_000})
+    response = api_post(api_client(world.employer_a), "/requests", {"scheme": "x" * 1_000_000})
     assert_refused(response, 422, "scheme", "at most 60 characters")
     assert len(response.content) < 1000
     assert counts() == before
@@ -142,8 +142,8 @@ def test_the_api_refuses_a_salary_no_one_earns(
     world: World, api_client: ClientFor, answers: dict[str, Any], field: str, words: str
 ) -> None:
     before = counts()
-    response = post(api_client(world.employer_a), "/requests",
-                    {"scheme": TECH, "organisation_nzbn": world.org_a.nzbn, "nominee": NOMINEE,
+    response = api_post(api_client(world.employer_a), "/requests",
+                        {"scheme": TECH, "organisation_nzbn": world.org_a.nzbn, "nominee": NOMINEE,
                      "answers": {**ANSWERS[TECH], **answers}})
     body = response.json()
     assert response.status_code == 422, body
@@ -159,8 +159,8 @@ def test_the_api_refuses_a_date_of_birth_no_one_living_has(
     world: World, api_client: ClientFor, born: str, words: str
 ) -> None:
     before = counts()
-    response = post(api_client(world.employer_a), "/requests",
-                    {"scheme": TECH, "organisation_nzbn": world.org_a.nzbn,
+    response = api_post(api_client(world.employer_a), "/requests",
+                        {"scheme": TECH, "organisation_nzbn": world.org_a.nzbn,
                      "nominee": {**NOMINEE, "date_of_birth": born}})
     assert_refused(response, 422, "nominee.date_of_birth", words)
     assert counts() == before

@@ -30,7 +30,7 @@ from bordercase.immigration.models import Invitation, RecommendationBatch, VisaD
 from bordercase.immigration.services import invitations, recommendations, visas
 from bordercase.immigration.services.tokens import token_digest
 from bordercase.lib.errors import InvalidInput, Refused
-from tests.conftest import MailServer, World, nominee, walk
+from tests.conftest import MailServer, World, api_post, nominee, request_snapshot, walk
 from tests.immigration_support import (
     CHILD_PASSPORT,
     PARTNER_PASSPORT,
@@ -45,9 +45,6 @@ from tests.immigration_support import (
 Capture = Callable[..., Any]
 
 
-def _state(request: Request) -> tuple[str, int]:
-    fresh = Request.objects.get(pk=request.pk)
-    return fresh.status, fresh.events_count
 
 
 # --- recommendation batches ----------------------------------------------------------------------------------------
@@ -97,7 +94,7 @@ def test_a_batch_with_one_request_that_cannot_be_recommended_recommends_none(wor
         assessing_body=ready.assessing_body, answers=ready.answers)
     walk(still_eligible, [("lodge", world.employer_a), ("start_assessment", world.assessor_nztech),
                           ("find_eligible", world.assessor_nztech)])
-    before = [_state(r) for r in (ready, also_ready, still_eligible)]
+    before = [request_snapshot(r) for r in (ready, also_ready, still_eligible)]
     with pytest.raises(InvalidInput) as refused:
         recommendations.batch_send(scheme=ready.scheme, body=ready.assessing_body,
                                    requests=[ready, also_ready, still_eligible], by=world.assessor_nztech)
@@ -112,7 +109,7 @@ def test_a_batch_with_one_request_that_cannot_be_recommended_recommends_none(wor
         recommendations.batch_send(scheme=ready.scheme, body=ready.assessing_body, requests=[],
                                    by=world.assessor_nztech)
     assert "at least one" in empty.value.errors["requests"]
-    assert [_state(r) for r in (ready, also_ready, still_eligible)] == before
+    assert [request_snapshot(r) for r in (ready, also_ready, still_eligible)] == before
     assert RecommendationBatch.objects.count() == 0
 
 
@@ -126,7 +123,7 @@ def test_a_batch_holds_one_body_s_requests_and_only_its_assessors_or_an_administ
         with pytest.raises(Refused):
             recommendations.batch_send(scheme=nztech.scheme, body=nztech.assessing_body, requests=[nztech],
                                        by=outsider)
-    assert _state(nztech)[0] == _state(itpnz)[0] == "allocated"
+    assert request_snapshot(nztech)[0] == request_snapshot(itpnz)[0] == "allocated"
     batch = recommendations.batch_send(scheme=nztech.scheme, body=nztech.assessing_body, requests=[nztech],
                                        by=world.administrator)
     assert Event.objects.get(request=nztech, transition="recommend").actor == world.administrator
@@ -148,7 +145,7 @@ def test_an_uncapped_scheme_with_a_recommendation_step_recommends_eligible_reque
         Request.objects.get(pk=request.pk)]
     batch = recommendations.batch_send(scheme=scheme, body=organisation_by_code("nztech"), requests=[request],
                                        by=world.assessor_nztech)
-    assert _state(request)[0] == "recommended"
+    assert request_snapshot(request)[0] == "recommended"
     [row] = csv.DictReader(io.StringIO(bytes(batch.export_csv).decode()))
     assert row["allocated_at"] == "" and row["pre_assessment"] == ""
 
@@ -173,7 +170,7 @@ def test_an_invitation_emails_the_worker_a_single_use_link_and_the_employer_both
     request = recommended(world, email="ravi.worker@example.com")
     with django_capture_on_commit_callbacks(execute=True):
         invitation = invitations.invitation_issue(request=request, by=world.inz_officer)
-    assert _state(request)[0] == "invited"
+    assert request_snapshot(request)[0] == "invited"
     assert invitation.expires_at == invitation.issued_at + timedelta(days=60)
     event = Event.objects.get(request=request, transition="invite")
     assert event.actor == world.inz_officer and event.data["valid_days"] == 60
@@ -209,7 +206,7 @@ def test_an_essential_worker_approved_in_principle_goes_straight_to_an_invitatio
     assert Request.objects.get(pk=request.pk) in invitations.invitable()
     with django_capture_on_commit_callbacks(execute=True):
         invitation = invitations.invitation_issue(request=request, by=world.inz_officer)
-    assert _state(request)[0] == "invited" and not Event.objects.filter(request=request,
+    assert request_snapshot(request)[0] == "invited" and not Event.objects.filter(request=request,
                                                                        transition="recommend").exists()
     assert invitation.expires_at - invitation.issued_at == timedelta(days=60)
     smtp.wait_for(2)
@@ -223,14 +220,14 @@ def test_a_bulk_invitation_is_all_or_none_and_sends_nothing_when_refused(
     world: World, smtp: MailServer, django_capture_on_commit_callbacks: Capture
 ) -> None:
     ready, also_ready, not_ready = recommended(world), approved_in_principle(world), allocated(world)
-    before = [_state(r) for r in (ready, also_ready, not_ready)]
+    before = [request_snapshot(r) for r in (ready, also_ready, not_ready)]
     with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(InvalidInput) as refused:
         invitations.invitations_issue(requests=[ready, also_ready, not_ready], by=world.inz_officer)
     assert callbacks == []
     assert list(refused.value.errors) == ["requests"]
     assert not_ready.reference in refused.value.errors["requests"]
     assert "its status is Place allocated" in refused.value.errors["requests"]
-    assert [_state(r) for r in (ready, also_ready, not_ready)] == before and Invitation.objects.count() == 0
+    assert [request_snapshot(r) for r in (ready, also_ready, not_ready)] == before and Invitation.objects.count() == 0
     with django_capture_on_commit_callbacks(execute=True):
         issued = invitations.invitations_issue(requests=[ready, also_ready], by=world.inz_officer)
     assert {i.request_id for i in issued} == {ready.pk, also_ready.pk}
@@ -251,7 +248,7 @@ def test_only_an_immigration_nz_officer_issues_invitations(world: World) -> None
     for someone in (world.assessor_inz, world.assessor_nztech, world.administrator, world.employer_a):
         with pytest.raises(Refused):
             invitations.invitation_issue(request=request, by=someone)
-    assert _state(request)[0] == "recommended" and Invitation.objects.count() == 0
+    assert request_snapshot(request)[0] == "recommended" and Invitation.objects.count() == 0
 
 
 def test_the_generic_transition_route_sends_immigration_steps_to_their_own_routes(
@@ -263,11 +260,11 @@ def test_the_generic_transition_route_sends_immigration_steps_to_their_own_route
                                                                          allocated(world)),
                                ("grant_visa", world.inz_officer, travelling_request),
                                ("decline_visa", world.inz_officer, travelling_request)):
-        before = _state(target)
+        before = request_snapshot(target)
         response = api_client(user).post(f"/api/v1/requests/{target.reference}/transitions/{name}",
                                           data=json.dumps({"reason": "Because."}), content_type="application/json")
         assert response.status_code == 403 and "Use that route instead" in response.json()["message"], name
-        assert _state(target) == before
+        assert request_snapshot(target) == before
 
 
 # --- invitations lapsing -------------------------------------------------------------------------------------------
@@ -281,12 +278,12 @@ def test_an_invitation_unused_by_its_expiry_lapses_the_request_with_the_reason(
     out = io.StringIO()
     with time_machine.travel(invitation.expires_at - timedelta(minutes=1)):
         call_command("invitations", "expire", stdout=out)
-    assert _state(request)[0] == "invited" and "0 requests lapsed" in out.getvalue()
+    assert request_snapshot(request)[0] == "invited" and "0 requests lapsed" in out.getvalue()
     out = io.StringIO()
     with time_machine.travel(invitation.expires_at + timedelta(minutes=1)), \
             django_capture_on_commit_callbacks(execute=True):
         call_command("invitations", "expire", stdout=out)
-    assert _state(request)[0] == "lapsed"
+    assert request_snapshot(request)[0] == "lapsed"
     printed = out.getvalue()
     assert f"{request.reference} (tech-specialists-2022): lapsed" in printed and "1 request lapsed" in printed
     lapse = Event.objects.get(request=request, transition="lapse")
@@ -306,7 +303,7 @@ def test_a_followed_invitation_or_a_lodged_request_to_travel_does_not_lapse(worl
     with time_machine.travel(invitation.expires_at + timedelta(days=1)):
         assert list(invitations.invitations_due_to_expire(timezone.now())) == []
         assert invitations.invitations_expire() == []
-    assert _state(followed)[0] == "invited" and _state(lodged)[0] == "travel_requested"
+    assert request_snapshot(followed)[0] == "invited" and request_snapshot(lodged)[0] == "travel_requested"
 
 
 def test_a_lapsed_invitation_releases_its_place_to_the_waitlist(world: World) -> None:
@@ -323,8 +320,8 @@ def test_a_lapsed_invitation_releases_its_place_to_the_waitlist(world: World) ->
     invitation = invitations.invitation_issue(request=holder, by=world.inz_officer)
     with time_machine.travel(invitation.expires_at + timedelta(hours=1)):
         [lapsed] = invitations.invitations_expire()
-    assert lapsed.pk == holder.pk and _state(holder)[0] == "lapsed"
-    assert _state(waiting)[0] == "allocated"
+    assert lapsed.pk == holder.pk and request_snapshot(holder)[0] == "lapsed"
+    assert request_snapshot(waiting)[0] == "allocated"
     promote = Event.objects.get(request=waiting, transition="promote")
     assert "lapsed" in promote.reason
 
@@ -341,7 +338,7 @@ def test_a_granted_visa_is_decided_with_the_family_and_both_are_told_with_a_pdf_
         decision = visas.visa_grant(request=request, by=world.inz_officer, valid_until=until,
                                     conditions="Critical Purpose Visitor Visa, valid 12 months; work only for the "
                                                "nominating employer.")
-    assert _state(request)[0] == "visa_granted"
+    assert request_snapshot(request)[0] == "visa_granted"
     stored = VisaDecision.objects.get(request=request)
     assert (stored.outcome, stored.valid_until, stored.decided_by) == ("granted", until, world.inz_officer)
     event = Event.objects.get(request=request, transition="grant_visa")
@@ -368,13 +365,13 @@ def test_a_declined_visa_needs_reasons_and_both_read_them(
     world: World, smtp: MailServer, django_capture_on_commit_callbacks: Capture
 ) -> None:
     request = travelling(world, approved_in_principle(world, email="mele@example.com"), family=())
-    before = _state(request)
+    before = request_snapshot(request)
     with pytest.raises(InvalidInput) as refused:
         visas.visa_decline(request=request, by=world.inz_officer, reasons="   ")
-    assert list(refused.value.errors) == ["reasons"] and _state(request) == before
+    assert list(refused.value.errors) == ["reasons"] and request_snapshot(request) == before
     with django_capture_on_commit_callbacks(execute=True):
         visas.visa_decline(request=request, by=world.inz_officer, reasons="Health requirements are not met.")
-    assert _state(request)[0] == "visa_declined"
+    assert request_snapshot(request)[0] == "visa_declined"
     smtp.wait_for(2)
     for message in (*smtp.to("mele@example.com"), *smtp.to(world.employer_a.email)):
         assert "declined" in message["Subject"]
@@ -397,11 +394,11 @@ def test_a_grant_needs_a_last_day_after_today_and_conditions(
     today = timezone.localdate()
     day = {None: None, "today": today, "past": today - timedelta(days=3),
            "next year": today + timedelta(days=365)}[valid_until]
-    before = _state(request)
+    before = request_snapshot(request)
     with pytest.raises(InvalidInput) as refused:
         visas.visa_grant(request=request, by=world.inz_officer, valid_until=day, conditions=conditions)
     assert sorted(refused.value.errors) == sorted(fields)
-    assert _state(request) == before and not VisaDecision.objects.exists()
+    assert request_snapshot(request) == before and not VisaDecision.objects.exists()
 
 
 def test_a_visa_is_decided_once_only_by_an_officer_and_only_on_a_request_to_travel(world: World) -> None:
@@ -474,8 +471,6 @@ def test_the_employer_sees_where_the_nominee_stands_but_not_the_family_s_passpor
 # --- the API and the pages, working ----------------------------------------------------------------------------------
 
 
-def _post(client: Client, path: str, body: dict[str, Any]) -> Any:
-    return client.post(f"/api/v1{path}", data=json.dumps(body), content_type="application/json")
 
 
 def test_the_api_sends_a_batch_lists_it_and_downloads_exports_matching_their_digests(
@@ -483,13 +478,14 @@ def test_the_api_sends_a_batch_lists_it_and_downloads_exports_matching_their_dig
 ) -> None:
     first, second = allocated(world), allocated(world)
     client = api_client(world.assessor_nztech)
-    refused = _post(client, "/recommendation-batches", {"scheme": "tech-specialists-2022", "assessing_body": "nztech",
+    refused = api_post(client,
+                       "/recommendation-batches", {"scheme": "tech-specialists-2022", "assessing_body": "nztech",
                                                         "references": [first.reference, "BX-0000-0000"]})
-    assert refused.status_code == 404 and _state(first)[0] == "allocated"
-    wrong_scheme = _post(client, "/recommendation-batches", {"scheme": "other-essential-worker-2020",
+    assert refused.status_code == 404 and request_snapshot(first)[0] == "allocated"
+    wrong_scheme = api_post(client, "/recommendation-batches", {"scheme": "other-essential-worker-2020",
                                                              "assessing_body": "nztech", "references": []})
     assert wrong_scheme.status_code == 422 and "scheme" in wrong_scheme.json()["fields"]
-    made = _post(client, "/recommendation-batches", {"scheme": "tech-specialists-2022", "assessing_body": "nztech",
+    made = api_post(client, "/recommendation-batches", {"scheme": "tech-specialists-2022", "assessing_body": "nztech",
                                                      "references": [first.reference, second.reference.lower()]})
     assert made.status_code == 201, made.content
     batch = made.json()
@@ -501,7 +497,7 @@ def test_the_api_sends_a_batch_lists_it_and_downloads_exports_matching_their_dig
         assert download.status_code == 200 and hashlib.sha256(download.content).hexdigest() == digest
         assert download["Content-Disposition"].endswith(f'batch-{batch["id"]}.{kind}"')
         assert download["Repr-Digest"].startswith("sha-256=:")
-    again = _post(client, "/recommendation-batches", {"scheme": "tech-specialists-2022", "assessing_body": "nztech",
+    again = api_post(client, "/recommendation-batches", {"scheme": "tech-specialists-2022", "assessing_body": "nztech",
                                                       "references": [first.reference]})
     assert again.status_code == 422 and first.reference in again.json()["fields"]["requests"]
 
@@ -511,22 +507,22 @@ def test_the_api_invites_one_or_several_and_decides_a_visa(
 ) -> None:
     one, two, three = recommended(world), recommended(world), approved_in_principle(world)
     officer = api_client(world.inz_officer)
-    single = _post(officer, f"/requests/{one.reference}/invitation", {})
+    single = api_post(officer, f"/requests/{one.reference}/invitation", {})
     assert single.status_code == 201 and single.json()["status"] == "invited"
     assert single.json()["worker_email"] == one.nominee.email
-    bulk = _post(officer, "/invitations", {"references": [two.reference, three.reference, one.reference]})
+    bulk = api_post(officer, "/invitations", {"references": [two.reference, three.reference, one.reference]})
     assert bulk.status_code == 422 and one.reference in bulk.json()["fields"]["requests"]
-    assert _state(two)[0] == "recommended"
-    bulk = _post(officer, "/invitations", {"references": [two.reference, three.reference]})
+    assert request_snapshot(two)[0] == "recommended"
+    bulk = api_post(officer, "/invitations", {"references": [two.reference, three.reference]})
     assert bulk.status_code == 201 and {i["reference"] for i in bulk.json()} == {two.reference, three.reference}
     request = travelling(world, one)
-    past = _post(officer, f"/requests/{request.reference}/visa-decision",
+    past = api_post(officer, f"/requests/{request.reference}/visa-decision",
                  {"outcome": "granted", "valid_until": str(timezone.localdate()), "conditions": "CPVV."})
     assert past.status_code == 422 and list(past.json()["fields"]) == ["valid_until"]
-    unknown = _post(officer, f"/requests/{request.reference}/visa-decision", {"outcome": "maybe"})
-    assert unknown.status_code == 422 and _state(request)[0] == "travel_requested"
+    unknown = api_post(officer, f"/requests/{request.reference}/visa-decision", {"outcome": "maybe"})
+    assert unknown.status_code == 422 and request_snapshot(request)[0] == "travel_requested"
     until = timezone.localdate() + timedelta(days=365)
-    granted = _post(officer, f"/requests/{request.reference}/visa-decision",
+    granted = api_post(officer, f"/requests/{request.reference}/visa-decision",
                     {"outcome": "granted", "valid_until": str(until), "conditions": "CPVV, 12 months."})
     assert granted.status_code == 201, granted.content
     assert granted.json() | {"decided_at": None} == {
@@ -556,12 +552,14 @@ def test_the_pages_send_a_batch_invite_singly_and_in_bulk_and_grant_a_visa(
     third = approved_in_principle(world)
     single = officer.post("/immigration/invitations/issue/", {"invite": first.reference,
                                                               "requests": [second.reference]})
-    assert single.status_code == 302 and _state(first)[0] == "invited" and _state(second)[0] == "recommended"
+    assert single.status_code == 302
+    assert Request.objects.get(pk=first.pk).status == "invited"
+    assert Request.objects.get(pk=second.pk).status == "recommended"
     refused = officer.post("/immigration/invitations/issue/", {"requests": [second.reference, first.reference]})
     assert refused.status_code == 200 and first.reference in refused.content.decode()
     assert f'value="{second.reference}" checked' in refused.content.decode()  # the choice is kept to correct
     officer.post("/immigration/invitations/issue/", {"requests": [second.reference, third.reference]})
-    assert _state(second)[0] == _state(third)[0] == "invited"
+    assert request_snapshot(second)[0] == request_snapshot(third)[0] == "invited"
     listed = officer.get("/immigration/invitations/").content.decode()
     assert "Invited, waiting for a request to travel" in listed and third.reference in listed
 
@@ -574,7 +572,7 @@ def test_the_pages_send_a_batch_invite_singly_and_in_bulk_and_grant_a_visa(
     form |= {"valid_until_day": str(until.day), "valid_until_month": str(until.month),
              "valid_until_year": str(until.year)}
     done = officer.post(f"/immigration/visas/{first.reference}/decide/", form)
-    assert done.status_code == 302 and _state(first)[0] == "visa_granted"
+    assert done.status_code == 302 and request_snapshot(first)[0] == "visa_granted"
     assert VisaDecision.objects.get(request=first).valid_until == until
     assert "Visa granted" in officer.get(done["Location"]).content.decode()
 
@@ -617,4 +615,4 @@ def test_the_bordercase_command_runs_the_expiry(world: World, capsys: pytest.Cap
         # database connections when it ends, which would close the test's own.
         call_command("invitations", "expire")
     assert f"{invitation.request.reference} (tech-specialists-2022): lapsed" in capsys.readouterr().out
-    assert _state(invitation.request)[0] == "lapsed"
+    assert request_snapshot(invitation.request)[0] == "lapsed"

@@ -22,7 +22,7 @@ from bordercase.cases.services.workers import same_worker_requests
 from bordercase.cases.windows import IntakeState, Window, intake_at, intake_message, nz_time
 from bordercase.lib.errors import InvalidInput, NotEditable, OutsideWindow, Refused
 from bordercase.lib.identifiers import worker_identity
-from tests.conftest import ANSWERS, World, nominee, walk
+from tests.conftest import ANSWERS, NO_KEY, World, api_post, nominee, walk
 
 API = "/api/v1"
 TECH = "tech-specialists-2022"
@@ -154,8 +154,7 @@ def _create_body(world: World, passport: str = "P1234567") -> dict[str, Any]:
 
 
 def _post(client: Client, path: str, body: dict[str, Any], key: str | None) -> Any:
-    headers = {"Idempotency-Key": key} if key is not None else {}
-    return client.post(f"{API}{path}", body, content_type="application/json", headers=headers)
+    return api_post(client, path, body, key=NO_KEY if key is None else key)
 
 
 def test_a_retried_create_with_the_same_key_replays_the_first_answer_and_creates_nothing_more(

@@ -35,7 +35,7 @@ from bordercase.cases.services.requests import request_create
 from bordercase.cases.services.transitions import request_transition
 from bordercase.cases.services.windows import window_add
 from bordercase.lib.errors import InvalidInput, OutsideWindow, Refused
-from tests.conftest import World, nominee, walk
+from tests.conftest import World, nominee, request_snapshot, walk
 
 NONE = frozenset[Step]()
 TECH = frozenset({Step.ALLOCATION, Step.RECOMMENDATION})
@@ -90,10 +90,6 @@ LEGAL_CASES = list(dict.fromkeys(
 ))
 
 
-def snapshot(request: Request) -> tuple[Any, ...]:
-    row = Request.objects.get(pk=request.pk)
-    events = list(Event.objects.filter(request=request).order_by("position").values_list("pk", "reason", "hash"))
-    return row.status, row.events_count, row.events_head_hash, events
 
 
 @pytest.fixture
@@ -281,12 +277,12 @@ def test_an_illegal_transition_is_refused_and_changes_nothing(
     world: World, in_state: Callable, state: str, steps: frozenset[Step], name: str, persona: str
 ) -> None:
     request = in_state(state, steps)
-    before = snapshot(request)
+    before = request_snapshot(request)
     with pytest.raises(IllegalTransition) as info:
         request_transition(request=request, name=name, by=world.actor(persona), reason="A reason.")
     message = str(info.value)
     assert request.reference in message and f"is {state}," in message and f"({name})" in message
-    assert snapshot(request) == before
+    assert request_snapshot(request) == before
 
 
 NOT_PERMITTED = [
@@ -311,11 +307,11 @@ def test_the_wrong_party_is_not_permitted_and_nothing_changes(
     world: World, in_state: Callable, state: str, steps: frozenset[Step], name: str, persona: str
 ) -> None:
     request = in_state(state, steps)
-    before = snapshot(request)
+    before = request_snapshot(request)
     with pytest.raises(NotPermitted) as info:
         request_transition(request=request, name=name, by=world.actor(persona), reason="A reason.")
     assert request.reference in str(info.value) and f"({name})" in str(info.value)
-    assert snapshot(request) == before
+    assert request_snapshot(request) == before
 
 
 @pytest.mark.parametrize("reason", ["", "   "])
@@ -323,10 +319,10 @@ def test_declining_without_a_reason_is_refused_and_changes_nothing(
     world: World, in_state: Callable, reason: str
 ) -> None:
     request = in_state("in_assessment", TECH)
-    before = snapshot(request)
+    before = request_snapshot(request)
     with pytest.raises(ReasonRequired, match="A reason is required to decline"):
         request_transition(request=request, name="decline", by=world.assessor_nztech, reason=reason)
-    assert snapshot(request) == before
+    assert request_snapshot(request) == before
 
 
 @pytest.mark.parametrize(
@@ -336,11 +332,11 @@ def test_lodging_an_incomplete_draft_names_what_is_missing(
     world: World, make_request: Callable, missing: str, kwargs: dict[str, Any]
 ) -> None:
     request = make_request(**kwargs)
-    before = snapshot(request)
+    before = request_snapshot(request)
     with pytest.raises(InvalidInput) as info:
         request_transition(request=request, name="lodge", by=world.employer_a)
     assert set(info.value.errors) == {missing}
-    assert snapshot(request) == before
+    assert request_snapshot(request) == before
 
 
 def test_an_individual_can_start_an_expression_of_interest_with_its_first_event(world: World) -> None:
@@ -402,17 +398,17 @@ def test_the_orm_refuses_to_change_or_remove_a_recorded_event(
     world: World, in_state: Callable, change: Callable[[Event], Any]
 ) -> None:
     request = in_state("lodged", TECH)
-    before = snapshot(request)
+    before = request_snapshot(request)
     with pytest.raises(AppendOnly):
         change(Event.objects.get(request=request, position=2))
-    assert snapshot(request) == before
+    assert request_snapshot(request) == before
 
 
 def test_the_database_refuses_a_raw_sql_update_of_an_event(world: World, in_state: Callable) -> None:
     request = in_state("lodged", TECH)
-    before = snapshot(request)
+    before = request_snapshot(request)
     event = Event.objects.get(request=request, position=2)
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE cases_event SET reason = %s WHERE id = %s", ["Rewritten.", event.pk])
-    assert snapshot(request) == before
+    assert request_snapshot(request) == before
 

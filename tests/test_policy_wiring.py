@@ -6,7 +6,6 @@ import datetime as dt
 import html
 import io
 import json
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from bordercase.cases.models import Evaluation, Event, Person, Request
 from bordercase.cli import main
 from bordercase.lib.errors import InvalidInput
 from bordercase.policy import casebook, loader
-from tests.conftest import ANSWERS, World, walk, window_around
+from tests.conftest import ANSWERS, World, api_post, walk, window_around
 
 API = "/api/v1"
 TECH = "tech-specialists-2022"
@@ -44,12 +43,6 @@ def lodge(request: Request, world: World) -> Request:
     return walk(request, [("lodge", world.employer_a)])
 
 
-def post(client: Client, path: str, body: dict[str, Any] | None = None, key: str | None = None) -> Any:
-    """POST JSON; a create or a lodge carries a fresh Idempotency-Key unless one is given."""
-    headers = {}
-    if path == "/requests" or path.endswith("/transitions/lodge"):
-        headers["Idempotency-Key"] = key or str(uuid.uuid4())
-    return client.post(f"{API}{path}", body or {}, content_type="application/json", headers=headers)
 
 
 def run(*args: str) -> tuple[str, str]:
@@ -155,14 +148,15 @@ def create_body(world: World, answers: dict[str, Any]) -> dict[str, Any]:
 def test_creating_a_draft_with_bad_answers_is_422_naming_each_answer_and_stores_nothing(
     world: World, api_client: ClientFor, answers: dict[str, Any], fields: set[str]
 ) -> None:
-    response = post(api_client(world.employer_a), "/requests", create_body(world, answers))
+    response = api_post(api_client(world.employer_a), "/requests", create_body(world, answers))
     assert response.status_code == 422
     assert set(response.json()["fields"]) == fields
     assert not Request.objects.exists() and not Event.objects.exists() and not Person.objects.exists()
 
 
 def test_a_partial_draft_is_accepted_and_has_no_evaluation(world: World, api_client: ClientFor) -> None:
-    response = post(api_client(world.employer_a), "/requests", create_body(world, {"job_title": "Software Engineer"}))
+    response = api_post(api_client(world.employer_a),
+                        "/requests", create_body(world, {"job_title": "Software Engineer"}))
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["answers"] == {"job_title": "Software Engineer"} and body["evaluation"] is None
@@ -176,7 +170,7 @@ def test_the_api_shows_the_evaluation_after_lodging_and_null_before(
     draft = make_request()
     assert client.get(f"{API}/requests/{draft.reference}").json()["evaluation"] is None
 
-    lodged = post(client, f"/requests/{draft.reference}/transitions/lodge", {"reason": "Ready."})
+    lodged = api_post(client, f"/requests/{draft.reference}/transitions/lodge", {"reason": "Ready."})
     assert lodged.status_code == 200
 
     stored = Evaluation.objects.get(request=draft)

@@ -13,8 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from bordercase.cases.models import Event, Request
 from bordercase.reporting.models import Milestones
-from tests.conftest import World, nominee, verified_client, walk
-from tests.test_api import API, post
+from tests.conftest import API, World, api_post, nominee, verified_client, walk
 
 MakeRequest = Callable[..., Request]
 LODGING_MOST = 25
@@ -26,7 +25,7 @@ def statements(call: Callable[[], Any]) -> tuple[Any, list[str]]:
     return result, [q["sql"] for q in captured.captured_queries]
 
 
-def lodged(world: World, make_request: MakeRequest, count: int) -> list[Request]:
+def lodged_many(world: World, make_request: MakeRequest, count: int) -> list[Request]:
     made = []
     for n in range(count):
         draft = make_request()
@@ -41,7 +40,7 @@ def test_lodging_over_the_api_takes_at_most_25_statements_and_does_all_its_work(
 ) -> None:
     draft = make_request()
     client = api_client(world.employer_a)
-    response, sql = statements(lambda: post(client, f"/requests/{draft.reference}/transitions/lodge"))
+    response, sql = statements(lambda: api_post(client, f"/requests/{draft.reference}/transitions/lodge"))
     assert response.status_code == 200 and response.json()["status"] == "lodged"
     assert len(sql) <= LODGING_MOST, f"{len(sql)} statements:\n" + "\n".join(s[:120] for s in sql)
     # Nothing left out to get there: the status, the event, the rules' evaluation, the statistics' milestone.
@@ -55,12 +54,12 @@ def test_lodging_over_the_api_takes_at_most_25_statements_and_does_all_its_work(
 def test_the_requests_list_costs_the_same_for_ten_requests_as_for_one(
     world: World, make_request: MakeRequest, api_client: Callable[..., Client]
 ) -> None:
-    lodged(world, make_request, 1)
+    lodged_many(world, make_request, 1)
     client, page = api_client(world.employer_a), verified_client(world.employer_a)
     client.get(f"{API}/requests")  # a token's first use is recorded once; that is not the list's cost
     _, api_one = statements(lambda: client.get(f"{API}/requests"))
     _, page_one = statements(lambda: page.get("/requests/"))
-    lodged(world, make_request, 9)
+    lodged_many(world, make_request, 9)
     listed, api_ten = statements(lambda: client.get(f"{API}/requests"))
     shown, page_ten = statements(lambda: page.get("/requests/"))
     assert listed.json()["count"] == 10 and shown.status_code == 200
@@ -71,10 +70,10 @@ def test_the_requests_list_costs_the_same_for_ten_requests_as_for_one(
 def test_the_assessment_queue_costs_the_same_for_ten_requests_as_for_one(
     world: World, make_request: MakeRequest
 ) -> None:
-    lodged(world, make_request, 1)
+    lodged_many(world, make_request, 1)
     page = verified_client(world.assessor_nztech)
     _, one = statements(lambda: page.get("/assessment/"))
-    lodged(world, make_request, 9)
+    lodged_many(world, make_request, 9)
     shown, ten = statements(lambda: page.get("/assessment/"))
     assert shown.status_code == 200 and shown.content.decode().count('class="govuk-link bc-reference"') == 10
     assert len(ten) == len(one), "the queue reads more for more requests"
