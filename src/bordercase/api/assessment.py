@@ -15,9 +15,10 @@ from ninja import Field, Query, Router, Schema
 from bordercase.accounts.models import User
 from bordercase.accounts.roles import roles_of
 from bordercase.api.auth import caller
-from bordercase.api.requests import ERRORS, _find, request_out
+from bordercase.api.requests import ERRORS, request_out
 from bordercase.api.schemas import MAX_OFFSET, RequestOut
 from bordercase.cases import access
+from bordercase.cases.access import request_get
 from bordercase.cases.lifecycle import Party
 from bordercase.cases.models import Request
 from bordercase.cases.services import assessment, queue
@@ -142,7 +143,7 @@ def _queue_item(found: Request, clock: Clock | None, pre_assessment: str | None)
 
 
 def _assessed(user: User, reference: str) -> Request:
-    found = _find(user, reference)
+    found = request_get(user, reference)
     if Party.ASSESSOR not in access.parties(user, found):
         raise Http404(f"No request {found.reference} that you can see. Check the reference.")
     return found
@@ -293,7 +294,7 @@ def assessment_information(request: HttpRequest, reference: str, body: TextIn) -
              description="Upload files first with POST /requests/{reference}/documents; they stay with the request.")
 def information_answer(request: HttpRequest, reference: str, body: AnswerIn) -> RequestOut:
     user = caller(request)
-    found = _find(user, reference)
+    found = request_get(user, reference)
     if Party.APPLICANT not in access.parties(user, found):
         raise Http404(f"No request {found.reference} that you can answer for. Check the reference.")
     moved = assessment.information_provide(request=found, by=user, text=body.text, answers=body.answers)

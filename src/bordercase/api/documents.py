@@ -10,8 +10,9 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from bordercase.api.auth import caller
-from bordercase.api.requests import ERRORS, _find
+from bordercase.api.requests import ERRORS
 from bordercase.api.schemas import RowId
+from bordercase.cases.access import request_get
 from bordercase.cases.models import Document
 from bordercase.cases.services.documents import document_add, document_remove, documents_of, every_document_kind
 
@@ -45,21 +46,21 @@ def _out(document: Document) -> DocumentOut:
 def upload_document(request: HttpRequest, reference: str, kind: Form[DocumentKind], file: File[UploadedFile]
                     ) -> Status[DocumentOut]:
     user = caller(request)
-    found = _find(user, reference)
+    found = request_get(user, reference)
     return Status(201, _out(document_add(request=found, kind=kind, upload=file, by=user)))
 
 
 @router.get("/requests/{reference}/documents", response={200: list[DocumentOut], **ERRORS},
             summary="A request's evidence")
 def list_documents(request: HttpRequest, reference: str) -> list[DocumentOut]:
-    return [_out(d) for d in documents_of(_find(caller(request), reference))]
+    return [_out(d) for d in documents_of(request_get(caller(request), reference))]
 
 
 @router.delete("/requests/{reference}/documents/{document_id}", response={204: None, **ERRORS},
                summary="Remove evidence from a draft")
 def delete_document(request: HttpRequest, reference: str, document_id: RowId) -> Status[None]:
     user = caller(request)
-    found = _find(user, reference)
+    found = request_get(user, reference)
     document = found.documents.filter(pk=document_id).first()
     if document is None:
         raise Http404(f"No document {document_id} on request {found.reference}.")

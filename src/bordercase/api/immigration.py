@@ -16,8 +16,9 @@ from ninja import Field, Router, Schema, Status
 
 from bordercase.accounts.models import User
 from bordercase.api.auth import caller
-from bordercase.api.requests import ERRORS, _find
+from bordercase.api.requests import ERRORS
 from bordercase.api.schemas import CSV_FILE, RowId, file_download
+from bordercase.cases.access import request_get
 from bordercase.immigration import access
 from bordercase.immigration.models import Invitation, RecommendationBatch, VisaDecision
 from bordercase.immigration.services import invitations, recommendations, visas
@@ -133,7 +134,7 @@ def batch_create(request: HttpRequest, body: BatchIn) -> Status[BatchOut]:
     if scheme is None:
         codes = ", ".join(access.recommending_schemes().values_list("code", flat=True))
         raise InvalidInput({"scheme": f"{body.scheme!r} is not a scheme whose requests are recommended: use {codes}."})
-    picked = [_find(user, reference) for reference in body.references]
+    picked = [request_get(user, reference) for reference in body.references]
     batch = recommendations.batch_send(scheme=scheme, body=assessing_body, requests=picked, by=user)
     return Status(201, _batch_out(batch))
 
@@ -197,7 +198,7 @@ def _invitation_out(invitation: Invitation) -> InvitationOut:
              "the PDF invitation letter. The link expires after the scheme's invitation_valid_days.")
 def invitation_issue(request: HttpRequest, reference: str) -> Status[InvitationOut]:
     user = _officer(request)
-    issued = invitations.invitation_issue(request=_find(user, reference), by=user)
+    issued = invitations.invitation_issue(request=request_get(user, reference), by=user)
     return Status(201, _invitation_out(issued))
 
 
@@ -205,7 +206,7 @@ def invitation_issue(request: HttpRequest, reference: str) -> Status[InvitationO
              summary="As an Immigration NZ officer, invite several workers to apply: all of them, or none")
 def invitations_issue(request: HttpRequest, body: ReferencesIn) -> Status[list[InvitationOut]]:
     user = _officer(request)
-    issued = invitations.invitations_issue(requests=[_find(user, ref) for ref in body.references], by=user)
+    issued = invitations.invitations_issue(requests=[request_get(user, ref) for ref in body.references], by=user)
     return Status(201, [_invitation_out(i) for i in issued])
 
 
@@ -215,7 +216,7 @@ def invitations_issue(request: HttpRequest, body: ReferencesIn) -> Status[list[I
                          "conditions; a decline needs reasons. The worker and the employer are emailed a PDF letter.")
 def visa_decide(request: HttpRequest, reference: str, body: VisaDecisionIn) -> Status[VisaDecisionOut]:
     user = _officer(request)
-    found = _find(user, reference)
+    found = request_get(user, reference)
     if body.outcome == "granted":
         decision = visas.visa_grant(request=found, by=user, valid_until=body.valid_until, conditions=body.conditions)
     else:

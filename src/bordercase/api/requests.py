@@ -25,6 +25,7 @@ from bordercase.api.schemas import (
     TransitionIn,
 )
 from bordercase.cases import access, lifecycle
+from bordercase.cases.access import request_get
 from bordercase.cases.models import Request, Scheme
 from bordercase.cases.services import idempotency
 from bordercase.cases.services.actions import BY_NAME, action_by_name
@@ -46,16 +47,6 @@ IDEMPOTENCY_KEY = Header(
 )
 
 
-
-def _find(user: User, reference: str, roles: Roles | None = None) -> Request:
-    try:
-        canonical = reference_normalise(reference)
-    except InvalidIdentifier as exc:
-        raise Http404(str(exc)) from exc
-    try:
-        return access.request_for_user(user, canonical, roles)
-    except Request.DoesNotExist as exc:
-        raise Http404(f"No request {canonical} that you can see. Check the reference.") from exc
 
 
 def request_out(req: Request, user: User, roles: Roles | None = None) -> RequestOut:
@@ -174,7 +165,7 @@ def _create(user: User, body: RequestCreateIn) -> RequestOut:
 @router.get("/requests/{reference}", response={200: RequestOut, **ERRORS}, summary="Read one request")
 def read_request(request: HttpRequest, reference: str) -> RequestOut:
     user = caller(request)
-    return request_out(_find(user, reference), user)
+    return request_out(request_get(user, reference), user)
 
 
 @router.post(
@@ -199,7 +190,7 @@ def transition_request(request: HttpRequest, reference: str, name: str, body: Tr
                        idempotency_key: str | None = IDEMPOTENCY_KEY) -> RequestOut | HttpResponse:
     user = caller(request)
     roles = roles_of(user)
-    found = _find(user, reference, roles)  # a request the caller may not see is a 404, whatever is asked
+    found = request_get(user, reference, roles=roles)  # a request the caller may not see is a 404, whatever is asked
     action = action_by_name(name)
     if action is None:
         known = ", ".join(sorted(BY_NAME))
@@ -226,7 +217,7 @@ def reference_normalise_or_raw(reference: str) -> str:
               "(an answer of null removes it); nominee replaces the person's details.")
 def update_request(request: HttpRequest, reference: str, body: RequestUpdateIn) -> RequestOut:
     user = caller(request)
-    found = _find(user, reference)
+    found = request_get(user, reference)
     changes: dict[str, Any] = {}
     if body.answers is not None:
         changes["answers"] = body.answers
@@ -252,7 +243,7 @@ def _assessing_body(scheme: Scheme, code: str | None) -> Organisation | None:
             summary="A request's history, oldest first, with its hash chain")
 def list_events(request: HttpRequest, reference: str) -> list[EventOut]:
     user = caller(request)
-    found = _find(user, reference)
+    found = request_get(user, reference)
     return [
         EventOut(
             position=e.position, at=e.at, actor=e.actor_label, transition=e.transition, from_state=e.from_state,

@@ -12,6 +12,8 @@ from bordercase.accounts.models import User
 from bordercase.accounts.roles import Roles, roles_of
 from bordercase.cases.lifecycle import Party, State
 from bordercase.cases.models import Request
+from bordercase.lib.errors import NotFound
+from bordercase.lib.identifiers import InvalidIdentifier, reference_normalise
 
 
 def visible_requests(user: User, roles: Roles | None = None) -> QuerySet[Request]:
@@ -33,6 +35,22 @@ def visible_requests(user: User, roles: Roles | None = None) -> QuerySet[Request
 def request_for_user(user: User, reference: str, roles: Roles | None = None) -> Request:
     """The request, if this user may see it; otherwise Request.DoesNotExist."""
     return visible_requests(user, roles).get(reference=reference)
+
+
+def request_get(user: User, reference: str, *, as_party: Party | None = None, roles: Roles | None = None) -> Request:
+    """The request by its reference as anyone typed it, if this user may see it (and stands to it as ``as_party``,
+    when given); otherwise NotFound, which both interfaces answer as 404."""
+    try:
+        canonical = reference_normalise(reference)
+    except InvalidIdentifier as exc:
+        raise NotFound(str(exc)) from exc
+    try:
+        found = request_for_user(user, canonical, roles)
+    except Request.DoesNotExist as exc:
+        raise NotFound(f"No request {canonical} that you can see. Check the reference.") from exc
+    if as_party is not None and as_party not in parties(user, found, roles):
+        raise NotFound(f"No request {canonical} that you can see. Check the reference.")
+    return found
 
 
 def parties(user: User, request: Request, roles: Roles | None = None) -> frozenset[Party]:

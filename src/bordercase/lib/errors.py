@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.http import Http404
 
 
 class InvalidInput(Exception):
@@ -17,6 +18,11 @@ class InvalidInput(Exception):
         if hasattr(exc, "error_dict"):
             return cls({field: " ".join(m for e in errs for m in e.messages) for field, errs in exc.error_dict.items()})
         return cls({"__all__": " ".join(exc.messages)})
+
+
+class NotFound(Http404):
+    """Nothing by that name that the caller may see: both interfaces answer 404, never 403, so nobody learns by
+    guessing what exists. The message says what to check."""
 
 
 class Refused(Exception):

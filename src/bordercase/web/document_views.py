@@ -7,9 +7,8 @@ from django.http import FileResponse, Http404, HttpRequest
 
 from bordercase.accounts.models import User
 from bordercase.cases import access
-from bordercase.cases.models import Document, Request
+from bordercase.cases.models import Document
 from bordercase.lib.evidence import download_name
-from bordercase.lib.identifiers import InvalidIdentifier, reference_normalise
 
 
 @login_required
@@ -17,10 +16,10 @@ def document_download(request: HttpRequest, reference: str, document_id: int) ->
     user = request.user
     if not isinstance(user, User):
         raise Http404
+    found = access.request_get(user, reference)
     try:
-        found = access.request_for_user(user, reference_normalise(reference))
         document = found.documents.get(pk=document_id)
-    except (InvalidIdentifier, Request.DoesNotExist, Document.DoesNotExist) as exc:
+    except Document.DoesNotExist as exc:
         raise Http404("No such document for this user") from exc
     # Always a download, never shown in the browser: a viewer inside the browser (its PDF reader above all) is
     # attack surface that a file someone else uploaded should not reach, whatever the evidence check found.

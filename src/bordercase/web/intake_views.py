@@ -29,7 +29,7 @@ from bordercase.cases.services.windows import scheme_intake
 from bordercase.cases.services.workers import same_worker_requests
 from bordercase.cases.windows import intake_message
 from bordercase.lib.errors import InvalidInput, NotEditable, OutsideWindow, Refused
-from bordercase.lib.identifiers import InvalidIdentifier, reference_normalise
+from bordercase.lib.identifiers import reference_normalise
 from bordercase.web.intake_forms import (
     AssessingBodyForm,
     DeclarationForm,
@@ -44,13 +44,7 @@ from bordercase.web.questions import QuestionsForm, answer_rows
 
 def request_as(user: User, reference: str, party: Party) -> Request:
     """The request if this user stands to it as ``party``; anyone else, even someone who may see it, gets a 404."""
-    try:
-        found = access.request_for_user(user, reference_normalise(reference))
-    except (InvalidIdentifier, Request.DoesNotExist) as exc:
-        raise Http404("No such request for this user") from exc
-    if party not in access.parties(user, found):
-        raise Http404("No such request for this user")
-    return found
+    return access.request_get(user, reference, as_party=party)
 
 
 def _applicants_request(user: User, reference: str) -> Request:

@@ -24,7 +24,6 @@ from bordercase.immigration import access
 from bordercase.immigration.models import RecommendationBatch
 from bordercase.immigration.services import recommendations
 from bordercase.lib.errors import ConcurrentChange, InvalidInput, Refused
-from bordercase.lib.identifiers import InvalidIdentifier, reference_normalise
 
 
 @dataclass(frozen=True)
@@ -95,10 +94,7 @@ def recommend_send(request: HttpRequest) -> HttpResponse:
 
 
 def _visible(user: User, reference: str) -> Request:
-    try:
-        return case_access.request_for_user(user, reference_normalise(reference))
-    except (InvalidIdentifier, Request.DoesNotExist) as exc:
-        raise Http404("No such request for this user") from exc
+    return case_access.request_get(user, reference)
 
 
 @login_required

@@ -13,12 +13,10 @@ from bordercase.accounts.models import ApiToken
 from bordercase.accounts.tokens import token_create, token_revoke
 from bordercase.cases import access, lifecycle
 from bordercase.cases.lifecycle import Party, State
-from bordercase.cases.models import Request
 from bordercase.cases.services.assessment import history_for
 from bordercase.cases.services.evaluations import evaluation_latest
 from bordercase.cases.services.workers import same_worker_requests
 from bordercase.immigration.services.status import status_of, with_ended_from
-from bordercase.lib.identifiers import InvalidIdentifier, reference_normalise
 from bordercase.web import intake_views
 from bordercase.web.forms import SignInForm, TokenCreateForm
 from bordercase.web.information_views import question_of
@@ -49,10 +47,7 @@ def requests_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
     user = user_of(request)
-    try:
-        req = access.request_for_user(user, reference_normalise(reference))
-    except (InvalidIdentifier, Request.DoesNotExist) as exc:
-        raise Http404("No such request for this user") from exc
+    req = access.request_get(user, reference)
     if req.reference != reference:
         return redirect("web:request", reference=req.reference)
     parties = access.parties(user, req)

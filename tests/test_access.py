@@ -1,0 +1,45 @@
+"""One way to find a request for someone: by its reference as they typed it, if they may see it, in the capacity
+asked for; anything else is one NotFound, which the pages and the API both answer as 404."""
+
+from __future__ import annotations
+
+import pytest
+from django.http import Http404
+
+from bordercase.cases.access import request_get
+from bordercase.cases.lifecycle import Party
+from bordercase.cases.models import Request
+from bordercase.lib.errors import NotFound
+from tests.conftest import API, World, signed_in, verified_client
+
+
+def test_a_reference_typed_loosely_finds_the_request(world: World, lodged: Request) -> None:
+    loose = lodged.reference.lower().replace("-", " ")
+    assert request_get(world.employer_a, loose) == lodged
+    assert request_get(world.employer_a, lodged.reference, as_party=Party.APPLICANT) == lodged
+
+
+@pytest.mark.parametrize("who", ["employer_b", "assessor_itpnz"])
+def test_someone_who_may_not_see_it_is_told_it_is_not_there(world: World, lodged: Request, who: str) -> None:
+    with pytest.raises(NotFound, match=f"No request {lodged.reference} that you can see"):
+        request_get(world.actor(who), lodged.reference)
+
+
+def test_seeing_it_in_another_capacity_is_not_enough(world: World, lodged: Request) -> None:
+    assert request_get(world.assessor_nztech, lodged.reference) == lodged  # the assessing body sees it
+    with pytest.raises(NotFound):
+        request_get(world.assessor_nztech, lodged.reference, as_party=Party.APPLICANT)
+
+
+def test_a_reference_that_cannot_be_one_says_what_to_check(world: World) -> None:
+    with pytest.raises(NotFound) as raised:
+        request_get(world.employer_a, "BX-!!!!")
+    assert isinstance(raised.value, Http404) and str(raised.value)
+
+
+def test_both_interfaces_answer_another_employers_request_as_404(world: World, lodged: Request,
+                                                                 api_client: object) -> None:
+    assert signed_in(world.employer_b).get(f"/requests/{lodged.reference}/").status_code == 404
+    answer = api_client(world.employer_b).get(f"{API}/requests/{lodged.reference}")  # type: ignore[operator]
+    assert answer.status_code == 404 and lodged.reference in answer.json()["message"]
+    assert verified_client(world.assessor_itpnz).get(f"/requests/{lodged.reference}/").status_code == 404
