@@ -4,8 +4,10 @@ asked for; anything else is one NotFound, which the pages and the API both answe
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
+from bordercase.accounts.roles import require_role
 from bordercase.cases.access import request_get
 from bordercase.cases.lifecycle import Party
 from bordercase.cases.models import Request
@@ -43,3 +45,24 @@ def test_both_interfaces_answer_another_employers_request_as_404(world: World, l
     answer = api_client(world.employer_b).get(f"{API}/requests/{lodged.reference}")  # type: ignore[operator]
     assert answer.status_code == 404 and lodged.reference in answer.json()["message"]
     assert verified_client(world.assessor_itpnz).get(f"/requests/{lodged.reference}/").status_code == 404
+
+
+@pytest.mark.parametrize(("role", "who", "allowed"), [
+    ("administrator", "administrator", True), ("administrator", "assessor_nztech", False),
+    ("assessor", "assessor_inz", True), ("assessor", "inz_officer", False),
+    ("inz_officer", "inz_officer", True), ("inz_officer", "employer_a", False),
+])
+def test_a_role_gate_lets_its_role_through_and_answers_anyone_else_not_found(
+    world: World, role: str, who: str, allowed: bool
+) -> None:
+    user = world.actor(who)
+    if allowed:
+        assert require_role(user, role, "work") == user
+    else:
+        with pytest.raises(NotFound, match="There is no work for you: only"):
+            require_role(user, role, "work")
+
+
+def test_a_role_gate_answers_someone_signed_out_not_found() -> None:
+    with pytest.raises(NotFound):
+        require_role(AnonymousUser(), "assessor", "assessment queue")

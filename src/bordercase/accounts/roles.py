@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bordercase.accounts.models import Membership, Organisation, User
+from bordercase.lib.errors import NotFound
 
 Role = Membership.Role
 
@@ -39,3 +40,20 @@ def roles_of(user: User) -> Roles:
 
 def is_administrator(user: User) -> bool:
     return roles_of(user).administrator
+
+
+def has_role(roles: Roles, role: str) -> bool:
+    return {Role.ADMINISTRATOR: roles.administrator, Role.INZ_OFFICER: roles.inz_officer,
+            Role.ASSESSOR: bool(roles.assessor_at), Role.EMPLOYER: bool(roles.employer_of)}[Role(role)]
+
+
+_WHO = {Role.ADMINISTRATOR: "scheme administrators", Role.INZ_OFFICER: "Immigration NZ officers",
+        Role.ASSESSOR: "assessors", Role.EMPLOYER: "employers"}
+
+
+def require_role(user: object, role: str, what: str) -> User:
+    """The user, if they hold this role somewhere; otherwise NotFound ("no ``what`` for you"), a 404 in both
+    interfaces, so the pages and calls of a role do not exist for anyone without it."""
+    if not isinstance(user, User) or not has_role(roles_of(user), role):
+        raise NotFound(f"There is no {what} for you: only {_WHO[Role(role)]} have one.")
+    return user

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from bordercase.accounts.models import User
-from bordercase.accounts.roles import roles_of
+from bordercase.accounts.roles import Role, require_role, roles_of
 from bordercase.api.auth import caller
 from bordercase.api.requests import ERRORS, request_out
 from bordercase.api.schemas import MAX_OFFSET, RequestOut
@@ -167,8 +167,7 @@ def _colleagues(user: User) -> list[User]:
 
 
 def _require_queue(user: User) -> None:
-    if not queue.is_assessor(user):
-        raise Http404("There is no assessment queue for you: only assessors have one.")
+    require_role(user, Role.ASSESSOR, "assessment queue")
 
 
 @router.get("/assessment/queue", response={200: QueueOut, **ERRORS}, summary="Your assessing body's queue")

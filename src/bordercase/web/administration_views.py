@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from bordercase.accounts.administration import actions_recent
 from bordercase.accounts.models import User
-from bordercase.accounts.roles import is_administrator
+from bordercase.accounts.roles import Role, require_role
 from bordercase.cases.models import IntakeWindow, Scheme
 from bordercase.cases.services.windows import (
     scheme_intake,
@@ -52,10 +52,7 @@ _REASON_HINT = "Kept in the activity record with your name, for anyone who later
 
 def administrator_or_404(request: HttpRequest) -> User:
     """The scheme administrator signed in; anyone else is answered as if the page did not exist."""
-    user = request.user
-    if not isinstance(user, User) or not is_administrator(user):
-        raise Http404("No administration pages for this user")
-    return user
+    return require_role(request.user, Role.ADMINISTRATOR, "scheme administration")
 
 
 def reason_field() -> forms.CharField:

@@ -12,13 +12,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from bordercase.accounts.models import Organisation, User
-from bordercase.accounts.roles import roles_of
+from bordercase.accounts.roles import Role, require_role, roles_of
 from bordercase.cases.lifecycle import LifecycleError, Party, State
 from bordercase.cases.models import Evaluation, Request, Scheme
 from bordercase.cases.services import assessment, queue
@@ -29,10 +29,7 @@ from bordercase.web.questions import answer_rows
 
 
 def _assessor(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or not queue.is_assessor(user):
-        raise Http404("No assessment queue for this user")
-    return user
+    return require_role(request.user, Role.ASSESSOR, "assessment queue")
 
 
 def _assessed(user: User, reference: str) -> Request:

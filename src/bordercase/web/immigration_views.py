@@ -11,14 +11,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from bordercase.accounts.models import User
+from bordercase.accounts.roles import Role, require_role
 from bordercase.cases.lifecycle import LifecycleError, Party, State
 from bordercase.cases.models import Request
-from bordercase.immigration import access
 from bordercase.immigration.models import Invitation, TravelRequest, VisaDecision
 from bordercase.immigration.services import invitations, visas
 from bordercase.lib.errors import ConcurrentChange, InvalidInput, Refused
@@ -26,10 +26,7 @@ from bordercase.web.intake_views import request_as
 
 
 def _officer(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or not access.is_inz_officer(user):
-        raise Http404("No Immigration NZ pages for this user")
-    return user
+    return require_role(request.user, Role.INZ_OFFICER, "Immigration NZ work")
 
 
 def _officers_request(user: User, reference: str) -> Request:
