@@ -22,6 +22,7 @@ from bordercase.cases.models import Request
 from bordercase.immigration.models import Invitation, TravelRequest, VisaDecision
 from bordercase.immigration.services import invitations, visas
 from bordercase.lib.errors import ConcurrentChange, InvalidInput, Refused
+from bordercase.web.dates import PARTS, DateUnreadable, date_typed
 from bordercase.web.intake_views import request_as
 
 
@@ -112,14 +113,10 @@ def _render_visa(request: HttpRequest, found: Request, errors: dict[str, str],
 
 def _date_from(posted: QueryDict, prefix: str) -> tuple[dt.date | None, str]:
     """The date typed as day, month and year; an error when it is partly given or not a real date."""
-    parts = [posted.get(f"{prefix}_{p}", "").strip() for p in ("day", "month", "year")]
-    if not any(parts):
-        return None, ""
     try:
-        day, month, year = (int(p) for p in parts)
-        return dt.date(year, month, day), ""
-    except ValueError:
-        return None, "The last day the visa is valid must be a real date, with a day, month and year, like 28 2 2023."
+        return date_typed(*(posted.get(f"{prefix}_{part}", "") for part in PARTS)), ""
+    except DateUnreadable as exc:
+        return None, f"The last day the visa is valid must {exc.must}."
 
 
 @login_required

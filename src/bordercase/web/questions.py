@@ -27,6 +27,7 @@ from bordercase.policy import bounds
 from bordercase.policy.answers import AnswerError, InvalidAnswers, Question
 from bordercase.policy.anzsco import anzsco
 from bordercase.policy.scheme import Scheme as Policy
+from bordercase.web.dates import PARTS, DateUnreadable, date_typed
 
 PEOPLE_ROWS = 6
 SKIPPED = frozenset({"lodged_on"})  # set by bordercase at lodging: the rules in force that day apply
@@ -435,28 +436,11 @@ def _number(text: str, q: Question) -> Any:
 
 
 def _date(data: dict[str, Any], prefix: str, say: _Sayer) -> dt.date | None:
-    names = [f"{prefix}-{p}" for p in ("day", "month", "year")]
-    parts = [str(data.get(n) or "").strip() for n in names]
-    if not any(parts):
-        return None
-    missing = [(n, text) for n, text, part in zip(names, ("a day", "a month", "a year"), parts, strict=True)
-               if not part]
-    if missing:
-        words = " and ".join(text for _, text in missing)
-        raise _Unreadable(say.say(f"must include {words}", f"Enter {words}"), [n for n, _ in missing])
+    names = {part: f"{prefix}-{part}" for part in PARTS}
     try:
-        day, month, year = (int(p) for p in parts)
-        value = dt.date(year, month, day)
-    except ValueError:
-        raise _Unreadable(say.say("must be a real date, like 12 4 1988", "Enter a real date, like 12 4 1988"),
-                          names) from None
-    # Only the earliest year is checked here: a late year is the policy's to judge, which for a date of birth says
-    # more than "out of range" does ("must be in the past").
-    if value < bounds.EARLIEST_DATE:
-        first = bounds.EARLIEST_DATE.year
-        raise _Unreadable(say.say(f"must have a year from {first} on, like 1988",
-                                  f"Enter a year from {first} on, like 1988"), [names[2]])
-    return value
+        return date_typed(*(str(data.get(names[part]) or "") for part in PARTS))
+    except DateUnreadable as exc:
+        raise _Unreadable(say.say(f"must {exc.must}", exc.enter), [names[part] for part in exc.parts]) from None
 
 
 def _as_date(saved: Any) -> dt.date | None:

@@ -10,6 +10,7 @@ import pycountry
 from django import forms
 
 from bordercase.immigration.models import FamilyMember, TravelRequest
+from bordercase.web.dates import PARTS, DateUnreadable, date_typed
 
 _COUNTRIES = sorted(((c.alpha_3, c.name) for c in pycountry.countries), key=lambda c: c[1])
 _PARTS = (("day", "Day", 2), ("month", "Month", 2), ("year", "Year", 4))
@@ -55,18 +56,14 @@ class TravelForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         for name, (legend, _, missing) in self.dates.items():
-            parts = [str(data.get(f"{name}_{part}") or "").strip() for part, _, _ in _PARTS]
-            data[name] = None
-            if not any(parts):
-                self.add_error(f"{name}_day", missing)
-                continue
             try:
-                if len(parts[2]) != 4:
-                    raise ValueError("a year has four digits")
-                day, month, year = (int(p) for p in parts)
-                data[name] = dt.date(year, month, day)
-            except ValueError:
-                self.add_error(f"{name}_day", f"{legend} must be a real date, like 12 4 1988, with a four-digit year")
+                data[name] = date_typed(*(str(data.get(f"{name}_{part}") or "") for part in PARTS))
+            except DateUnreadable as exc:
+                data[name] = None
+                self.add_error(f"{name}_day", f"{legend} must {exc.must}")
+                continue
+            if data[name] is None:
+                self.add_error(f"{name}_day", missing)
         return data
 
     def service_errors(self, errors: dict[str, str]) -> None:
