@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from bordercase.accounts.models import User
 from bordercase.accounts.organisations import organisation_by_code
+from bordercase.cases import lifecycle
 from bordercase.cases.chain import GENESIS, event_hash
 from bordercase.cases.lifecycle import (
     FINAL_STATES,
@@ -30,7 +31,7 @@ from bordercase.cases.lifecycle import (
 )
 from bordercase.cases.models import Event, IntakeWindow, Request, Scheme
 from bordercase.cases.models.events import AppendOnly
-from bordercase.cases.services.events import SYSTEM, Actor
+from bordercase.cases.services.events import SYSTEM, Actor, event_append
 from bordercase.cases.services.requests import request_create
 from bordercase.cases.services.transitions import request_transition
 from bordercase.cases.services.windows import window_add
@@ -412,3 +413,19 @@ def test_the_database_refuses_a_raw_sql_update_of_an_event(world: World, in_stat
         cursor.execute("UPDATE cases_event SET reason = %s WHERE id = %s", ["Rewritten.", event.pk])
     assert request_snapshot(request) == before
 
+
+
+def test_every_kind_of_event_is_declared_with_a_title_and_who_reads_it() -> None:
+    assert set(lifecycle.EVENTS) == set(lifecycle.EventKind)
+    assert not {k.value for k in lifecycle.EventKind} & set(lifecycle.TRANSITIONS)
+    assert lifecycle.event_title("claim") == "Claimed by an assessor"
+    assert lifecycle.event_title("lodge") == "Lodged"
+    assert "claim" in lifecycle.STAFF_ONLY_EVENTS and "enter_round" not in lifecycle.STAFF_ONLY_EVENTS
+
+
+def test_a_history_records_only_transitions_and_declared_events(world: World, lodged: Request) -> None:
+    before = request_snapshot(lodged)
+    with pytest.raises(ValueError, match="neither a transition nor a declared kind"):
+        event_append(request=lodged, by=world.employer_a, transition="approve", from_state="lodged",
+                     to_state="lodged")
+    assert request_snapshot(lodged) == before

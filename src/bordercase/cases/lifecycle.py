@@ -216,8 +216,50 @@ TRANSITIONS: dict[str, Transition] = {
     )
 }
 
-# The event that opens every request's history; it is not a transition anyone can ask for.
-CREATED = "create"
+class EventKind(StrEnum):
+    """What a request's history records besides its transitions: work on it that does not move it on."""
+
+    CREATE = "create"  # opens every request's history; not a transition anyone can ask for
+    CLAIM = "claim"
+    ASSIGN = "assign"
+    CRITERION_FINDING = "criterion_finding"
+    DECLINE_PROPOSED = "decline_proposed"
+    DECLINE_SENT_BACK = "decline_sent_back"
+    ENTER_ROUND = "enter_round"
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    title: str  # how a history names it
+    applicants_see: bool  # the applicant and the worker read it in their history; staff read every event
+
+
+EVENTS: dict[EventKind, EventInfo] = {
+    EventKind.CREATE: EventInfo("Started as a draft", True),
+    EventKind.CLAIM: EventInfo("Claimed by an assessor", False),
+    EventKind.ASSIGN: EventInfo("Assigned", False),
+    EventKind.CRITERION_FINDING: EventInfo("Criterion assessed", False),
+    EventKind.DECLINE_PROPOSED: EventInfo("Decline proposed, for a second assessor", False),
+    EventKind.DECLINE_SENT_BACK: EventInfo("Decline sent back by the second assessor", False),
+    EventKind.ENTER_ROUND: EventInfo("Entered in an allocation round", True),
+}
+CREATED = EventKind.CREATE
+# Events an applicant does not read: the assessors' own working.
+STAFF_ONLY_EVENTS = tuple(kind.value for kind, info in EVENTS.items() if not info.applicants_see)
+
+
+def recorded(name: str) -> bool:
+    """Whether a history may record an event by this name: a transition, or a declared kind of event."""
+    return name in TRANSITIONS or name in EventKind.__members__.values()
+
+
+def event_title(name: str) -> str:
+    """How a history names an event: a transition's past tense, or a declared kind's title."""
+    if name in TRANSITIONS:
+        return TRANSITIONS[name].done
+    if name in EventKind.__members__.values():
+        return EVENTS[EventKind(name)].title
+    return name.replace("_", " ").capitalize()
 
 
 _SERVICES = "bordercase.cases.services"

@@ -25,7 +25,7 @@ from bordercase.accounts.models import User
 from bordercase.accounts.roles import is_administrator
 from bordercase.cases import notifications
 from bordercase.cases.allocation import HOLDS_PLACE, all_fit, category_of, priority_tier, weight_of
-from bordercase.cases.lifecycle import State, Step
+from bordercase.cases.lifecycle import EventKind, State, Step
 from bordercase.cases.models import AllocationEntry, AllocationRound, Request, Scheme
 from bordercase.cases.services.events import event_append
 from bordercase.cases.services.reallocation import reallocate
@@ -182,7 +182,7 @@ def round_freeze(*, round_: AllocationRound, by: User) -> AllocationRound:
             data = {"round": current.number, "entry_id": e.entry_id, "weight": e.weight, "category": e.category}
             if current.method == Method.ORDER_OF_RECEIPT:
                 data = {**data, "priority": e.priority}
-            event_append(request=r, by=by, transition="enter_round", from_state=State.ELIGIBLE,
+            event_append(request=r, by=by, transition=EventKind.ENTER_ROUND, from_state=State.ELIGIBLE,
                          to_state=State.ELIGIBLE, data=data)
         if all_fit([e for _, e in in_file], round_caps(current)):
             _allocate_all(current, rows, by)

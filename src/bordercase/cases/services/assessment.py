@@ -26,7 +26,7 @@ from bordercase.cases.assessment import (
     finding_make,
     reasons_text,
 )
-from bordercase.cases.lifecycle import Party, State
+from bordercase.cases.lifecycle import STAFF_ONLY_EVENTS, EventKind, Party, State
 from bordercase.cases.models import CriterionFinding, DeclineProposal, Event, Request
 from bordercase.cases.services.documents import document_add
 from bordercase.cases.services.evaluations import answers_check, evaluation_latest, policy_of
@@ -39,7 +39,6 @@ from bordercase.policy.parameters import ParameterNotInForce
 DEFAULT_TARGET_WORKING_DAYS = 5
 # How assessors divide and check their work is theirs: the applicant sees every decision and its reasons, not
 # who claimed what, their working findings or a decline that a second assessor has not yet confirmed.
-INTERNAL_EVENTS = ("claim", "assign", "criterion_finding", "decline_proposed", "decline_sent_back")
 _STAFF = frozenset({Party.ASSESSOR, Party.INZ_OFFICER, Party.ADMINISTRATOR})
 
 
@@ -48,7 +47,7 @@ def history_for(user: User, request: Request) -> QuerySet[Event]:
     events = request.events.select_related("actor").order_by("position")
     if access.parties(user, request) & _STAFF:
         return events
-    return events.exclude(transition__in=INTERNAL_EVENTS)
+    return events.exclude(transition__in=STAFF_ONLY_EVENTS)
 
 
 def scheme_parameter(request: Request, name: str, default: Any) -> Any:
@@ -113,7 +112,7 @@ def request_assign(*, request: Request, to: User | None, by: User, claim: bool =
         Request.objects.filter(pk=current.pk).update(assignee=to)
         data = {"assignee": None if to is None else to.pk,
                 "assignee_name": "" if to is None else (to.full_name or to.email)}
-        event_append(request=current, by=by, transition="claim" if claim else "assign",
+        event_append(request=current, by=by, transition=EventKind.CLAIM if claim else EventKind.ASSIGN,
                      from_state=current.status, to_state=current.status, data=data)
         if current.status == State.LODGED:
             assessment_start(request=current, by=by)
@@ -200,7 +199,7 @@ def findings_record(*, request: Request, by: User, found: Mapping[str, tuple[str
                 request=current, criterion=criterion,
                 defaults={"rule_outcome": finding.rule_outcome, "outcome": finding.outcome, "kind": finding.kind.value,
                           "note": finding.note, "by": by, "at": now})
-            event_append(request=current, by=by, transition="criterion_finding", from_state=current.status,
+            event_append(request=current, by=by, transition=EventKind.CRITERION_FINDING, from_state=current.status,
                          to_state=current.status, reason=finding.note,
                          data={"criterion": criterion, "rule_outcome": finding.rule_outcome,
                                "outcome": finding.outcome, "kind": finding.kind.value})
@@ -241,7 +240,7 @@ def request_decide(*, request: Request, by: User, decision: str, reasons: Iterab
             return _decline(request, by, reason, {"criteria": chosen, "findings": summary})
         DeclineProposal.objects.create(request=current, proposed_by=by, proposed_at=timezone.now(), reasons=reason,
                                        criteria=chosen)
-        event_append(request=current, by=by, transition="decline_proposed", from_state=current.status,
+        event_append(request=current, by=by, transition=EventKind.DECLINE_PROPOSED, from_state=current.status,
                      to_state=current.status, reason=reason, data={"criteria": chosen})
     request.refresh_from_db()
     return request
@@ -289,7 +288,7 @@ def decline_send_back(*, request: Request, by: User, note: str) -> Request:
         current = _locked(request)
         proposal = _second_assessor(current, by)
         _resolve(proposal, DeclineProposal.Status.REJECTED, by, timezone.now(), note.strip())
-        event_append(request=current, by=by, transition="decline_sent_back", from_state=current.status,
+        event_append(request=current, by=by, transition=EventKind.DECLINE_SENT_BACK, from_state=current.status,
                      to_state=current.status, reason=note.strip())
     request.refresh_from_db()
     return request

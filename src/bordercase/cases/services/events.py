@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from bordercase.accounts.models import User
+from bordercase.cases import lifecycle
 from bordercase.cases.chain import GENESIS, event_hash
 from bordercase.cases.models import Event, Request
 
@@ -38,8 +39,11 @@ def event_append(
     """Record one event (at ``at``, or now) and move the request's chain head to it.
 
     Call inside the transaction that makes the change, holding the request row, so that two
-    changes to one request can never both take the same position.
+    changes to one request can never both take the same position. Only a transition or a declared kind of event
+    (lifecycle.EventKind) may be recorded, so every history entry has a title and a rule of who reads it.
     """
+    if not lifecycle.recorded(transition):
+        raise ValueError(f"{transition!r} is neither a transition nor a declared kind of event (lifecycle.EventKind)")
     at = at or timezone.now()
     data = data or {}
     prev_hash = request.events_head_hash or GENESIS

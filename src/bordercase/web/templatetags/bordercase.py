@@ -4,7 +4,8 @@ from typing import Any
 
 from django import template
 
-from bordercase.cases.lifecycle import TRANSITIONS, State
+from bordercase.cases.lifecycle import State
+from bordercase.cases.lifecycle import event_title as lifecycle_event_title
 from bordercase.cases.models import Event
 
 register = template.Library()
@@ -34,21 +35,9 @@ def status_tag(status: str) -> dict[str, str]:
     return {"label": state.label, "colour": _TAG_COLOUR[state]}
 
 
-# Events that record work on a request without moving it through its lifecycle.
-_EVENT_TITLES = {
-    "create": "Started as a draft", "claim": "Claimed by an assessor", "assign": "Assigned",
-    "criterion_finding": "Criterion assessed", "decline_proposed": "Decline proposed, for a second assessor",
-    "decline_sent_back": "Decline sent back by the second assessor", "enter_round": "Entered in an allocation round",
-}
-
-
 @register.filter
 def event_title(transition: str) -> str:
-    if transition in TRANSITIONS:
-        return TRANSITIONS[transition].done
-    if transition in _EVENT_TITLES:
-        return _EVENT_TITLES[transition]
-    return transition.replace("_", " ").capitalize()
+    return lifecycle_event_title(transition)
 
 
 _FINDING = {"met": ("Met", "green"), "not_met": ("Not met", "red"), "needs_review": ("Needs review", "yellow")}
