@@ -59,16 +59,24 @@ def verify() -> tuple[str, CommandError | None]:
     return out.getvalue(), None
 
 
+@pytest.fixture(scope="module")
+def demo_scene(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Request]]:
+    """The demo dataset, made through the real services once for the module, inside a transaction rolled back at
+    its end; each test's own changes roll back to it. One request per status, keyed by status."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        seed(Organisation, Scheme)  # browser tests may have emptied the migration's rows
+        set_places(10)  # the tech class drawn with a dozen nominations rather than 600
+        demo_load()
+        requests: dict[str, Request] = {}
+        for request in Request.objects.order_by("pk"):
+            requests.setdefault(request.status, request)
+        yield requests
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo(db: None) -> dict[str, Request]:
-    """The demo dataset, made through the real services; one request per status, keyed by status."""
-    seed(Organisation, Scheme)  # browser tests may have emptied the migration's rows
-    set_places(10)  # the tech class drawn with a dozen nominations rather than 600
-    demo_load()
-    requests: dict[str, Request] = {}
-    for request in Request.objects.order_by("pk"):
-        requests.setdefault(request.status, request)
-    return requests
+def demo(demo_scene: dict[str, Request], db: None) -> dict[str, Request]:
+    return {status: Request.objects.get(pk=request.pk) for status, request in demo_scene.items()}
 
 
 def events_of(request: Request) -> list[Event]:
