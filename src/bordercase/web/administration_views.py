@@ -153,7 +153,7 @@ def window_add_page(request: HttpRequest, code: str) -> HttpResponse:
         try:
             window_add(scheme=scheme, opens_at=opens, closes_at=closes, by=user, reason=form.cleaned_data["reason"])
         except InvalidInput as exc:
-            form.service_errors(exc.errors)
+            errors_onto(form, exc)
         else:
             messages.success(request, f"{scheme.title} takes requests from {opens:%-I:%M %p, %-d %B %Y} to 11:59 pm, "
                                       f"{closes:%-d %B %Y} (New Zealand time).")
@@ -175,7 +175,7 @@ def window_change_page(request: HttpRequest, window_id: int) -> HttpResponse:
             window_change(window=window, opens_at=opens, closes_at=closes, by=user,
                           reason=form.cleaned_data["reason"])
         except InvalidInput as exc:
-            form.service_errors(exc.errors)
+            errors_onto(form, exc)
         else:
             messages.success(request, f"{window.scheme.title}'s window {window.pk} now opens "
                                       f"{opens:%-I:%M %p, %-d %B %Y} and closes at 11:59 pm, {closes:%-d %B %Y} "
@@ -200,7 +200,7 @@ def window_extend_page(request: HttpRequest, window_id: int) -> HttpResponse:
         try:
             window_extend(window=window, closes_at=closes, by=user, reason=form.cleaned_data["reason"])
         except InvalidInput as exc:
-            form.service_errors(exc.errors)
+            errors_onto(form, exc)
         else:
             messages.success(request, f"{window.scheme.title}'s window now closes at 11:59 pm on "
                                       f"{day:%-d %B %Y} (New Zealand time).")

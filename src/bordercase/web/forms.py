@@ -9,9 +9,12 @@ from bordercase.lib.errors import InvalidInput
 
 
 def errors_onto(form: forms.Form, exc: InvalidInput) -> None:
-    """A service's refusal on the form: each message on the field it names, the rest on the form as a whole."""
+    """A service's refusal on the form: each message on the field it names (a date typed in three boxes, on its day
+    box, where the error summary links), the rest on the form as a whole."""
+    dates = getattr(form, "dates", {})
     for field, message in exc.errors.items():
-        form.add_error(field if field in form.fields else None, message)
+        name = f"{field}_day" if field in dates else field
+        form.add_error(name if name in form.fields else None, message)
 
 
 class SignInForm(AuthenticationForm):

@@ -66,11 +66,6 @@ class TravelForm(forms.Form):
                 self.add_error(f"{name}_day", missing)
         return data
 
-    def service_errors(self, errors: dict[str, str]) -> None:
-        """A service's ``InvalidInput`` errors, each on its field (a date's on its day box), the rest on the form."""
-        for key, message in errors.items():
-            name = f"{key}_day" if key in self.dates else key
-            self.add_error(name if name in self.fields else None, message)
 
     def values(self, *names: str) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in names}

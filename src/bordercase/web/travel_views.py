@@ -27,6 +27,7 @@ from bordercase.immigration.services import claims, travel, travel_checks
 from bordercase.immigration.services.tokens import InvitationUnusable
 from bordercase.lib.errors import InvalidInput, NotEditable, Refused
 from bordercase.web.account_forms import NewPasswordForm
+from bordercase.web.forms import errors_onto
 from bordercase.web.intake_views import request_as
 from bordercase.web.plumbing import posted_data, user_of
 from bordercase.web.travel_forms import (
@@ -165,7 +166,7 @@ def personal(request: HttpRequest, user: User, opened: TravelRequest) -> HttpRes
             travel.personal_details_save(travel=opened, by=user, **form.values(
                 "given_names", "family_name", "date_of_birth", "nationality", "phone"))
         except InvalidInput as exc:
-            form.service_errors(exc.errors)
+            errors_onto(form, exc)
         else:
             return _next(request, opened, "personal")
     return _page(request, "personal", opened, form=form)
@@ -181,7 +182,7 @@ def passport(request: HttpRequest, user: User, opened: TravelRequest) -> HttpRes
             travel.passport_save(travel=opened, by=user, **form.values(
                 "passport_number", "passport_country", "passport_expiry", "passport_mrz"))
         except InvalidInput as exc:
-            form.service_errors(exc.errors)
+            errors_onto(form, exc)
         else:
             return _next(request, opened, "passport")
     return _page(request, "passport", opened, form=form)
@@ -245,7 +246,7 @@ def family_member(request: HttpRequest, user: User, opened: TravelRequest, relat
             travel.family_member_save(travel=opened, by=user, relationship=relationship, member=member,
                                       **form.values(*FamilyMemberForm.saved))
         except InvalidInput as exc:
-            form.service_errors(exc.errors)
+            errors_onto(form, exc)
         else:
             return redirect("web:travel-family", reference=opened.request.reference)
     return _page(request, "family_member", opened, form=form, member=member,
@@ -271,7 +272,7 @@ def journey(request: HttpRequest, user: User, opened: TravelRequest) -> HttpResp
         try:
             travel.journey_save(travel=opened, by=user, **form.values(*JourneyForm.saved))
         except InvalidInput as exc:
-            form.service_errors(exc.errors)
+            errors_onto(form, exc)
         else:
             return _next(request, opened, "journey")
     return _page(request, "journey", opened, form=form, terms=terms)
