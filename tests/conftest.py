@@ -24,6 +24,7 @@ from bordercase.accounts.roles import roles_of
 from bordercase.accounts.tokens import token_create
 from bordercase.cases.models import Event, Request, Scheme
 from bordercase.cases.reference_data import seed
+from bordercase.cases.services.actions import BY_NAME
 from bordercase.cases.services.events import Actor
 from bordercase.cases.services.people import person_create
 from bordercase.cases.services.requests import request_create
@@ -146,9 +147,14 @@ def make_request(world: World) -> Callable[..., Request]:
 
 
 def walk(request: Request, steps: list[tuple[str, Actor]], reason: str = "Because the evidence says so.") -> Request:
-    """Make each (transition, actor) in turn, giving every transition a reason."""
+    """Make each (transition, actor) in turn, giving every transition a reason: through its owning action where
+    that needs nothing more than a reason (lodging, assessing's first steps, withdrawing, lapsing)."""
     for name, actor in steps:
-        request = request_transition(request=request, name=name, by=actor, reason=reason)
+        action = BY_NAME.get(name)
+        if action is not None and isinstance(actor, User):
+            request = action(request, actor, reason)
+        else:
+            request = request_transition(request=request, name=name, by=actor, reason=reason)
     return request
 
 

@@ -60,7 +60,7 @@ def test_every_transition_has_one_owning_action() -> None:
 
 def test_the_scan_finds_the_owners_themselves() -> None:
     owners = {owner for owner, _, _ in all_calls()}
-    assert "bordercase.cases.services.transitions.request_lodge" in owners
+    assert "bordercase.cases.services.lodging.request_lodge" in owners
     assert "bordercase.immigration.services.visas._decide" in owners
 
 

@@ -267,7 +267,7 @@ _IMMIGRATION = "bordercase.immigration.services"
 # The one action that alone may make each transition: it does the transition's whole work (the records, letters
 # and places that go with it). tests/test_transition_owners.py fails if any other code names a transition.
 OWNERS: dict[str, str] = {
-    "lodge": f"{_SERVICES}.transitions.request_lodge",
+    "lodge": f"{_SERVICES}.lodging.request_lodge",
     "start_assessment": f"{_SERVICES}.assessment.assessment_start",
     "request_information": f"{_SERVICES}.assessment.information_request",
     "provide_information": f"{_SERVICES}.assessment.information_provide",

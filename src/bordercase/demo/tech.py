@@ -21,10 +21,11 @@ from bordercase.accounts.organisations import organisation_by_code
 from bordercase.cases.lifecycle import State
 from bordercase.cases.models import Person, Request, Scheme
 from bordercase.cases.services import allocation, assessment
+from bordercase.cases.services.lodging import request_lodge
 from bordercase.cases.services.people import person_create
 from bordercase.cases.services.requests import request_create
 from bordercase.cases.services.rounds import settings_today
-from bordercase.cases.services.transitions import request_lodge, request_withdraw
+from bordercase.cases.services.transitions import request_withdraw
 from bordercase.cases.services.windows import window_add, window_close
 from bordercase.demo import accounts as who
 from bordercase.demo.people import TECH_ANSWERS, TECH_BELOW_THRESHOLD

@@ -12,9 +12,9 @@ from django.utils import timezone
 from bordercase.accounts.models import Organisation, User
 from bordercase.cases.models import Person, Request, Scheme
 from bordercase.cases.services import assessment
+from bordercase.cases.services.lodging import request_lodge
 from bordercase.cases.services.people import person_create
 from bordercase.cases.services.requests import request_create
-from bordercase.cases.services.transitions import request_lodge
 from bordercase.cases.services.windows import window_add
 from bordercase.demo import accounts as who
 from bordercase.demo.people import ESSENTIAL_ANSWERS, crowd, named_workers

@@ -23,8 +23,9 @@ from bordercase.cases.models import Document, Request, Scheme
 from bordercase.cases.services import drafts, idempotency
 from bordercase.cases.services.documents import document_add, document_kinds, document_remove
 from bordercase.cases.services.evaluations import policy_of
+from bordercase.cases.services.lodging import request_lodge
 from bordercase.cases.services.requests import request_create, request_update_draft
-from bordercase.cases.services.transitions import request_lodge, request_withdraw
+from bordercase.cases.services.transitions import request_withdraw
 from bordercase.cases.services.windows import scheme_intake
 from bordercase.cases.services.workers import same_worker_requests
 from bordercase.cases.windows import intake_message

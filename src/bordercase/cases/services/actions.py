@@ -12,7 +12,8 @@ from collections.abc import Callable
 from bordercase.accounts.models import User
 from bordercase.cases.models import Request
 from bordercase.cases.services import assessment
-from bordercase.cases.services.transitions import request_lapse, request_lodge, request_withdraw
+from bordercase.cases.services.lodging import request_lodge
+from bordercase.cases.services.transitions import request_lapse, request_withdraw
 from bordercase.lib.errors import Refused
 
 Action = Callable[[Request, User, str], Request]

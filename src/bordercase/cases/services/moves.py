@@ -6,21 +6,19 @@ promotes with this directly (a promotion gives up nothing), so neither module ne
 
 from __future__ import annotations
 
-from functools import partial
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from bordercase.cases import access, lifecycle, notifications
-from bordercase.cases.lifecycle import Party, Step
+from bordercase.cases.lifecycle import Party
 from bordercase.cases.models import Event, Request
-from bordercase.cases.services.evaluations import evaluation_record
 from bordercase.cases.services.events import Actor, System, event_append
-from bordercase.cases.services.windows import intake_require_open
-from bordercase.cases.services.workers import identity_of, same_worker_requests
-from bordercase.lib.errors import ConcurrentChange, InvalidInput
-from bordercase.lib.identifiers import entry_id_new
+from bordercase.lib.errors import ConcurrentChange
 
 
 def _parties(by: Actor, request: Request) -> frozenset[Party]:
@@ -29,21 +27,24 @@ def _parties(by: Actor, request: Request) -> frozenset[Party]:
     return access.parties(by, request)
 
 
-def _check_ready(request: Request, transition: str) -> None:
-    if transition != "lodge":
-        return
-    missing = {}
-    if request.nominee_id is None:
-        missing["nominee"] = "Add the person the request is for before lodging it."
-    if request.assessing_body_id is None:
-        missing["assessing_body"] = "Choose who will assess the request before lodging it."
-    if missing:
-        raise InvalidInput(missing)
-    intake_require_open(request.scheme)
+
+@dataclass
+class Extra:
+    """What a transition's owning action adds to the move, worked out holding the locked row: more of the row to
+    change, more to record in the event, and what to do once the change is committed."""
+
+    changes: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+
+# Given the locked row and the moment of the change; raises (InvalidInput, OutsideWindow…) to refuse it.
+Work = Callable[[Request, dt.datetime], Extra]
 
 
 def request_move(
     *, request: Request, name: str, by: Actor, reason: str = "", data: dict[str, Any] | None = None,
+    work: Work | None = None,
 ) -> tuple[Request, Event]:
     """Make one transition, or raise a lifecycle error and change nothing; the request as it now is, and its event.
 
@@ -59,20 +60,12 @@ def request_move(
             reference=current.reference, state=current.state, transition_name=name,
             parties=_parties(by, current), steps=current.scheme.steps, reason=reason,
         )
-        _check_ready(current, name)
         now = timezone.now()
-        changes: dict[str, Any] = {"status": transition.target.value, "status_changed_at": now, "updated_at": now}
-        same_worker: list[int] = []
-        if name == "lodge":
-            evaluation_record(current)
-            changes["lodged_at"] = now
-            changes["worker_identity"] = current.worker_identity = identity_of(current.nominee)
-            same_worker = list(same_worker_requests(current).values_list("pk", flat=True))
-            if Step.ALLOCATION in current.scheme.steps:
-                # Random, so nobody can pick an id to suit a ballot's seed, and unrelated to who the worker is.
-                changes["entry_id"] = current.entry_id = entry_id_new()
-            if same_worker:
-                data = {**(data or {}), "same_worker_requests": len(same_worker)}
+        extra = work(current, now) if work is not None else Extra()
+        changes: dict[str, Any] = {"status": transition.target.value, "status_changed_at": now, "updated_at": now,
+                                   **extra.changes}
+        if extra.data:
+            data = {**(data or {}), **extra.data}
         if Request.objects.filter(pk=current.pk, status=current.status).update(**changes) != 1:
             raise ConcurrentChange(f"Request {current.reference} was changed by someone else: reload it and try again.")
         event = event_append(
@@ -80,8 +73,8 @@ def request_move(
             reason=reason.strip(), data=data, at=now,
         )
         notifications.notice_after_commit(event.pk)
-        if same_worker:
-            transaction.on_commit(partial(notifications.same_worker_nominated, current.pk, same_worker))
+        for then in extra.after_commit:
+            transaction.on_commit(then)
     for name, value in {**changes, "events_count": event.position, "events_head_hash": event.hash}.items():
         setattr(current, name, value)
     _take(request, current)
@@ -90,8 +83,8 @@ def request_move(
 
 def _take(request: Request, current: Request) -> None:
     """Make ``request`` what ``current`` now is, as refresh_from_db would, without reading the row again."""
-    for field in Request._meta.concrete_fields:
-        setattr(request, field.attname, getattr(current, field.attname))
-        if field.is_relation and field.is_cached(current):
-            field.set_cached_value(request, field.get_cached_value(current))
+    for column in Request._meta.concrete_fields:
+        setattr(request, column.attname, getattr(current, column.attname))
+        if column.is_relation and column.is_cached(current):
+            column.set_cached_value(request, column.get_cached_value(current))
     request.__dict__.pop("_prefetched_objects_cache", None)
