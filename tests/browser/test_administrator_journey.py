@@ -16,7 +16,6 @@ from bordercase.cases.services import assessment
 from bordercase.reporting.models import ImportRun
 from tests.allocation_support import PUBLIC_VALUE, eligible, set_places
 from tests.browser.conftest import Pages
-from tests.browser.test_assessment_pages import email_about
 from tests.browser.test_second_factor_pages import code_from_key, key_from_page
 from tests.conftest import PASSWORD, MailServer, World, walk
 from tests.test_accounts import link_in
@@ -55,7 +54,7 @@ def test_an_administrator_runs_a_scheme_from_staff_to_statistics(
 
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     tama = Pages(context.new_page(), live_server.url)
-    tama.goto(link_in(email_about(smtp, "invited you")))
+    tama.goto(link_in(smtp.about("invited you")))
     tama.page.get_by_label("Full name").fill("Tama Ngata")
     tama.page.get_by_label("Create a password").fill(PASSWORD)
     tama.page.get_by_label("Type the password again").fill(PASSWORD)

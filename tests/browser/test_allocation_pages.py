@@ -17,7 +17,6 @@ from bordercase import ballot
 from bordercase.cases.models import AllocationEntry, AllocationRound, Request
 from tests.allocation_support import PUBLIC_VALUE, TECH, close_intake, eligible, set_places
 from tests.browser.conftest import Pages
-from tests.browser.test_assessment_pages import email_about
 from tests.conftest import PASSWORD, MailServer, World, walk
 
 
@@ -77,9 +76,9 @@ def test_an_administrator_runs_a_ballot_round_end_to_end_and_the_public_page_sho
     pages.assert_accessible("allocation-round-drawn")
     assert sorted(Request.objects.get(pk=r.pk).status for r in pool) == ["allocated", "allocated", "waitlisted"]
     # Each employer is told once, with all its requests: Kōwhai's two in one email, Harbourside's one in another.
-    told = email_about(smtp, "2 of your Specialist tech workers class exception requests: the draw of round 1")
+    told = smtp.about("2 of your Specialist tech workers class exception requests: the draw of round 1")
     assert sum(r.reference in told.get_content() for r in pool) == 2
-    email_about(smtp, "1 of your Specialist tech workers class exception requests: the draw of round 1")
+    smtp.about("1 of your Specialist tech workers class exception requests: the draw of round 1")
 
     drawn = AllocationRound.objects.get()
     visitor.goto(f"/allocation/{TECH}/1/")

@@ -19,11 +19,6 @@ from tests.browser.test_intake_pages import png_bytes
 from tests.conftest import ANSWERS, PASSWORD, MailServer, World, walk
 
 
-def email_about(smtp: MailServer, subject: str, timeout: float = 5.0) -> Any:
-    """The first email whose subject has these words, waiting for it to arrive."""
-    return smtp.about(subject, timeout)
-
-
 @pytest.fixture
 def second_browser(browser: Browser, live_server: Any) -> Iterator[Pages]:
     """Another person's browser, with cookies of its own, beside ``pages``."""
@@ -61,7 +56,7 @@ def test_an_nztech_assessor_claims_asks_for_information_overrides_a_criterion_an
     expect(page.locator(".govuk-notification-banner")).to_contain_text("its clock is paused")
     expect(page.get_by_text("paused while waiting for the applicant")).to_be_visible()
 
-    question = email_about(smtp, "needs more information")
+    question = smtp.about("needs more information")
     assert world.employer_a.email in str(question["To"]) and "Confirm the salary offered" in question.get_content()
 
     employer, their_page = second_browser, second_browser.page
@@ -148,7 +143,7 @@ def test_an_inz_assessor_declines_an_essential_worker_request_and_the_employer_r
     expect(decision).to_contain_text("the role was not advertised here")
     employer.assert_accessible("request-declined-with-reasons")
 
-    declined = email_about(smtp, "has been declined")
+    declined = smtp.about("has been declined")
     assert world.employer_a.email in str(declined["To"])
     assert "Short term criteria: not met." in declined.get_content()
     assert "the role was not advertised here" in declined.get_content()

@@ -8,7 +8,6 @@ from typing import Any
 from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import Pages
-from tests.browser.test_assessment_pages import email_about
 from tests.browser.test_second_factor_pages import code_from_key, key_from_page
 from tests.conftest import PASSWORD, MailServer, World
 from tests.test_accounts import link_in
@@ -32,7 +31,7 @@ def test_an_administrator_invites_an_assessor_who_signs_up_with_a_second_factor(
     page.get_by_role("button", name="Send the invitation").click()
     expect(page.locator("main")).to_contain_text("Invitation sent to tama@nztech.example")
 
-    message = email_about(smtp, "invited you")
+    message = smtp.about("invited you")
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     newcomer = Pages(context.new_page(), live_server.url)
     newcomer.goto(link_in(message))

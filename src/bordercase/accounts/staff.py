@@ -12,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from bordercase.accounts.administration import action_record, administrator_require, reason_require
 from bordercase.accounts.models import ApiToken, Invitation, Membership, Organisation, User
 from bordercase.accounts.services import invitation_issue, normalised_email
-from bordercase.lib.errors import InvalidInput, Refused
+from bordercase.lib.errors import InvalidInput, NotFound, Refused
 
 STAFF_ROLES = (Membership.Role.ASSESSOR, Membership.Role.INZ_OFFICER, Membership.Role.ADMINISTRATOR)
 
@@ -50,6 +50,15 @@ def staff_of(organisation: Organisation) -> list[StaffMember]:
     confirmed = set(TOTPDevice.objects.filter(
         user__memberships__organisation=organisation, confirmed=True).values_list("user_id", flat=True))
     return [StaffMember(m.user, m, m.user_id in confirmed, m.user.is_active) for m in memberships]
+
+
+def staff_membership(membership_id: int) -> Membership:
+    """A member of staff's membership by its id, with its user and body; NotFound (a 404) for any other id."""
+    found = (Membership.objects.select_related("user", "organisation")
+             .filter(pk=membership_id, role__in=STAFF_ROLES).first())
+    if found is None:
+        raise NotFound("No member of staff by that membership id: the staff list names each one.")
+    return found
 
 
 def staff_member(membership: Membership) -> StaffMember:

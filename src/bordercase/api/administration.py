@@ -162,10 +162,7 @@ def staff_invitation(request: HttpRequest, body: InviteIn) -> Status[InvitationO
             summary="Change a member of staff's role")
 def staff_role(request: HttpRequest, membership_id: RowId, body: RoleIn) -> StaffOut:
     user = _administrator(request, "change a role")
-    membership = Membership.objects.select_related("user", "organisation").filter(
-        pk=membership_id, role__in=staff.STAFF_ROLES).first()
-    if membership is None:
-        raise Http404("No member of staff by that membership id: GET /api/v1/administration/staff lists them.")
+    membership = staff.staff_membership(membership_id)
     changed = staff.staff_role_change(membership=membership, role=body.role, by=user, reason=body.reason)
     return _staff_out(changed)
 

@@ -177,7 +177,8 @@ def tech_load(users: dict[str, User], named: Iterator[Person], crowd: Iterator[P
                  "before the travel date; a request to travel needs a voucher for the arrival.")
 
     # The rest of Kōwhai's round-1 nominations, each a step further on.
-    kept, recommended, invited, travelling, lapsing, leaving = [
+    # The first of them stays allocated, waiting to be recommended.
+    _, recommended, invited, travelling, lapsing, leaving = [
         _fresh(r) for r in pool_kowhai if r.pk != refused.pk]
     _recommend(users, [recommended, invited, travelling, lapsing, leaving, _fresh(ravis)])
     lapse_invitation = invitation_issue(request=_fresh(lapsing), by=officer)
@@ -190,7 +191,6 @@ def tech_load(users: dict[str, User], named: Iterator[Person], crowd: Iterator[P
     visa_grant(request=_fresh(ravis), by=officer, valid_until=timezone.localdate() + timedelta(days=365),
                conditions="Work only for Kōwhai Software Limited as a senior software engineer.")
     request_withdraw(request=_fresh(leaving), by=kowhai_employer, reason="The worker's start date moved a year out.")
-    del kept
 
     # Round 2: three more found eligible after round 1 froze, for the places given up; the round is open, for the
     # administrator to freeze, publish and draw.

@@ -16,7 +16,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -165,9 +165,7 @@ def window_add_page(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def window_change_page(request: HttpRequest, window_id: int) -> HttpResponse:
     user = administrator_or_404(request)
-    window = IntakeWindow.objects.select_related("scheme").filter(pk=window_id).first()
-    if window is None:
-        raise Http404("No such window")
+    window = get_object_or_404(IntakeWindow.objects.select_related("scheme"), pk=window_id)
     form = WindowForm(request.POST or None, initial=WindowForm.initial_for(window))
     if request.method == "POST" and form.is_valid():
         opens, closes = form.times()
@@ -189,9 +187,7 @@ def window_change_page(request: HttpRequest, window_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def window_extend_page(request: HttpRequest, window_id: int) -> HttpResponse:
     user = administrator_or_404(request)
-    window = IntakeWindow.objects.select_related("scheme").filter(pk=window_id).first()
-    if window is None:
-        raise Http404("No such window")
+    window = get_object_or_404(IntakeWindow.objects.select_related("scheme"), pk=window_id)
     form = ExtendForm(request.POST or None, initial=ExtendForm.date_initial("closes", window.closes_at.astimezone(
         NZ).date()))
     if request.method == "POST" and form.is_valid():

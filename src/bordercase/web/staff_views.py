@@ -77,19 +77,12 @@ def staff_invite_page(request: HttpRequest, organisation_id: int) -> HttpRespons
     return render(request, "web/administration/staff_invite.html", {"body": body, "form": form})
 
 
-def _membership(membership_id: int) -> Membership:
-    found = (Membership.objects.select_related("user", "organisation")
-             .filter(pk=membership_id, role__in=staff.STAFF_ROLES).first())
-    if found is None:
-        raise Http404("No such member of staff")
-    return found
-
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_role_page(request: HttpRequest, membership_id: int) -> HttpResponse:
     user = administrator_or_404(request)
-    membership = _membership(membership_id)
+    membership = staff.staff_membership(membership_id)
     form = RoleForm(request.POST or None, roles=staff.roles_for(membership.organisation),
                     initial={"role": membership.role})
     if request.method == "POST" and form.is_valid():
