@@ -37,10 +37,6 @@ def close_intake(code: str = TECH) -> None:
         closes_at=timezone.now() - timedelta(seconds=1))
 
 
-def set_places(places: int, code: str = TECH) -> None:
-    Scheme.objects.filter(code=code).update(places=places)
-
-
 def override_parameters(monkeypatch: pytest.MonkeyPatch, **overrides: Any) -> None:
     """Replace some of the tech scheme's parameters for the rounds, as an administrator's what-if would."""
     real = loader.schemes()[TECH]

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.test import Client
+from django.db import transaction
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
@@ -30,21 +31,50 @@ from bordercase.cases.services.people import person_create
 from bordercase.cases.services.requests import request_create
 from bordercase.cases.services.transitions import request_transition
 from bordercase.cases.services.windows import window_add
+from bordercase.demo.tech import TECH
+from bordercase.demo.world import Loaded, demo_load
 from bordercase.lib.identifiers import nzbn_with_check_digit
 from tests.mail import MailServer
 
 PASSWORD = "correct horse battery staple"
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     # The API's rate limit counts calls in the cache by user: each test starts with none, as a new minute would.
     cache.clear()
+
+
+def set_places(places: int, code: str = TECH) -> None:
+    Scheme.objects.filter(code=code).update(places=places)
+
+
+@dataclass(frozen=True)
+class DemoScene:
+    loaded: Loaded
+    by_status: dict[str, Request]  # the first request in each status
+
+
+@pytest.fixture(scope="module")
+def demo_scene(django_db_setup: None, django_db_blocker: Any) -> Iterator[DemoScene]:
+    """The demo's world with the tech class cut to ten places (a dozen nominations drawn, not 600), made through
+    the real services once for the module, inside a transaction rolled back at its end; each test's own changes
+    roll back to it. The whole 600-place demo is what CI's production smoke test loads."""
+    with django_db_blocker.unblock(), transaction.atomic(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        seed(Organisation, Scheme)  # browser tests may have emptied the migration's rows
+        set_places(10)
+        loaded = demo_load()
+        by_status: dict[str, Request] = {}
+        for request in Request.objects.order_by("pk"):
+            by_status.setdefault(request.status, request)
+        yield DemoScene(loaded, by_status)
+        transaction.set_rollback(True)
 
 
 @dataclass

@@ -16,8 +16,8 @@ from bordercase.cases.services import allocation
 from bordercase.cases.services.windows import scheme_intake
 from bordercase.cases.windows import NZ
 from bordercase.reporting.models import ImportRun
-from tests.allocation_support import override_parameters, set_places
-from tests.conftest import World, verified_client
+from tests.allocation_support import override_parameters
+from tests.conftest import World, set_places, verified_client
 from tests.test_import_runs import LINES, lodged
 
 TECH = "tech-specialists-2022"

@@ -4,29 +4,21 @@ from __future__ import annotations
 
 import importlib
 import io
-import os
-import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
-from bordercase.accounts.models import Organisation
 from bordercase.cases.chain import event_hash
-from bordercase.cases.models import Event, Request, Scheme
-from bordercase.cases.reference_data import seed
-from bordercase.demo.world import demo_load
-from tests.allocation_support import set_places
+from bordercase.cases.models import Event, Request
+from bordercase.cli import main
+from tests.conftest import DemoScene
 
 APPEND_ONLY = importlib.import_module("bordercase.cases.migrations.0003_event_append_only")
-BORDERCASE = [sys.executable, "-c", "from bordercase.cli import main; main()"]
 
 
 @contextmanager
@@ -59,24 +51,10 @@ def verify() -> tuple[str, CommandError | None]:
     return out.getvalue(), None
 
 
-@pytest.fixture(scope="module")
-def demo_scene(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Request]]:
-    """The demo dataset, made through the real services once for the module, inside a transaction rolled back at
-    its end; each test's own changes roll back to it. One request per status, keyed by status."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        seed(Organisation, Scheme)  # browser tests may have emptied the migration's rows
-        set_places(10)  # the tech class drawn with a dozen nominations rather than 600
-        demo_load()
-        requests: dict[str, Request] = {}
-        for request in Request.objects.order_by("pk"):
-            requests.setdefault(request.status, request)
-        yield requests
-        transaction.set_rollback(True)
-
-
 @pytest.fixture
-def demo(demo_scene: dict[str, Request], db: None) -> dict[str, Request]:
-    return {status: Request.objects.get(pk=request.pk) for status, request in demo_scene.items()}
+def demo(demo_scene: DemoScene, db: None) -> dict[str, Request]:
+    """One request per status, keyed by status, read afresh for the test."""
+    return {status: Request.objects.get(pk=request.pk) for status, request in demo_scene.by_status.items()}
 
 
 def events_of(request: Request) -> list[Event]:
@@ -208,37 +186,23 @@ def test_a_raw_sql_delete_is_refused_by_postgresql_and_caught_by_the_audit_on_sq
         assert_reported(out, error, request, "no event at position 2")
 
 
-def test_the_console_command_exits_1_and_names_the_tampered_event(tmp_path: Path) -> None:
-    # Always its own SQLite file, whatever database the rest of the suite uses.
-    database = tmp_path / "x.sqlite3"
-    env = {**os.environ, "BORDERCASE_VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{database}"}
+def test_the_console_command_exits_1_and_names_the_tampered_event(
+    demo: dict[str, Request], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Through `bordercase`'s own entry point, so the exit status is the one an operator's shell or timer sees.
+    # A console command closes its connections when it ends, which would end this test's transaction with it.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+    main(["audit", "verify"])
+    assert "Every request's event chain is intact." in capsys.readouterr().out
 
-    def bordercase(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*BORDERCASE, *args], env=env, capture_output=True, text=True, timeout=300,
-                              check=False)
-
-    assert bordercase("migrate").returncode == 0
-    # The demo's world with the tech class cut to ten places, so a dozen nominations are drawn rather than 600.
-    loaded = bordercase("manage", "shell", "-c", (
-        "from bordercase.cases.models import Scheme\n"
-        "from bordercase.demo.world import demo_load\n"
-        "Scheme.objects.filter(code='tech-specialists-2022').update(places=10)\n"
-        "demo_load()\n"))
-    assert loaded.returncode == 0, loaded.stderr
-    clean = bordercase("audit", "verify")
-    assert clean.returncode == 0, clean.stdout + clean.stderr
-    assert "intact" in clean.stdout
-
-    with sqlite3.connect(database) as db:
-        reference, position, request_pk = db.execute(
-            "SELECT r.reference, e.position, r.id FROM cases_event e JOIN cases_request r ON r.id = e.request_id "
-            "WHERE e.transition = 'decline' ORDER BY r.id LIMIT 1").fetchone()
-        db.execute("DROP TRIGGER cases_event_append_only")
-        db.execute("UPDATE cases_event SET reason = 'Approved after all.' WHERE request_id = ? AND position = ?",
-                   (request_pk, position))
-    db.close()
-
-    tampered = bordercase("audit", "verify")
-    assert tampered.returncode == 1, tampered.stdout + tampered.stderr
-    assert f"{reference} event {position} (decline): its contents were edited" in tampered.stdout
-    assert "problem(s) in the event log" in tampered.stderr
+    request = demo["declined"]
+    position = Event.objects.get(request=request, transition="decline").position
+    with append_only_trigger_off() as cursor:
+        cursor.execute("UPDATE cases_event SET reason = 'Approved after all.' WHERE request_id = %s AND position = %s",
+                       [request.pk, position])
+    with pytest.raises(SystemExit) as exited:
+        main(["audit", "verify"])
+    assert exited.value.code == 1
+    out, err = capsys.readouterr()
+    assert f"{request.reference} event {position} (decline): its contents were edited" in out
+    assert "problem(s) in the event log" in err

@@ -18,10 +18,10 @@ from bordercase.cases.services import allocation
 from bordercase.cases.services.windows import scheme_intake
 from bordercase.demo import accounts
 from bordercase.demo.tech import PUBLIC_VALUE, TECH
-from bordercase.demo.world import demo_load
+from bordercase.demo.world import Loaded
 from bordercase.immigration.models import Invitation, TravelRequest, VisaDecision
 from bordercase.reporting.models import ImportRun
-from tests.allocation_support import set_places
+from tests.conftest import DemoScene
 
 
 def printed(out: str, email: str) -> tuple[str, str]:
@@ -31,9 +31,14 @@ def printed(out: str, email: str) -> tuple[str, str]:
     return after[0], after[1] if len(after) > 1 else ""
 
 
-@pytest.mark.django_db
-def test_the_demo_walks_the_whole_journey_through_the_services_and_leaves_round_2_to_draw() -> None:
-    loaded = demo_load()
+@pytest.fixture
+def small_demo(demo_scene: DemoScene, db: None) -> Loaded:
+    """The demo with the tech class cut to ten places, loaded once for the module; each test's changes roll back."""
+    return demo_scene.loaded
+
+
+def test_the_demo_walks_the_whole_journey_through_the_services_and_leaves_round_2_to_draw(small_demo: Loaded) -> None:
+    loaded = small_demo
     assert Request.objects.count() == loaded.requests
     # Every state but waitlisted: round 1's waitlist was passed every place given up until it was empty.
     assert set(Request.objects.values_list("status", flat=True)) == {s.value for s in State} - {State.WAITLISTED}
@@ -74,15 +79,7 @@ def published_places_held() -> int:
     return next(p["allocated"] for p in places if p["scheme"] == TECH)
 
 
-@pytest.fixture
-def small_demo(db: None) -> None:
-    """The demo with the tech class cut to ten places, so it is drawn with a dozen nominations, not 600."""
-    set_places(10)
-    demo_load()
-
-
-@pytest.mark.django_db
-def test_the_demo_prints_working_credentials_for_every_role(small_demo: None,
+def test_the_demo_prints_working_credentials_for_every_role(small_demo: Loaded,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     call_command("demo", no_serve=True)
     out = capsys.readouterr().out
@@ -105,8 +102,7 @@ def test_the_demo_prints_working_credentials_for_every_role(small_demo: None,
         assert client.get("/requests/").status_code == 200, f"{account.email}: the printed key gave no working code"
 
 
-@pytest.mark.django_db
-def test_the_demo_s_statistics_show_the_figures_published_in_june_2020(small_demo: None,
+def test_the_demo_s_statistics_show_the_figures_published_in_june_2020(small_demo: Loaded,
                                                                       capsys: pytest.CaptureFixture[str]) -> None:
     call_command("demo", no_serve=True)
     assert "/statistics/?as_at=2020-06-10" in capsys.readouterr().out
@@ -116,8 +112,7 @@ def test_the_demo_s_statistics_show_the_figures_published_in_june_2020(small_dem
     assert 'href="/statistics/"' in home
 
 
-@pytest.mark.django_db
-def test_running_the_demo_again_keeps_the_data_and_changes_the_passwords(small_demo: None,
+def test_running_the_demo_again_keeps_the_data_and_changes_the_passwords(small_demo: Loaded,
                                                                          capsys: pytest.CaptureFixture[str]) -> None:
     call_command("demo", no_serve=True)
     first = capsys.readouterr().out

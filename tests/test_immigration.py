@@ -30,7 +30,8 @@ from bordercase.immigration.models import Invitation, RecommendationBatch, VisaD
 from bordercase.immigration.services import invitations, recommendations, visas
 from bordercase.immigration.services.tokens import token_digest
 from bordercase.lib.errors import InvalidInput, Refused
-from tests.conftest import MailServer, World, api_post, nominee, request_snapshot, walk
+from tests.allocation_support import drawn_round, eligible
+from tests.conftest import MailServer, World, api_post, nominee, request_snapshot, set_places, walk
 from tests.immigration_support import (
     CHILD_PASSPORT,
     PARTNER_PASSPORT,
@@ -307,8 +308,6 @@ def test_a_followed_invitation_or_a_lodged_request_to_travel_does_not_lapse(worl
 
 
 def test_a_lapsed_invitation_releases_its_place_to_the_waitlist(world: World) -> None:
-    from tests.allocation_support import drawn_round, eligible, set_places
-
     set_places(1)
     first, second = eligible(world), eligible(world, employer="b")
     drawn_round(world)

@@ -19,8 +19,8 @@ from bordercase.cases.models import Request
 from bordercase.cases.services.transitions import request_transition
 from bordercase.lib.errors import Refused
 from bordercase.reporting.figures import _places
-from tests.allocation_support import TECH, allocated_round, drawn_round, eligible, set_places
-from tests.conftest import World
+from tests.allocation_support import TECH, allocated_round, drawn_round, eligible
+from tests.conftest import World, set_places
 
 # Steps after the draw, with who takes them. Each is tried on a request chosen by the test; a step its state does
 # not allow is refused by the lifecycle and changes nothing, which is itself part of what is checked.

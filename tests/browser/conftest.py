@@ -59,10 +59,15 @@ class Pages:
         return self.page.goto(self.base_url + path)
 
     def assert_accessible(self, name: str) -> None:
-        """axe-core (WCAG 2.2 A and AA rules) finds nothing; a screenshot is kept to look at."""
-        ARTIFACTS.mkdir(exist_ok=True)
-        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        """axe-core (WCAG 2.2 A and AA rules) finds nothing and nothing was written to the console.
+
+        A screenshot of the page is kept in test-artifacts/ when either check fails, and of every page checked
+        when BORDERCASE_SCREENSHOTS is set: a full-page PNG costs more than the check itself.
+        """
         violations = axe_violations(self.page, AXE)
+        if violations or self.console_errors or os.environ.get("BORDERCASE_SCREENSHOTS"):
+            ARTIFACTS.mkdir(exist_ok=True)
+            self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         assert violations == [], f"axe-core found problems on {name}: {violations}"
         assert self.console_errors == [], f"console errors on {name}: {self.console_errors}"
 

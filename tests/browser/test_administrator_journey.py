@@ -14,10 +14,10 @@ from playwright.sync_api import Browser, expect
 from bordercase.cases.models import Request
 from bordercase.cases.services import assessment
 from bordercase.reporting.models import ImportRun
-from tests.allocation_support import PUBLIC_VALUE, eligible, set_places
+from tests.allocation_support import PUBLIC_VALUE, eligible
 from tests.browser.conftest import Pages
 from tests.browser.test_second_factor_pages import code_from_key, key_from_page
-from tests.conftest import PASSWORD, MailServer, World, walk
+from tests.conftest import PASSWORD, MailServer, World, set_places, walk
 from tests.test_accounts import link_in
 from tests.test_assessment import _all_met
 from tests.test_import_runs import LINES

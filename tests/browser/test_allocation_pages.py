@@ -15,9 +15,9 @@ from playwright.sync_api import Browser, expect
 
 from bordercase import ballot
 from bordercase.cases.models import AllocationEntry, AllocationRound, Request
-from tests.allocation_support import PUBLIC_VALUE, TECH, close_intake, eligible, set_places
+from tests.allocation_support import PUBLIC_VALUE, TECH, close_intake, eligible
 from tests.browser.conftest import Pages
-from tests.conftest import PASSWORD, MailServer, World, walk
+from tests.conftest import PASSWORD, MailServer, World, set_places, walk
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from bordercase.cases.models import Request
-from tests.allocation_support import drawn_round, eligible, set_places
+from tests.allocation_support import drawn_round, eligible
 from tests.browser.conftest import Pages
-from tests.conftest import PASSWORD, World
+from tests.conftest import PASSWORD, World, set_places
 
 
 @pytest.fixture
