@@ -37,9 +37,8 @@ from tests.allocation_support import (
     eligible,
     override_parameters,
     published_round,
-    set_places,
 )
-from tests.conftest import MailServer, World, api_post, nominee, walk
+from tests.conftest import MailServer, World, api_post, nominee, set_places, walk
 
 Capture = Callable[..., Any]
 ClientFor = Callable[[Any], Client]
