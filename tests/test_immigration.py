@@ -566,7 +566,7 @@ def test_the_pages_send_a_batch_invite_singly_and_in_bulk_and_grant_a_visa(
     form = {"outcome": "granted", "valid_until_day": "31", "valid_until_month": "2", "valid_until_year": "2030",
             "conditions": "CPVV."}
     bad = officer.post(f"/immigration/visas/{first.reference}/decide/", form).content.decode()
-    assert "must be a real date" in bad and 'href="#valid_until"' in bad and 'id="valid_until"' in bad
+    assert "must be a real date" in bad and 'href="#valid_until_day"' in bad and 'id="valid_until_day"' in bad
     until = timezone.localdate() + timedelta(days=100)
     form |= {"valid_until_day": str(until.day), "valid_until_month": str(until.month),
              "valid_until_year": str(until.year)}

@@ -101,7 +101,8 @@ def test_the_worker_s_details_are_saved_with_the_passport_number_tidied(
 
 @pytest.mark.parametrize(("change", "field", "message"), [
     ({"dob_day": "31", "dob_month": "2"}, "dob_day", "Date of birth must be a real date"),
-    ({"dob_year": ""}, "dob_day", "Enter the date of birth"),
+    ({"dob_year": ""}, "dob_day", "Date of birth must include a year"),
+    ({"dob_day": "", "dob_month": "", "dob_year": ""}, "dob_day", "Enter the date of birth"),
     ({"dob_year": str(dt.date.today().year + 1)}, "dob_day", "must be in the past"),
     ({"passport_number": "no!"}, "passport_number", "5 to 20 capital letters and digits"),
     ({"email": "emily"}, "email", "Enter an email address in the correct format"),
@@ -239,3 +240,13 @@ def test_an_assessor_cannot_lodge_or_withdraw_a_lodged_request_through_the_pages
     assert client.get(f"/requests/{lodged.reference}/").status_code == 200
     assert client.post(f"/requests/{lodged.reference}/withdraw/", {"reason": "x"}).status_code == 404
     assert Request.objects.get(pk=lodged.pk).status == "lodged"
+
+
+def test_the_date_of_birth_is_the_shared_date_input_with_its_purpose_for_autofill(
+    world: World, make_request: MakeRequest
+) -> None:
+    draft = make_request(with_nominee=False)
+    page = signed_in(world.employer_a).get(f"/requests/{draft.reference}/person/").content.decode()
+    for part in ("day", "month", "year"):
+        assert re.search(rf'name="dob_{part}" type="text" inputmode="numeric" autocomplete="bday-{part}"', page), part
+    assert '<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Date of birth</legend>' in page

@@ -44,8 +44,7 @@ from bordercase.reporting.imports import (
     import_undo,
 )
 from bordercase.reporting.models import ImportRun
-from bordercase.web.forms import errors_onto
-from bordercase.web.travel_forms import TravelForm
+from bordercase.web.forms import DatesForm, errors_onto
 
 _REASON_HINT = "Kept in the activity record with your name, for anyone who later asks why."
 
@@ -65,14 +64,14 @@ class CloseForm(forms.Form):
     reason = reason_field()
 
 
-class ExtendForm(TravelForm):
+class ExtendForm(DatesForm):
     dates: ClassVar[dict[str, tuple[str, str, str]]] = {
         "closes": ("New closing date", "Intake closes at 11:59 pm New Zealand time on this day. For example, "
                    "31 8 2022.", "Enter the new closing date")}
     reason = reason_field()
 
 
-class WindowForm(TravelForm):
+class WindowForm(DatesForm):
     """When a window opens (a day and a time) and the day it closes, at 11:59 pm, all in New Zealand time."""
 
     dates: ClassVar[dict[str, tuple[str, str, str]]] = {

@@ -6,12 +6,11 @@ Only Immigration NZ officers see them; anyone else gets a 404. Each view parses 
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -22,7 +21,8 @@ from bordercase.cases.models import Request
 from bordercase.immigration.models import Invitation, TravelRequest, VisaDecision
 from bordercase.immigration.services import invitations, visas
 from bordercase.lib.errors import ConcurrentChange, InvalidInput, Refused
-from bordercase.web.dates import PARTS, DateUnreadable, date_typed
+from bordercase.web.forms import errors_onto
+from bordercase.web.immigration_forms import VisaDeclineForm, VisaGrantForm
 from bordercase.web.intake_views import request_as
 
 
@@ -99,24 +99,17 @@ def visa_page(request: HttpRequest, reference: str) -> HttpResponse:
     return _render_visa(request, _officers_request(user, reference), {})
 
 
-def _render_visa(request: HttpRequest, found: Request, errors: dict[str, str],
-                 posted: QueryDict | None = None) -> HttpResponse:
+def _render_visa(request: HttpRequest, found: Request, errors: dict[str, str] | None = None, *,
+                 grant: VisaGrantForm | None = None, decline: VisaDeclineForm | None = None) -> HttpResponse:
     travel = visas.travel_request_of(found)
     context: dict[str, Any] = {
-        "req": found, "travel": travel, "family": visas.family_of(travel), "errors": errors,
-        "posted": posted or {}, "decision": VisaDecision.objects.filter(request=found).first(),
+        "req": found, "travel": travel, "family": visas.family_of(travel), "errors": errors or {},
+        "grant": grant or VisaGrantForm(auto_id="%s"), "decline": decline or VisaDeclineForm(auto_id="%s"),
+        "decision": VisaDecision.objects.filter(request=found).first(),
         "awaiting": found.status == State.TRAVEL_REQUESTED,
         "agreement": travel.employment_agreement if travel else None,
     }
     return render(request, "web/immigration/visa.html", context)
-
-
-def _date_from(posted: QueryDict, prefix: str) -> tuple[dt.date | None, str]:
-    """The date typed as day, month and year; an error when it is partly given or not a real date."""
-    try:
-        return date_typed(*(posted.get(f"{prefix}_{part}", "") for part in PARTS)), ""
-    except DateUnreadable as exc:
-        return None, f"The last day the visa is valid must {exc.must}."
 
 
 @login_required
@@ -125,22 +118,29 @@ def visa_decide(request: HttpRequest, reference: str) -> HttpResponse:
     user = _officer(request)
     found = _officers_request(user, reference)
     outcome = request.POST.get("outcome", "")
+    if outcome not in {"granted", "declined"}:
+        return _render_visa(request, found, {"outcome": "Choose whether to grant or decline the visa."})
+    form: VisaGrantForm | VisaDeclineForm
+    if outcome == "granted":
+        form = VisaGrantForm(request.POST, auto_id="%s")
+        forms = {"grant": form}
+    else:
+        form = VisaDeclineForm(request.POST, auto_id="%s")
+        forms = {"decline": form}
     try:
-        if outcome == "granted":
-            valid_until, problem = _date_from(request.POST, "valid_until")
-            if problem:
-                raise InvalidInput({"valid_until": problem})
-            visas.visa_grant(request=found, by=user, valid_until=valid_until,
-                             conditions=request.POST.get("conditions", ""))
+        if not form.is_valid():
+            return _render_visa(request, found, **forms)
+        if isinstance(form, VisaGrantForm):
+            visas.visa_grant(request=found, by=user, valid_until=form.cleaned_data["valid_until"],
+                             conditions=form.cleaned_data["conditions"])
             message = "You granted the visa: the worker and the employer have been emailed the decision letter."
-        elif outcome == "declined":
-            visas.visa_decline(request=found, by=user, reasons=request.POST.get("reasons", ""))
-            message = "You declined the visa: the worker and the employer have been emailed the reasons."
         else:
-            raise InvalidInput({"outcome": "Choose whether to grant or decline the visa."})
+            visas.visa_decline(request=found, by=user, reasons=form.cleaned_data["reasons"])
+            message = "You declined the visa: the worker and the employer have been emailed the reasons."
     except InvalidInput as exc:
-        return _render_visa(request, found, exc.errors, request.POST)
+        errors_onto(form, exc)
+        return _render_visa(request, found, **forms)
     except (LifecycleError, ConcurrentChange, Refused) as exc:
-        return _render_visa(request, found, {"status": str(exc)}, request.POST)
+        return _render_visa(request, found, {"status": str(exc)}, **forms)
     messages.success(request, message)
     return redirect("web:inz-visa", reference=found.reference)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
-import pycountry
 from django import forms
 
 from bordercase.accounts.models import Organisation
 from bordercase.cases.models import Scheme
-
-_COUNTRIES = sorted(((c.alpha_3, c.name) for c in pycountry.countries), key=lambda c: c[1])
+from bordercase.web.forms import COUNTRIES, DatesForm
 
 
 class StartForm(forms.Form):
@@ -33,16 +30,19 @@ class StartForm(forms.Form):
         ]
 
 
-class PersonForm(forms.Form):
+class PersonForm(DatesForm):
+    dates: ClassVar[dict[str, tuple[str, str, str]]] = {
+        "dob": ("Date of birth", "For example, 12 4 1988", "Enter the date of birth, including a day, month and year"),
+    }
+    autocomplete: ClassVar[dict[str, str]] = {"dob": "bday"}
+    field_order: ClassVar[list[str]] = ["given_names", "family_name", "dob_day", "dob_month", "dob_year"]
+
     given_names = forms.CharField(label="Given names", max_length=200,
                                   error_messages={"required": "Enter the given names, as on the passport"})
     family_name = forms.CharField(label="Family name", max_length=200,
                                   error_messages={"required": "Enter the family name, as on the passport"})
-    dob_day = forms.CharField(label="Day", max_length=2, required=False)
-    dob_month = forms.CharField(label="Month", max_length=2, required=False)
-    dob_year = forms.CharField(label="Year", max_length=4, required=False)
     nationality = forms.ChoiceField(
-        label="Nationality", choices=[("", "Choose the country on the passport"), *_COUNTRIES],
+        label="Nationality", choices=[("", "Choose the country on the passport"), *COUNTRIES],
         help_text="The country that issued the passport.",
         error_messages={"required": "Select the nationality on the passport"},
     )
@@ -56,25 +56,9 @@ class PersonForm(forms.Form):
                         "format, like name@example.com"},
     )
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        parts = [str(data.get(f) or "").strip() for f in ("dob_day", "dob_month", "dob_year")]
-        if not all(parts):
-            self.add_error("dob_day", "Enter the date of birth, including a day, month and year")
-            return data
-        try:
-            day, month, year = (int(p) for p in parts)
-            data["date_of_birth"] = dt.date(year, month, day)
-        except ValueError:
-            self.add_error("dob_day", "Date of birth must be a real date, like 12 4 1988")
-            return data
-        if year < 1900:
-            self.add_error("dob_day", "Date of birth must be after 1 January 1900: check the year")
-        return data
-
     def person(self) -> dict[str, Any]:
-        fields = ("given_names", "family_name", "date_of_birth", "nationality", "passport_number", "email")
-        return {f: self.cleaned_data[f] for f in fields}
+        fields = ("given_names", "family_name", "nationality", "passport_number", "email")
+        return {**{f: self.cleaned_data[f] for f in fields}, "date_of_birth": self.cleaned_data["dob"]}
 
     @classmethod
     def initial_from(cls, person: Any) -> dict[str, Any]:

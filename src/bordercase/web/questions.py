@@ -28,10 +28,10 @@ from bordercase.policy.answers import AnswerError, InvalidAnswers, Question
 from bordercase.policy.anzsco import anzsco
 from bordercase.policy.scheme import Scheme as Policy
 from bordercase.web.dates import PARTS, DateUnreadable, date_typed
+from bordercase.web.forms import COUNTRIES
 
 PEOPLE_ROWS = 6
 SKIPPED = frozenset({"lodged_on"})  # set by bordercase at lodging: the rules in force that day apply
-COUNTRIES: list[tuple[str, str]] = sorted(((c.alpha_3, c.name) for c in pycountry.countries), key=lambda c: c[1])
 _KNOWN_COUNTRIES = frozenset(code for code, _ in COUNTRIES)
 _PERSON_PARTS = ("given_names", "family_name", "day", "month", "year", "nationality")
 

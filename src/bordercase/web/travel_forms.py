@@ -3,78 +3,12 @@ text, a chosen country); every rule about the answers is in ``immigration.servic
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, ClassVar
 
-import pycountry
 from django import forms
 
 from bordercase.immigration.models import FamilyMember, TravelRequest
-from bordercase.web.dates import PARTS, DateUnreadable, date_typed
-
-_COUNTRIES = sorted(((c.alpha_3, c.name) for c in pycountry.countries), key=lambda c: c[1])
-_PARTS = (("day", "Day", 2), ("month", "Month", 2), ("year", "Year", 4))
-
-
-class DateGroup:
-    """One date's three boxes, its legend and hint, for ``web/travel/includes/date.html``."""
-
-    def __init__(self, form: forms.Form, name: str, legend: str, hint: str) -> None:
-        self.form, self.name, self.legend, self.hint = form, name, legend, hint
-
-    @property
-    def fields(self) -> list[forms.BoundField]:
-        return [self.form[f"{self.name}_{part}"] for part, _, _ in _PARTS]
-
-    @property
-    def id(self) -> str:
-        return self.form[f"{self.name}_day"].id_for_label
-
-    @property
-    def errors(self) -> list[str]:
-        return list(self.form[f"{self.name}_day"].errors)
-
-    @property
-    def bad(self) -> list[str]:
-        return [f.name for f in self.fields] if self.errors else []
-
-
-class TravelForm(forms.Form):
-    """A form with dates typed as day, month and year, and the services' field errors put where they belong."""
-
-    dates: ClassVar[dict[str, tuple[str, str, str]]] = {}  # name -> (legend, hint, what to say when it is empty)
-    field_order: ClassVar[list[str]] = []
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name in self.dates:
-            for part, label, length in _PARTS:
-                self.fields[f"{name}_{part}"] = forms.CharField(label=label, max_length=length, required=False)
-        self.order_fields(self.field_order)
-        self.date_groups = {name: DateGroup(self, name, legend, hint) for name, (legend, hint, _) in self.dates.items()}
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        for name, (legend, _, missing) in self.dates.items():
-            try:
-                data[name] = date_typed(*(str(data.get(f"{name}_{part}") or "") for part in PARTS))
-            except DateUnreadable as exc:
-                data[name] = None
-                self.add_error(f"{name}_day", f"{legend} must {exc.must}")
-                continue
-            if data[name] is None:
-                self.add_error(f"{name}_day", missing)
-        return data
-
-
-    def values(self, *names: str) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in names}
-
-    @classmethod
-    def date_initial(cls, name: str, day: dt.date | None) -> dict[str, Any]:
-        if day is None:
-            return {}
-        return {f"{name}_day": day.day, f"{name}_month": day.month, f"{name}_year": day.year}
+from bordercase.web.forms import COUNTRIES, DatesForm
 
 
 def _text(label: str, missing: str, *, max_length: int = 200, help_text: str = "") -> forms.CharField:
@@ -84,7 +18,7 @@ def _text(label: str, missing: str, *, max_length: int = 200, help_text: str = "
 
 
 def _country(label: str, missing: str, help_text: str = "") -> forms.ChoiceField:
-    return forms.ChoiceField(label=label, choices=[("", "Choose a country"), *_COUNTRIES], help_text=help_text,
+    return forms.ChoiceField(label=label, choices=[("", "Choose a country"), *COUNTRIES], help_text=help_text,
                              error_messages={"required": missing,
                                              "invalid_choice": f"{missing}: choose one from the list"})
 
@@ -105,7 +39,7 @@ def _passport_number() -> forms.CharField:
                  help_text="As on the photo page, such as 533201987.")
 
 
-class PersonalDetailsForm(TravelForm):
+class PersonalDetailsForm(DatesForm):
     given_names = _text("Given names", "Enter your given names, as on your passport")
     family_name = _text("Family name", "Enter your family name, as on your passport")
     nationality = _country("Nationality", "Select your nationality, as on your passport")
@@ -128,7 +62,7 @@ class PersonalDetailsForm(TravelForm):
                 "nationality": nominee.nationality, **cls.date_initial("date_of_birth", nominee.date_of_birth)}
 
 
-class PassportForm(TravelForm):
+class PassportForm(DatesForm):
     passport_number = _passport_number()
     passport_country = _country("Country that issued the passport", "Select the country that issued the passport")
     passport_mrz = _mrz()
@@ -145,7 +79,7 @@ class PassportForm(TravelForm):
                 "passport_mrz": travel.passport_mrz, **cls.date_initial("passport_expiry", travel.passport_expiry)}
 
 
-class FamilyMemberForm(TravelForm):
+class FamilyMemberForm(DatesForm):
     given_names = _text("Given names", "Enter their given names, as on their passport")
     family_name = _text("Family name", "Enter their family name, as on their passport")
     nationality = _country("Nationality", "Select their nationality, as on their passport")
@@ -190,7 +124,7 @@ def payer_label(value: str) -> str:
     return _PAYER_LABELS.get(value, "")
 
 
-class JourneyForm(TravelForm):
+class JourneyForm(DatesForm):
     isolation_voucher = _text("Managed-isolation voucher reference", "Enter the reference on your managed-isolation "
                               "voucher", max_length=40, help_text="As on the voucher you were given when you booked.")
     isolation_paid_by = forms.ChoiceField(label="Who pays for managed isolation?", widget=forms.RadioSelect,
