@@ -4,18 +4,17 @@ all through the real services."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from bordercase.accounts.organisations import organisation_by_code
-from bordercase.cases.models import AllocationRound, IntakeWindow, Person, Request, Scheme
+from bordercase.cases.models import AllocationRound, Person, Request, Scheme
 from bordercase.cases.services import allocation, evaluations, rounds
 from bordercase.cases.services.requests import request_create
 from bordercase.policy import loader
-from tests.conftest import ANSWERS, World, nominee, walk
+from tests.conftest import ANSWERS, World, nominee
+from tests.walking import PUBLIC_VALUE_DECLARATION, close_intake, walk
 
 TECH = "tech-specialists-2022"
 
@@ -29,12 +28,6 @@ def eligible(world: World, *, employer: str = "a", answers: dict[str, Any] | Non
                            answers={**ANSWERS[TECH], **(answers or {})})
     return walk(draft, [("lodge", user), ("start_assessment", world.assessor_nztech),
                         ("find_eligible", world.assessor_nztech)])
-
-
-def close_intake(code: str = TECH) -> None:
-    """End the scheme's intake a moment ago, as a round is frozen only once intake has closed."""
-    IntakeWindow.objects.filter(scheme__code=code, closes_at__gt=timezone.now()).update(
-        closes_at=timezone.now() - timedelta(seconds=1))
 
 
 def override_parameters(monkeypatch: pytest.MonkeyPatch, **overrides: Any) -> None:
@@ -52,7 +45,7 @@ def published_round(world: World) -> tuple[AllocationRound, str]:
     opened = allocation.round_open(scheme=scheme, by=world.administrator)
     allocation.round_freeze(round_=opened, by=world.administrator)
     published = allocation.round_publish(round_=opened, by=world.administrator,
-                                         declaration="drand quicknet round 1234567, its randomness in hexadecimal")
+                                         declaration=PUBLIC_VALUE_DECLARATION)
     return published.round, published.secret
 
 
@@ -73,6 +66,6 @@ def allocated_round(world: World) -> AllocationRound:
     if frozen.status == AllocationRound.Status.ALLOCATED:
         return frozen
     published = allocation.round_publish(round_=frozen, by=world.administrator,
-                                         declaration="drand quicknet round 1234567, its randomness in hexadecimal")
+                                         declaration=PUBLIC_VALUE_DECLARATION)
     return allocation.round_draw(round_=published.round, by=world.administrator, secret=published.secret,
                                  public_value=PUBLIC_VALUE)

@@ -1,5 +1,6 @@
 """Shared personas and helpers: two employers, an assessor at each body, an INZ officer, an administrator,
-an individual and an outsider, all made through the real services."""
+an individual and an outsider, all made through the real services. Walking a request through the lifecycle is
+tests.walking's."""
 
 from __future__ import annotations
 
@@ -25,11 +26,9 @@ from bordercase.accounts.roles import roles_of
 from bordercase.accounts.tokens import token_create
 from bordercase.cases.models import Event, Request, Scheme
 from bordercase.cases.reference_data import seed
-from bordercase.cases.services.actions import BY_NAME
-from bordercase.cases.services.events import Actor
+from bordercase.cases.services.lodging import request_lodge
 from bordercase.cases.services.people import person_create
 from bordercase.cases.services.requests import request_create
-from bordercase.cases.services.transitions import request_transition
 from bordercase.cases.services.windows import window_add
 from bordercase.demo.tech import TECH
 from bordercase.demo.world import Loaded, demo_load
@@ -176,18 +175,6 @@ def make_request(world: World) -> Callable[..., Request]:
     return make
 
 
-def walk(request: Request, steps: list[tuple[str, Actor]], reason: str = "Because the evidence says so.") -> Request:
-    """Make each (transition, actor) in turn, giving every transition a reason: through its owning action where
-    that needs nothing more than a reason (lodging, assessing's first steps, withdrawing, lapsing)."""
-    for name, actor in steps:
-        action = BY_NAME.get(name)
-        if action is not None and isinstance(actor, User):
-            request = action(request, actor, reason)
-        else:
-            request = request_transition(request=request, name=name, by=actor, reason=reason)
-    return request
-
-
 @pytest.fixture
 def api_client(world: World) -> Callable[[User], Client]:
     """A test client that sends a fresh API token of the given user."""
@@ -297,4 +284,4 @@ def request_snapshot(request: Request) -> tuple[Any, ...]:
 @pytest.fixture
 def lodged(world: World, make_request: Callable[..., Request]) -> Request:
     """Kōwhai Software's tech nomination, lodged."""
-    return walk(make_request(), [("lodge", world.employer_a)])
+    return request_lodge(request=make_request(), by=world.employer_a)

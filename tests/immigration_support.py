@@ -1,6 +1,6 @@
-"""Setting up Immigration NZ's side for tests: requests allocated, recommended, approved in principle, invited,
-and with a request to travel lodged (with a partner and a child), all through the services or, for the worker's
-own request to travel (another part of bordercase), the ORM and the real transition."""
+"""Setting up Immigration NZ's side for tests: requests allocated by a round, recommended, approved in principle,
+invited, and with a request to travel lodged by the worker (with a partner and a child), each transition through
+its owning action."""
 
 from __future__ import annotations
 
@@ -11,16 +11,14 @@ from typing import Any
 from django.utils import timezone
 from pypdf import PdfReader
 
-from bordercase.accounts.models import User
 from bordercase.accounts.organisations import organisation_by_code
 from bordercase.cases.models import Request, Scheme
 from bordercase.cases.services.requests import request_create
-from bordercase.cases.services.transitions import request_transition
-from bordercase.immigration.models import FamilyMember, TravelRequest
 from bordercase.immigration.passports import passport_line
 from bordercase.immigration.services.invitations import invitation_issue
 from bordercase.immigration.services.recommendations import batch_send
-from tests.conftest import ANSWERS, PASSWORD, World, nominee, walk
+from tests.conftest import ANSWERS, World, nominee
+from tests.walking import travel_lodged, walk, worker_account
 
 TECH = "tech-specialists-2022"
 ESSENTIAL = "other-essential-worker-2020"
@@ -29,7 +27,8 @@ CHILD_PASSPORT = "CH5520417"
 
 
 def allocated(world: World, *, body: str = "nztech", employer: str = "a", **person: Any) -> Request:
-    """A tech nomination lodged, found eligible by its body's assessor and allocated a place by hand."""
+    """A tech nomination lodged, found eligible by its body's assessor and allocated a place by an allocation round
+    (which also allocates any other eligible tech nomination; the intake is open again afterwards)."""
     user, organisation = (world.employer_a, world.org_a) if employer == "a" else (world.employer_b, world.org_b)
     assessor = world.assessor_nztech if body == "nztech" else world.assessor_itpnz
     draft = request_create(by=user, scheme=Scheme.objects.get(code=TECH), organisation=organisation,
@@ -57,41 +56,25 @@ def approved_in_principle(world: World, **person: Any) -> Request:
                         ("find_eligible", world.assessor_inz)])
 
 
-def worker_account(request: Request) -> User:
-    """The nominated worker's own account, as following the invitation link gives them."""
-    person = request.nominee
-    user = User.objects.create_user(person.email, PASSWORD, full_name=person.full_name)
-    person.user = user
-    person.save(update_fields=["user"])
-    return user
-
-
 def travelling(world: World, request: Request, *, family: tuple[str, ...] = ("partner", "child")) -> Request:
-    """Invite the request (if need be) and lodge the worker's request to travel, with ``family`` travelling."""
+    """Invite the request (if need be) and lodge the worker's request to travel through the travel services, from
+    their own account, with ``family`` travelling."""
     request.refresh_from_db()
     if request.status != "invited":
         invitation_issue(request=request, by=world.inz_officer)
     worker = worker_account(request)
     person = request.nominee
-    travel_on = timezone.localdate() + dt.timedelta(days=40)
-    expiry = travel_on + dt.timedelta(days=3 * 365)
-    travel = TravelRequest.objects.create(
-        request=request, worker=worker, given_names=person.given_names, family_name=person.family_name,
-        date_of_birth=person.date_of_birth, nationality=person.nationality, phone="+91 98765 43210",
-        passport_number=person.passport_number, passport_country=person.nationality, passport_expiry=expiry,
-        passport_mrz=passport_line(person.passport_number, person.nationality, person.date_of_birth, expiry),
-        no_family=not family, travel_date=travel_on, isolation_voucher="MIQ-4471-2208",
-        isolation_from=travel_on + dt.timedelta(days=1), isolation_to=travel_on + dt.timedelta(days=15),
-        isolation_paid_by=TravelRequest.PaidBy.EMPLOYER, declared_at=timezone.now(), lodged_at=timezone.now())
+    expiry = timezone.localdate() + dt.timedelta(days=40 + 3 * 365)
     people = {"partner": ("Anjali", dt.date(1990, 2, 3), PARTNER_PASSPORT),
               "child": ("Dev", dt.date(2016, 7, 9), CHILD_PASSPORT)}
+    members = []
     for relationship in family:
         given, born, passport = people[relationship]
-        FamilyMember.objects.create(
-            travel_request=travel, relationship=relationship, given_names=given, family_name=person.family_name,
-            date_of_birth=born, nationality="IND", passport_number=passport, passport_country="IND",
-            passport_expiry=expiry, passport_mrz=passport_line(passport, "IND", born, expiry))
-    return request_transition(request=request, name="request_travel", by=worker)
+        members.append({"relationship": relationship, "given_names": given, "family_name": person.family_name,
+                        "date_of_birth": born, "nationality": "IND", "passport_number": passport,
+                        "passport_country": "IND", "passport_expiry": expiry,
+                        "passport_mrz": passport_line(passport, "IND", born, expiry)})
+    return travel_lodged(request, worker, family=members)
 
 
 def pdf_text(content: bytes) -> str:

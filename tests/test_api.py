@@ -15,7 +15,8 @@ from bordercase.accounts.tokens import token_create, token_revoke
 from bordercase.cases.chain import GENESIS
 from bordercase.cases.models import Event, Person, Request
 from bordercase.lib.identifiers import REFERENCE_ALPHABET, reference_normalise
-from tests.conftest import API, World, api_post, request_snapshot, walk
+from tests.conftest import API, World, api_post, request_snapshot
+from tests.walking import walk
 
 NOMINEE = {"given_names": "Emily", "family_name": "Hartley", "date_of_birth": "1985-09-03", "nationality": "GBR",
            "passport_number": "533201987", "email": "emily.hartley@example.com"}
@@ -239,15 +240,22 @@ def test_the_events_endpoint_lists_the_history_oldest_first_with_linked_hashes(
 ) -> None:
     walk(lodged, [("start_assessment", world.assessor_nztech), ("decline", world.assessor_nztech)],
          reason="Salary below the threshold.")
-    response = api_client(world.employer_a).get(f"{API}/requests/{lodged.reference}/events")
+    # The assessor reads the whole history: the findings and the decline proposed for a second assessor too.
+    response = api_client(world.assessor_nztech).get(f"{API}/requests/{lodged.reference}/events")
     assert response.status_code == 200
     events = response.json()
-    assert [e["position"] for e in events] == [1, 2, 3, 4]
-    assert [e["transition"] for e in events] == ["create", "lodge", "start_assessment", "decline"]
+    assert [e["position"] for e in events] == list(range(1, len(events) + 1))
+    transitions = [e["transition"] for e in events]
+    assert transitions[:3] == ["create", "lodge", "start_assessment"] and transitions[-2:] == [
+        "decline_proposed", "decline"]
     assert events[0]["prev_hash"] == GENESIS
     assert all(later["prev_hash"] == earlier["hash"] for earlier, later in pairwise(events))
     assert events[-1]["hash"] == Request.objects.get(pk=lodged.pk).events_head_hash
     assert events[-1]["reason"] == "Salary below the threshold."
+    # The employer reads the transitions, not the assessors' working.
+    theirs = api_client(world.employer_a).get(f"{API}/requests/{lodged.reference}/events").json()
+    assert [e["transition"] for e in theirs] == ["create", "lodge", "start_assessment", "decline"]
+    assert theirs[-1]["hash"] == events[-1]["hash"]
 
 
 # --- documentation and listing ----------------------------------------------------------------------------------

@@ -27,7 +27,8 @@ from bordercase.cases.services.queue import QueueFilter, queue_filtered
 from bordercase.cases.services.requests import request_create
 from bordercase.lib.errors import InvalidInput, Refused
 from bordercase.workdays import NZ
-from tests.conftest import ANSWERS, MailServer, World, _user, api_post, request_snapshot, walk, window_around
+from tests.conftest import ANSWERS, MailServer, World, _user, api_post, request_snapshot, window_around
+from tests.walking import walk
 
 API = "/api/v1"
 ClientFor = Callable[[Any], Client]

@@ -17,7 +17,8 @@ from django.test import Client
 from bordercase.accounts.models import User
 from bordercase.cases.models import Request
 from bordercase.cases.services import assessment
-from tests.conftest import World, walk
+from tests.conftest import World
+from tests.walking import walk
 
 PERSONAS = ["employer_a", "employer_b", "assessor_nztech", "assessor_itpnz", "assessor_inz", "inz_officer",
             "administrator", "individual", "outsider"]

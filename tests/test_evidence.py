@@ -34,8 +34,9 @@ from bordercase.immigration.services import travel
 from bordercase.lib.errors import InvalidInput, NotEditable, Refused
 from bordercase.lib.evidence import _NAMES, CHUNK, amount, download_name, evidence_check
 from bordercase.lib.pdf_content import _in_bytes, _in_objects
-from tests.conftest import World, signed_in, walk
+from tests.conftest import World, signed_in
 from tests.travel_support import OEW, filled, invited, travel_of, worker_of
+from tests.walking import walk
 
 MakeRequest = Callable[..., Request]
 KIND = "employment_agreement"

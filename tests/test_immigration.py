@@ -31,7 +31,7 @@ from bordercase.immigration.services import invitations, recommendations, visas
 from bordercase.immigration.services.tokens import token_digest
 from bordercase.lib.errors import InvalidInput, Refused
 from tests.allocation_support import drawn_round, eligible
-from tests.conftest import MailServer, World, api_post, nominee, request_snapshot, set_places, walk
+from tests.conftest import MailServer, World, api_post, nominee, request_snapshot, set_places
 from tests.immigration_support import (
     CHILD_PASSPORT,
     PARTNER_PASSPORT,
@@ -42,6 +42,7 @@ from tests.immigration_support import (
     recommended,
     travelling,
 )
+from tests.walking import walk
 
 Capture = Callable[..., Any]
 

@@ -22,7 +22,8 @@ from bordercase.cases.services.workers import same_worker_requests
 from bordercase.cases.windows import IntakeState, Window, intake_at, intake_message, nz_time
 from bordercase.lib.errors import InvalidInput, NotEditable, OutsideWindow, Refused
 from bordercase.lib.identifiers import worker_identity
-from tests.conftest import ANSWERS, NO_KEY, World, api_post, nominee, walk
+from tests.conftest import ANSWERS, NO_KEY, World, api_post, nominee
+from tests.walking import walk
 
 API = "/api/v1"
 TECH = "tech-specialists-2022"

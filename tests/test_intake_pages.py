@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from bordercase.cases.models import Event, IdempotencyRecord, IntakeWindow, Person, Request, Scheme
 from bordercase.cases.services.windows import window_add
-from tests.conftest import ANSWERS, World, signed_in, walk
+from tests.conftest import ANSWERS, World, signed_in
+from tests.walking import walk
 
 TECH = "tech-specialists-2022"
 MakeRequest = Callable[..., Request]

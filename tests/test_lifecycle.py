@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
@@ -29,15 +30,16 @@ from bordercase.cases.lifecycle import (
     available,
     check,
 )
-from bordercase.cases.models import Event, IntakeWindow, Request, Scheme
+from bordercase.cases.models import AllocationEntry, Event, IntakeWindow, Request, Scheme
 from bordercase.cases.models.events import AppendOnly
 from bordercase.cases.services.events import SYSTEM, Actor, event_append
 from bordercase.cases.services.lodging import request_lodge
 from bordercase.cases.services.requests import request_create
 from bordercase.cases.services.transitions import request_transition
-from bordercase.cases.services.windows import window_add
+from bordercase.cases.services.windows import scheme_intake, window_add
 from bordercase.lib.errors import InvalidInput, OutsideWindow, Refused
-from tests.conftest import World, nominee, request_snapshot, walk
+from tests.conftest import World, nominee, request_snapshot
+from tests.walking import OWNING, NotWalkable, walk, worker_account
 
 NONE = frozenset[Step]()
 TECH = frozenset({Step.ALLOCATION, Step.RECOMMENDATION})
@@ -64,7 +66,9 @@ REF = "BX-TEST-0000"
 
 def make(*, request: Request, name: str, by: Actor, reason: str = "") -> Request:
     """The transition, through lodging's own action for a lodge (it alone does lodging's work), else the primitive
-    whose rules these tests pin."""
+    whose rules these tests pin: these are tests of request_transition itself (who may make what, from where, with
+    what reason, and what it records), so they name the transition to it on purpose. Every request they start from
+    is brought to its state by the owning actions (``in_state``)."""
     if name == "lodge":
         return request_lodge(request=request, by=by, reason=reason)
     return request_transition(request=request, name=name, by=by, reason=reason)
@@ -104,7 +108,8 @@ LEGAL_CASES = list(dict.fromkeys(
 
 @pytest.fixture
 def in_state(world: World, make_request: Callable[..., Request]) -> Callable[[str, frozenset[Step]], Request]:
-    """Kōwhai Software's request, walked through the real services to the given state."""
+    """Kōwhai Software's request, walked to the given state by each transition's owning action (a round allocates
+    or waitlists it; its worker, from their own account, lodges the request to travel)."""
 
     def make(state: str, steps: frozenset[Step]) -> Request:
         code, body, _ = SCHEMES[steps]
@@ -120,11 +125,51 @@ def in_state(world: World, make_request: Callable[..., Request]) -> Callable[[st
         request = make_request(scheme=code, body=body)
         path = path_to(State(state), steps)
         assert path is not None, f"{state} cannot be reached under {STEPS_NAME[steps]}"
-        request = walk(request, [(name, actor_for(TRANSITIONS[name], world, steps)) for name in path])
+        request = walk(request, [(name, worker_account(request) if name == "request_travel"
+                                 else actor_for(TRANSITIONS[name], world, steps)) for name in path])
         assert request.status == state
         return request
 
     return make
+
+
+# --- walk: the tests' one way through the lifecycle ---------------------------------------------------------------
+
+
+def test_walk_has_an_owning_action_for_every_transition_and_refuses_anything_else(
+    world: World, make_request: Callable[..., Request]
+) -> None:
+    assert set(OWNING) == set(TRANSITIONS)
+    draft = make_request()
+    before = request_snapshot(draft)
+    with pytest.raises(NotWalkable, match="no owning action for 'approve'"):
+        walk(draft, [("approve", world.administrator)])
+    with pytest.raises(NotWalkable, match="by a person"):
+        walk(draft, [("lodge", SYSTEM)])
+    assert request_snapshot(draft) == before
+
+
+def test_walk_waitlists_by_a_round_and_promotes_when_a_place_is_given_up(
+    world: World, in_state: Callable[..., Request]
+) -> None:
+    waiting = in_state("waitlisted", TECH)
+    entry = AllocationEntry.objects.select_related("round").get(request=waiting)
+    assert (entry.round.status, entry.result) == ("drawn", "waitlisted")
+    assert Scheme.objects.get(code="tech-specialists-2022").places == 600  # as it was before the round
+    walk(waiting, [("promote", world.administrator)])
+    assert Request.objects.get(pk=waiting.pk).status == waiting.status == "allocated"
+    promoted = Event.objects.get(request=waiting, transition="promote")
+    assert promoted.actor is None and promoted.actor_label == "system:reallocation"
+
+
+def test_walk_allocates_round_after_round_with_intake_open_between_even_on_a_stopped_clock(
+    world: World, in_state: Callable[..., Request]
+) -> None:
+    with time_machine.travel(timezone.now(), tick=False):
+        first, second = in_state("allocated", TECH), in_state("allocated", TECH)
+        assert scheme_intake(first.scheme).is_open
+    numbers = [AllocationEntry.objects.select_related("round").get(request=r).round.number for r in (first, second)]
+    assert numbers == [1, 2]
 
 
 # --- pure rules -------------------------------------------------------------------------------------------------

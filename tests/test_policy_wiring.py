@@ -21,7 +21,8 @@ from bordercase.cases.models import Evaluation, Event, Person, Request
 from bordercase.cli import main
 from bordercase.lib.errors import InvalidInput
 from bordercase.policy import casebook, loader
-from tests.conftest import ANSWERS, World, api_post, walk, window_around
+from tests.conftest import ANSWERS, World, api_post, window_around
+from tests.walking import walk
 
 API = "/api/v1"
 TECH = "tech-specialists-2022"

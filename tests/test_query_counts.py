@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 
 from bordercase.cases.models import Event, Request
 from bordercase.reporting.models import Milestones
-from tests.conftest import API, World, api_post, nominee, verified_client, walk
+from tests.conftest import API, World, api_post, nominee, verified_client
+from tests.walking import walk
 
 MakeRequest = Callable[..., Request]
 LODGING_MOST = 25

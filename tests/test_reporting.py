@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from bordercase.cases.models import Request
 from bordercase.reporting import seed_history
 from bordercase.reporting.models import ImportRun, Milestones, OffshoreVisaHolder
-from tests.conftest import World, walk
+from tests.conftest import World
+from tests.walking import walk
 
 
 def _write(tmp_path: Path, name: str, lines: list[str]) -> Path:

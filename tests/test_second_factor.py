@@ -18,7 +18,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from bordercase.accounts.models import ApiToken, User
 from bordercase.cases.models import Request
-from tests.conftest import PASSWORD, World, totp_code, totp_device, totp_ready, walk
+from tests.conftest import PASSWORD, World, totp_code, totp_device, totp_ready
+from tests.walking import walk
 
 CODE_PAGE = "/sign-in/code/"
 SET_UP_PAGE = "/account/two-step/set-up/"

@@ -25,10 +25,10 @@ from bordercase.cases.services import documents
 from bordercase.immigration.models import FamilyMember, Invitation, TravelRequest
 from bordercase.immigration.passports import parse_passport_line, passport_line
 from bordercase.immigration.services import claims, travel, travel_terms
-from bordercase.immigration.services.tokens import InvitationUnusable
+from bordercase.immigration.services.tokens import InvitationUnusable, token_digest
 from bordercase.lib.errors import InvalidInput, NotEditable, Refused
 from bordercase.policy import loader
-from tests.conftest import PASSWORD, World, signed_in, walk
+from tests.conftest import PASSWORD, World, signed_in
 from tests.travel_support import (
     ICAO_SPECIMEN,
     OEW,
@@ -46,6 +46,7 @@ from tests.travel_support import (
     travel_of,
     worker_of,
 )
+from tests.walking import walk
 
 NEW_PASSWORD = "kauri tree on the ridge at dawn"
 
@@ -137,7 +138,7 @@ def test_a_valid_link_says_who_invited_the_worker_and_for_what_and_sets_up_their
     assert user.check_password(NEW_PASSWORD) and user.full_name == oew.nominee.full_name
     assert user.email_verified_at is not None
     assert Person.objects.get(pk=oew.nominee_id).user == user
-    assert Invitation.objects.get(request=oew).used_at is not None
+    assert Invitation.objects.get(token_sha256=token_digest(token)).used_at is not None
     assert TravelRequest.objects.get(request=oew).worker == user
     # Signed in: the task list opens for them straight away.
     task_list = page_text(client.get(response["Location"]))
@@ -149,7 +150,7 @@ def test_a_password_the_site_refuses_is_named_and_nothing_is_made(world: World, 
     response = Client().post(f"/invitation-to-apply/{token}/", {"password": "short", "password_again": "short"})
     assert response.status_code == 200 and "Password is too short" in page_text(response)
     assert not User.objects.filter(email=oew.nominee.email).exists()
-    assert Invitation.objects.get(request=oew).used_at is None
+    assert Invitation.objects.get(token_sha256=token_digest(token)).used_at is None
 
 
 def test_an_expired_link_says_so_and_whom_to_contact(world: World, oew: Request) -> None:
@@ -164,7 +165,7 @@ def test_an_expired_link_says_so_and_whom_to_contact(world: World, oew: Request)
         assert 'name="password"' not in page
         client.post(f"/invitation-to-apply/{token}/", {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD})
     assert not User.objects.filter(email=oew.nominee.email).exists()
-    assert Invitation.objects.get(request=oew).used_at is None
+    assert Invitation.objects.get(token_sha256=token_digest(token)).used_at is None
 
 
 def test_a_used_link_says_it_works_once_and_to_sign_in(world: World, oew: Request) -> None:
@@ -239,7 +240,8 @@ def test_someone_signed_in_with_another_address_cannot_claim_it(world: World, oe
     assert "but the invitation is for" in page and "Start your request to travel" not in page
     response = client.post(f"/invitation-to-apply/{token}/")
     assert "This invitation is for" in page_text(response)
-    assert Invitation.objects.get(request=oew).used_at is None and Person.objects.get(pk=oew.nominee_id).user is None
+    assert Invitation.objects.get(token_sha256=token_digest(token)).used_at is None
+    assert Person.objects.get(pk=oew.nominee_id).user is None
 
 
 def test_a_link_for_a_request_no_longer_invited_says_so(world: World, oew: Request) -> None:

@@ -14,8 +14,9 @@ from bordercase.cases.models import Request
 from bordercase.immigration.models import TravelRequest
 from bordercase.immigration.services import travel
 from bordercase.lib.errors import NotEditable, Refused
-from tests.conftest import World, walk
+from tests.conftest import World
 from tests.travel_support import MakeRequest, filled, invited, journey, partner, personal, travel_of, worker_of
+from tests.walking import walk
 
 PAGES = ["", "personal-details/", "passport/", "employment-agreement/", "family/", "family/add-partner/",
          "family/add-child/", "family/{member}/", "family/{member}/remove/", "journey/", "declarations/", "check/"]

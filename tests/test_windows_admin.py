@@ -22,7 +22,8 @@ from bordercase.cases.services.windows import (
     window_extend,
 )
 from bordercase.lib.errors import InvalidInput, OutsideWindow, Refused
-from tests.conftest import World, walk
+from tests.conftest import World
+from tests.walking import walk
 
 FAMILY = "eoi-family-2020"
 MakeRequest = Callable[..., Request]

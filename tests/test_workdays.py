@@ -14,7 +14,8 @@ from bordercase.cases.models import Request
 from bordercase.cases.services.assessment import information_provide, information_request, request_claim
 from bordercase.cases.services.queue import clock_of
 from bordercase.workdays import NZ, Pause, add_working_days, clock, is_working_day, working_days_waited
-from tests.conftest import World, walk, window_around
+from tests.conftest import World, window_around
+from tests.walking import walk
 
 
 def nz(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> dt.datetime:

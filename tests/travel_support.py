@@ -15,7 +15,8 @@ from bordercase.immigration.models import FamilyMember, Invitation, TravelReques
 from bordercase.immigration.passports import passport_line
 from bordercase.immigration.services import claims, travel
 from bordercase.immigration.services.tokens import token_new
-from tests.conftest import PASSWORD, World, walk
+from tests.conftest import PASSWORD, World
+from tests.walking import walk
 
 OEW = "other-essential-worker-2020"
 TECH = "tech-specialists-2022"

@@ -17,10 +17,11 @@ from bordercase.reporting.models import ImportRun
 from tests.allocation_support import PUBLIC_VALUE, eligible
 from tests.browser.conftest import Pages
 from tests.browser.test_second_factor_pages import code_from_key, key_from_page
-from tests.conftest import PASSWORD, MailServer, World, set_places, walk
+from tests.conftest import PASSWORD, MailServer, World, set_places
 from tests.test_accounts import link_in
 from tests.test_assessment import _all_met
 from tests.test_import_runs import LINES
+from tests.walking import walk
 
 
 def proposed_decline(world: World, make_request: Callable[..., Request]) -> Request:

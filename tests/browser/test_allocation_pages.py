@@ -17,7 +17,8 @@ from bordercase import ballot
 from bordercase.cases.models import AllocationEntry, AllocationRound, Request
 from tests.allocation_support import PUBLIC_VALUE, TECH, close_intake, eligible
 from tests.browser.conftest import Pages
-from tests.conftest import PASSWORD, MailServer, World, set_places, walk
+from tests.conftest import PASSWORD, MailServer, World, set_places
+from tests.walking import walk
 
 
 @pytest.fixture

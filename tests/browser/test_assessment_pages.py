@@ -16,7 +16,8 @@ from playwright.sync_api import Browser, expect
 from bordercase.cases.models import CriterionFinding, Request
 from tests.browser.conftest import Pages
 from tests.browser.test_intake_pages import png_bytes
-from tests.conftest import ANSWERS, PASSWORD, MailServer, World, walk
+from tests.conftest import ANSWERS, PASSWORD, MailServer, World
+from tests.walking import walk
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ from playwright.sync_api import expect
 
 from bordercase.cases.models import Document, IntakeWindow, Request
 from tests.browser.conftest import Pages
-from tests.conftest import PASSWORD, World, walk
+from tests.conftest import PASSWORD, World
+from tests.walking import walk
 
 
 def png_bytes() -> bytes:

@@ -10,7 +10,8 @@ from playwright.sync_api import expect
 from bordercase.accounts.models import ApiToken
 from bordercase.cases.models import Request
 from tests.browser.conftest import Pages
-from tests.conftest import PASSWORD, World, walk
+from tests.conftest import PASSWORD, World
+from tests.walking import walk
 
 
 def test_the_start_page_explains_the_service_and_leads_to_sign_in(pages: Pages, world: World) -> None:
