@@ -14,6 +14,8 @@ Then, for each N:
 - **floor**: N clients post the same body to `bench/floor/`, a bench-only view that makes, in one
   transaction and with plain SQL, the rows a lodging must write (nominee, request, event, evaluation,
   milestone, Idempotency-Key record, queued notification) and nothing else: the fair floor for a lodging;
+- **one-call**: N clients each lodge in one call, `POST /api/v1/requests` with `"lodge": true`, with its own
+  Idempotency-Key, resent as the create below is;
 - **lodging**: N clients each create a request (`POST /api/v1/requests`) and lodge it
   (`POST /api/v1/requests/{reference}/transitions/lodge`), each call with its own Idempotency-Key. A call
   that fails to connect, times out or answers 5xx is retried with the same key (5 times, with backoff).
@@ -440,11 +442,11 @@ def _same_request(kind: str, first: Reply, second: Reply, tally: Tally) -> None:
                       f"{second.json()['reference']} (replayed {replayed[1]})")
 
 
-def create_body(client: int, passport: str, nzbn: str) -> bytes:
+def create_body(client: int, passport: str, nzbn: str, *, lodge: bool = False) -> bytes:
     nominee = {"given_names": "Load Test", "family_name": f"Client {client}", "date_of_birth": "1988-04-12",
                "nationality": "IND", "passport_number": passport, "email": f"{passport.lower()}@load-test.example"}
     return json.dumps({"scheme": SCHEME, "organisation_nzbn": nzbn, "assessing_body": "nztech", "nominee": nominee,
-                       "answers": ANSWERS}).encode()
+                       "answers": ANSWERS, **({"lodge": True} if lodge else {})}).encode()
 
 
 async def lodging(client: Client, run: str, nzbn: str, token: str) -> None:
@@ -473,6 +475,25 @@ async def lodging(client: Client, run: str, nzbn: str, token: str) -> None:
         raise Refused(f"{reference} answered the lodge with status {lodged.json()['status']}")
 
 
+async def one_call(client: Client, run: str, nzbn: str, token: str) -> None:
+    """A lodging in one call: `POST /api/v1/requests` with "lodge": true."""
+    tally = client.tally
+    passport = f"Z{run}{client.number:03d}{len(tally.intended):06d}"
+    tally.intended.append(passport)
+    body = create_body(client.number, passport, nzbn, lodge=True)
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"{run}-o-{uuid.uuid4()}"}
+    again = client.resend()
+    if again == "at_once":
+        lodged, twin = await client.send_twice_at_once("/api/v1/requests", body, headers, 201)
+        _same_request("create_at_once", lodged, twin, tally)
+    else:
+        lodged = await client.send("/api/v1/requests", body, headers, 201)
+        if again == "after":
+            _same_request("create_after", lodged, await client.send("/api/v1/requests", body, headers, 201), tally)
+    if lodged.json()["status"] != "lodged":
+        raise Refused(f"{lodged.json()['reference']} answered the one-call lodging with {lodged.json()['status']}")
+
+
 async def bare(client: Client, run: str, nzbn: str, token: str) -> None:
     key = f"{run}-b-{uuid.uuid4()}"
     client.tally.intended.append(key)
@@ -491,7 +512,8 @@ async def floor(client: Client, run: str, nzbn: str, token: str) -> None:
 
 
 Operation = Callable[[Client, str, str, str], Awaitable[None]]
-OPERATIONS: dict[str, Operation] = {"bare": bare, "floor": floor, "lodging": lodging}
+LODGINGS = ("lodging", "one-call")  # the targets that lodge through bordercase's API
+OPERATIONS: dict[str, Operation] = {"bare": bare, "floor": floor, "lodging": lodging, "one-call": one_call}
 
 
 async def client_loop(client: Client, operation: Operation, run: str, nzbn: str, token: str) -> None:
@@ -524,7 +546,7 @@ async def drive(kind: str, clients: int, seconds: float, options: argparse.Names
                 nzbn: str, token: str, seed: int, quiet: bool = False) -> Tally:
     tally = Tally(kind=kind, clients=clients, window=seconds)
     operation = OPERATIONS[kind]
-    resend = options.resend if kind == "lodging" else 0.0
+    resend = options.resend if kind in LODGINGS else 0.0
     # Seeded, so two runs of the bench resend the same share of the same operations.
     team = [Client(n, tally, port, options.timeout, random.Random(seed * 1000 + n), resend)  # noqa: S311
             for n in range(clients)]
@@ -688,7 +710,7 @@ def markdown(report: dict[str, Any]) -> str:
                   f"({'met' if goal['p99_met'] else 'not met'}); server CPU per lodging at most "
                   f"{goal['cpu_limit_ms']:g} ms: {goal['server_cpu_ms_per_lodging']} "
                   f"({'met' if goal['cpu_met'] else 'not met'}).", ""]
-    checked = [r for r in report["runs"] if r["target"] == "lodging"]
+    checked = [r for r in report["runs"] if r["target"] in LODGINGS]
     if checked:
         lines += ["Checks after each lodging run: requests found for the lodgings set out on, drafts left, histories "
                   "not exactly (create, lodge) with one evaluation, people recorded twice, Idempotency-Key records "
@@ -720,7 +742,7 @@ def ratios(runs: list[dict[str, Any]]) -> dict[int, dict[str, float | None]]:
     out: dict[int, dict[str, float | None]] = {}
     for n in dict.fromkeys(r["clients"] for r in runs):
         found = {r["target"]: r for r in runs if r["clients"] == n}
-        lo = found.get("lodging")
+        lo = found.get("one-call") or found.get("lodging")
         if lo is None:
             continue
         b, fl = found.get("bare", {}), found.get("floor", {})
@@ -738,7 +760,8 @@ def goal(runs: list[dict[str, Any]], ratio: dict[int, dict[str, float | None]], 
          http_limit_ms: float = 250, lodging_limit_ms: float = 500, cpu_limit_ms: float = 10) -> dict[str, Any] | None:
     """Issue 16's goals at 64 clients: lodgings/s at least half the floor's, HTTP p99 under 250 ms, lodging p99
     under 500 ms, server CPU per lodging at most 10 ms."""
-    lodging_run = next((r for r in runs if r["clients"] == clients and r["target"] == "lodging"), None)
+    lodging_run = next((r for r in runs if r["clients"] == clients and r["target"] == "one-call"),
+                       next((r for r in runs if r["clients"] == clients and r["target"] == "lodging"), None))
     if lodging_run is None or clients not in ratio:
         return None
     throughput = ratio[clients]["throughput_floor"]
@@ -765,8 +788,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=20.0, help="how long each run starts new operations")
     parser.add_argument("--workers", type=int, default=3, choices=range(1, 9), metavar="{1..8}",
                         help="gunicorn worker processes (bordercase serve's default is 3)")
-    parser.add_argument("--targets", default="bare,floor,lodging",
-                        help="which to run for each N, of bare, floor and lodging")
+    parser.add_argument("--targets", default="bare,floor,one-call,lodging",
+                        help="which to run for each N, of bare, floor, one-call (a lodging in one call) and lodging "
+                        "(create, then lodge)")
     parser.add_argument("--resend", type=float, default=0.05,
                         help="fraction of creates and of lodges sent again with the same Idempotency-Key")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds before a client gives up on an answer "
@@ -795,7 +819,7 @@ def arguments() -> argparse.Namespace:
         parser.error("--clients is a comma-separated list of whole numbers, such as 16,64,256")
     options.target_list = [t.strip() for t in options.targets.split(",") if t.strip()]
     if not options.target_list or set(options.target_list) - OPERATIONS.keys():
-        parser.error("--targets is a comma-separated list of bare, floor and lodging")
+        parser.error("--targets is a comma-separated list of bare, floor, one-call and lodging")
     if not 0 <= options.resend <= 1 or options.seconds <= 0 or not options.client_counts:
         parser.error("--resend is a fraction from 0 to 1, --seconds positive, --clients not empty")
     return options
@@ -828,6 +852,7 @@ def run_once(setup: Setup, server: subprocess.Popen[bytes], kind: str, clients: 
     cpu = watch.used()
     checked = (check_bare(setup, run, tally) if kind == "bare" else
                check_lodgings(setup, run, tally, events=1, keys_each=1) if kind == "floor" else
+               check_lodgings(setup, run, tally, keys_each=1) if kind == "one-call" else
                check_lodgings(setup, run, tally))
     row = summary(tally, elapsed, cpu, checked)
     say(f"  {kind}, {clients} clients: {fmt(row['operations'])} ops, {row['operations_per_s']} ops/s, "

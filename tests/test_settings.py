@@ -112,3 +112,19 @@ def test_email_and_background_work_are_chosen_by_name(tmp_path: Path) -> None:
                                      ("BORDERCASE_TASKS", "celery", "BORDERCASE_TASKS must be immediate or database")):
         result = run(SETTINGS, tmp_path, **{variable: value})
         assert result.returncode != 0 and message in result.stderr
+
+
+def test_the_cache_every_server_process_shares_is_chosen_by_name(tmp_path: Path) -> None:
+    shown = [sys.executable, "-c", "from bordercase import settings; print(settings.CACHES['default']['BACKEND'], "
+             "settings.CACHES['default'].get('LOCATION', ''))"]
+    default = run(shown, tmp_path)
+    assert default.returncode == 0, default.stderr
+    # By default in files under the var directory, so every worker `bordercase serve` starts sees one cache.
+    assert default.stdout.split() == ["django.core.cache.backends.filebased.FileBasedCache",
+                                      str((tmp_path / "var" / "cache").resolve())]
+    redis = run(shown, tmp_path, BORDERCASE_CACHE="redis", REDIS_URL="redis://10.0.0.5:6379/2")
+    assert (redis.returncode == 0 and redis.stdout.split()[1] == "redis://10.0.0.5:6379/2") or (
+        'pip install "bordercase[redis]"' in redis.stderr)
+    refused = run(SETTINGS, tmp_path, BORDERCASE_CACHE="memcached")
+    assert refused.returncode != 0
+    assert "BORDERCASE_CACHE must be file, redis or local, not 'memcached'" in refused.stderr

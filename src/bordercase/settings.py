@@ -339,6 +339,27 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Unset, `bordercase serve` makes it the address it serves on (PORT, --port), so a demo's links work on any port.
 BORDERCASE_BASE_URL = env_str("BORDERCASE_BASE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}")
 
+# What every server process must share: the API's call counts and the version of the schemes each process holds
+# (cases.services.scheme_cache). `file` shares them between the processes of one machine; `redis` between machines.
+CACHE_KIND = env_str("BORDERCASE_CACHE", "file")
+if CACHE_KIND == "file":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR_DIR / "cache")}}
+elif CACHE_KIND == "redis":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": env_str("REDIS_URL", "redis://127.0.0.1:6379/0")}}
+elif CACHE_KIND == "local":
+    # One process only: a window changed by one worker would not be seen by another.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(f"BORDERCASE_CACHE must be file, redis or local, not {CACHE_KIND!r}.")
+if CACHE_KIND == "redis":
+    try:
+        import redis  # noqa: F401
+    except ImportError as exc:
+        raise ImproperlyConfigured('BORDERCASE_CACHE=redis needs the redis client: pip install "bordercase[redis]".'
+                                   ) from exc
+
 # Background work (email delivery): in-process after each commit by default; BORDERCASE_TASKS=database queues
 # it in the database for `bordercase worker`, so the web tier never waits on a mail server.
 TASKS_KIND = env_str("BORDERCASE_TASKS", "immediate")

@@ -19,6 +19,11 @@ class Roles:
     assessor_at: frozenset[int]
     inz_officer: bool
     administrator: bool
+    employers: tuple[Organisation, ...] = ()  # the organisations of employer_of, read with them
+
+    def employer(self, nzbn: str) -> Organisation | None:
+        """The employer with this NZBN that the user acts for, or None: a foreign NZBN finds nothing."""
+        return next((o for o in self.employers if o.nzbn == nzbn and o.kind == Organisation.Kind.EMPLOYER), None)
 
     @property
     def sees_all_lodged(self) -> bool:
@@ -28,13 +33,15 @@ class Roles:
 def roles_of(user: User) -> Roles:
     if not user.is_authenticated or not user.is_active:
         return Roles(None, frozenset(), frozenset(), False, False)
-    rows = list(user.memberships.values_list("role", "organisation_id", "organisation__kind"))
+    memberships = list(user.memberships.select_related("organisation"))
+    rows = [(m.role, m.organisation_id, m.organisation.kind) for m in memberships]
     return Roles(
         user_id=user.pk,
         employer_of=frozenset(org for role, org, _ in rows if role == Role.EMPLOYER),
         assessor_at=frozenset(org for role, org, _ in rows if role == Role.ASSESSOR),
         inz_officer=any(r == Role.INZ_OFFICER and k == Organisation.Kind.IMMIGRATION for r, _, k in rows),
         administrator=any(r == Role.ADMINISTRATOR and k == Organisation.Kind.MINISTRY for r, _, k in rows),
+        employers=tuple(m.organisation for m in memberships if m.role == Role.EMPLOYER),
     )
 
 

@@ -19,6 +19,7 @@ from bordercase.api.schemas import (
     ErrorOut,
     EvaluationOut,
     EventOut,
+    NomineeIn,
     RequestCreateIn,
     RequestOut,
     RequestUpdateIn,
@@ -30,8 +31,10 @@ from bordercase.cases.models import Request, Scheme
 from bordercase.cases.services import idempotency
 from bordercase.cases.services.actions import BY_NAME, action_by_name
 from bordercase.cases.services.assessment import history_for
+from bordercase.cases.services.lodging import request_create_lodged
 from bordercase.cases.services.people import person_create
 from bordercase.cases.services.requests import request_create, request_update_draft
+from bordercase.cases.services.scheme_cache import scheme_for_intake
 from bordercase.lib.errors import InvalidInput
 from bordercase.lib.identifiers import InvalidIdentifier, reference_normalise
 
@@ -123,9 +126,11 @@ def _once(user: User, key: str | None, operation: str, payload: Any,
     return answer
 
 
-@router.post("/requests", response={201: RequestOut, **ERRORS}, summary="Start a draft request",
+@router.post("/requests", response={201: RequestOut, **ERRORS}, summary="Start a draft request, or lodge one at once",
              description="Needs an Idempotency-Key header: a retry with the same key and body replays the first "
-             "answer; the same key with a different body answers 422.", openapi_extra=REQUIRES_IDEMPOTENCY_KEY)
+             "answer; the same key with a different body answers 422. With \"lodge\": true the request is lodged "
+             "in the same call: it answers 409 when the scheme's intake is closed and 422 with every answer still "
+             "missing, and nothing is kept.", openapi_extra=REQUIRES_IDEMPOTENCY_KEY)
 def create_request(request: HttpRequest, body: RequestCreateIn,
                    idempotency_key: str | None = IDEMPOTENCY_KEY) -> HttpResponse:
     user = caller(request)
@@ -134,19 +139,20 @@ def create_request(request: HttpRequest, body: RequestCreateIn,
 
 
 def _create(user: User, body: RequestCreateIn) -> RequestOut:
-    scheme = Scheme.objects.filter(code=body.scheme).first()
+    scheme = scheme_for_intake(body.scheme)
     if scheme is None:
         raise InvalidInput({"scheme": f"There is no scheme {body.scheme!r}. GET /api/v1/schemes lists them."})
+    roles = roles_of(user)
     organisation = None
     if body.organisation_nzbn:
         # Only organisations the caller acts for are found, so a foreign NZBN reveals nothing.
-        organisation = Organisation.objects.filter(
-            nzbn=body.organisation_nzbn, memberships__user=user, kind=Organisation.Kind.EMPLOYER
-        ).first()
+        organisation = roles.employer(body.organisation_nzbn)
         if organisation is None:
             raise InvalidInput({"organisation_nzbn": "You do not act for an employer with that NZBN. "
                                                      "Check the number, or ask its administrator to invite you."})
     body_org = _assessing_body(scheme, body.assessing_body or None)
+    if body.lodge:
+        return _create_lodged(user, roles, body, scheme, organisation, body_org)
     # One transaction, so a create the scheme's rules refuse does not leave its nominee behind.
     with transaction.atomic():
         nominee = None
@@ -160,6 +166,20 @@ def _create(user: User, body: RequestCreateIn) -> RequestOut:
             answers=body.answers,
         )
     return request_out(access.request_for_user(user, created.reference), user)
+
+
+def _create_lodged(user: User, roles: Roles, body: RequestCreateIn, scheme: Scheme,
+                   organisation: Organisation | None, assessing_body: Organisation | None) -> RequestOut:
+    if body.nominee is None:
+        raise InvalidInput({"nominee": "Add the person the request is for: a request is lodged with its nominee."})
+    try:
+        lodged, _ = request_create_lodged(by=user, scheme=scheme, organisation=organisation,
+                                          nominee=body.nominee.dict(), assessing_body=assessing_body,
+                                          answers=body.answers, roles=roles)
+    except InvalidInput as exc:
+        person_fields = set(NomineeIn.model_fields)
+        raise InvalidInput({f"nominee.{k}" if k in person_fields else k: v for k, v in exc.errors.items()}) from exc
+    return request_out(lodged, user, roles)
 
 
 @router.get("/requests/{reference}", response={200: RequestOut, **ERRORS}, summary="Read one request")
@@ -232,9 +252,10 @@ def update_request(request: HttpRequest, reference: str, body: RequestUpdateIn) 
 def _assessing_body(scheme: Scheme, code: str | None) -> Organisation | None:
     if code is None:
         return None
-    found = scheme.assessing_bodies.filter(code=code).first()
+    bodies = list(scheme.assessing_bodies.all())
+    found = next((b for b in bodies if b.code == code), None)
     if found is None:
-        codes = ", ".join(scheme.assessing_bodies.values_list("code", flat=True))
+        codes = ", ".join(b.code for b in bodies)
         raise InvalidInput({"assessing_body": f"{code!r} does not assess {scheme.title}: use one of {codes}."})
     return found
 

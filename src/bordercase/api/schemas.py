@@ -28,6 +28,8 @@ class RequestCreateIn(Schema):
                                        description="Code of the assessing body, where the scheme has several")
     nominee: NomineeIn | None = None
     answers: dict[str, Any] = Field(default_factory=dict)
+    lodge: bool = Field(False, description="true lodges the request at once, as POST …/transitions/lodge would: it "
+                                           "needs the nominee, the assessing body and every answer")
 
 
 class RequestUpdateIn(Schema):

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.core import checks
-from django.db.models.signals import post_migrate
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 
 def _sync_schemes(sender: AppConfig, **kwargs: Any) -> None:
@@ -20,7 +20,15 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases"
 
     def ready(self) -> None:
+        from bordercase.cases.models import IntakeWindow, Scheme
+        from bordercase.cases.services.scheme_cache import schemes_changed
         from bordercase.deploy_checks import site_address_named
 
         post_migrate.connect(_sync_schemes, sender=self)
+        # What lodging reads from the scheme cache: a change to any of it is read afresh everywhere.
+        for model in (Scheme, IntakeWindow, "accounts.Organisation"):
+            post_save.connect(schemes_changed, sender=model, dispatch_uid=f"scheme_cache.save.{model}")
+            post_delete.connect(schemes_changed, sender=model, dispatch_uid=f"scheme_cache.delete.{model}")
+        m2m_changed.connect(schemes_changed, sender=Scheme.assessing_bodies.through,
+                            dispatch_uid="scheme_cache.bodies")
         checks.register(site_address_named, deploy=True)

@@ -33,11 +33,11 @@ def answers_check(scheme: Scheme, answers: Any, *, partial: bool) -> None:
         raise InvalidInput({f"answers.{e.field}": f"{e.field} {e.message} ({e.rule})." for e in exc.errors}) from exc
 
 
-def evaluation_record(request: Request) -> Evaluation | None:
-    """Evaluate a request being lodged, as at today in New Zealand, and keep the result with it.
+def evaluation_new(request: Request) -> Evaluation | None:
+    """The evaluation of a request being lodged, as at today in New Zealand, not yet saved; None for a scheme with
+    no rules. ``request.answers`` gains ``lodged_on``.
 
     ``lodged_on`` is set here, never taken from the applicant, so nobody can choose the rules that apply.
-    Called inside the lodging transaction: an error here leaves the request a draft.
     """
     policy = policy_of(request.scheme)
     if policy is None:
@@ -53,13 +53,9 @@ def evaluation_record(request: Request) -> Evaluation | None:
                             for e in exc.errors}) from exc
     except ParameterNotInForce as exc:
         raise InvalidInput({"scheme": f"{request.scheme.title} has no rules in force today: {exc}"}) from exc
-    Request.objects.filter(pk=request.pk).update(answers=answers)
     request.answers = answers
-    stored = evaluation.as_json()
-    return Evaluation.objects.create(
-        request=request, policy_version=evaluation.policy_version, as_at=evaluation.as_at,
-        outcome=evaluation.outcome.value, criteria=stored["criteria"], answers=answers,
-    )
+    return Evaluation(request=request, policy_version=evaluation.policy_version, as_at=evaluation.as_at,
+                      outcome=evaluation.outcome.value, criteria=evaluation.as_json()["criteria"], answers=answers)
 
 
 def evaluation_latest(request: Request) -> Evaluation | None:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from bordercase.accounts.models import User
 from bordercase.cases.models import IdempotencyRecord
@@ -37,20 +37,20 @@ def once(*, user: User, key: str, operation: str, payload: Any,
          action: Callable[[], tuple[int, dict[str, Any]]]) -> tuple[int, dict[str, Any], bool]:
     """Run ``action`` unless this user's key was used before; return (status, response, replayed).
 
-    The key is claimed in the same transaction as the action, so a retry that arrives while the first
-    attempt is still running waits on the unique key and then replays its answer. An action that fails
-    rolls its record back too, so the client may retry the same key after fixing what was wrong.
+    The key is recorded with the answer in the same transaction as the action, after it, so a call costs one write
+    for its key. A retry that arrives while the first attempt is still running does the work, waits on the unique
+    key, is rolled back whole and replays the first answer; so does one that arrives afterwards, or is refused
+    by what changed since (a lodging that was lodged, a window since closed). An action that fails rolls back
+    with nothing recorded, so the client may retry the same key after fixing what was wrong.
     """
     digest = fingerprint(operation, payload)
     try:
         with transaction.atomic():
-            # Claimed first: a concurrent retry blocks here on the unique key instead of doing the work twice.
-            record = IdempotencyRecord.objects.create(user=user, key=key, fingerprint=digest, status_code=0,
-                                                      response={})
             status, response = action()
-            IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=status, response=response)
+            IdempotencyRecord.objects.create(user=user, key=key, fingerprint=digest, status_code=status,
+                                             response=response)
             return status, response, False
-    except IntegrityError:
+    except Exception:  # the key's clash (an IntegrityError) or a refusal of what a first attempt already did
         previous = IdempotencyRecord.objects.filter(user=user, key=key).first()
         if previous is None:
             raise

@@ -15,9 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from bordercase.cases import access, lifecycle, notifications
+from bordercase.cases.chain import GENESIS
 from bordercase.cases.lifecycle import Party
 from bordercase.cases.models import Event, Request
-from bordercase.cases.services.events import Actor, System, event_append
+from bordercase.cases.services.events import Actor, System, event_new
 from bordercase.lib.errors import ConcurrentChange
 
 
@@ -62,21 +63,22 @@ def request_move(
         )
         now = timezone.now()
         extra = work(current, now) if work is not None else Extra()
-        changes: dict[str, Any] = {"status": transition.target.value, "status_changed_at": now, "updated_at": now,
-                                   **extra.changes}
         if extra.data:
             data = {**(data or {}), **extra.data}
+        event = event_new(request=current, by=by, transition=name, from_state=current.status,
+                          to_state=transition.target, reason=reason.strip(), data=data, at=now,
+                          position=current.events_count + 1, prev_hash=current.events_head_hash or GENESIS)
+        # The move and the chain's new head in one write, made only if nobody moved the request first.
+        changes: dict[str, Any] = {"status": transition.target.value, "status_changed_at": now, "updated_at": now,
+                                   "events_count": event.position, "events_head_hash": event.hash, **extra.changes}
         if Request.objects.filter(pk=current.pk, status=current.status).update(**changes) != 1:
             raise ConcurrentChange(f"Request {current.reference} was changed by someone else: reload it and try again.")
-        event = event_append(
-            request=current, by=by, transition=name, from_state=current.status, to_state=transition.target,
-            reason=reason.strip(), data=data, at=now,
-        )
+        event.save(force_insert=True)
         notifications.notice_after_commit(event.pk)
         for then in extra.after_commit:
             transaction.on_commit(then)
-    for name, value in {**changes, "events_count": event.position, "events_head_hash": event.hash}.items():
-        setattr(current, name, value)
+    for column, value in changes.items():
+        setattr(current, column, value)
     _take(request, current)
     return request, event
 

@@ -23,6 +23,17 @@ def person_update(
     passport_number: str, email: str,
 ) -> Person:
     """Record a person, or correct one recorded before; nothing is saved unless every field is valid."""
+    person = person_new(person, given_names=given_names, family_name=family_name, date_of_birth=date_of_birth,
+                        nationality=nationality, passport_number=passport_number, email=email)
+    person.save()
+    return person
+
+
+def person_new(
+    person: Person | None = None, *, given_names: str, family_name: str, date_of_birth: date, nationality: str,
+    passport_number: str, email: str,
+) -> Person:
+    """The person with these details, checked and not yet saved (``person`` changed, or a new one)."""
     person = person or Person()
     person.given_names = given_names.strip()
     person.family_name = family_name.strip()
@@ -40,5 +51,4 @@ def person_update(
         errors = {**InvalidInput.from_validation_error(exc).errors, **errors}
     if errors:
         raise InvalidInput(errors)
-    person.save()
     return person

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from bordercase.accounts.models import Membership, Organisation, User
+from bordercase.accounts.models import Organisation, User
+from bordercase.accounts.roles import Roles, roles_of
 from bordercase.cases import access
 from bordercase.cases.lifecycle import CREATED, Party, State
 from bordercase.cases.models import Person, Request, Scheme
@@ -24,22 +25,8 @@ def request_create(
 ) -> Request:
     """Start a draft request, for an employer's organisation or for the individual making it."""
     intake_require_drafts(scheme)
-    if organisation is not None:
-        if not Membership.objects.filter(user=by, organisation=organisation, role=Membership.Role.EMPLOYER).exists():
-            raise Refused(f"You do not act for {organisation.name} as an employer, so you cannot apply for it.")
-        if scheme.kind == Scheme.Kind.EOI_CATEGORY:
-            raise InvalidInput({"scheme": f"{scheme.title} is for individuals: an employer nominates under a "
-                                          "class exception or as an essential worker."})
-    elif scheme.kind != Scheme.Kind.EOI_CATEGORY:
-        raise InvalidInput({"organisation": f"Only an employer can nominate under {scheme.title}: "
-                                            "apply as your organisation."})
-    bodies = list(scheme.assessing_bodies.all())
-    if assessing_body is None and len(bodies) == 1:
-        assessing_body = bodies[0]
-    if assessing_body is not None and assessing_body not in bodies:
-        names = " or ".join(b.name for b in bodies)
-        raise InvalidInput({"assessing_body": f"{assessing_body.name} does not assess {scheme.title}: choose {names}."})
-
+    assessing_body = request_start_check(by=by, scheme=scheme, organisation=organisation,
+                                         assessing_body=assessing_body)
     answers_check(scheme, answers or {}, partial=True)
 
     for _attempt in range(5):
@@ -55,6 +42,28 @@ def request_create(
             # A reference collision is one in billions; anything else fails again and surfaces below.
             continue
     raise RuntimeError("Could not store a new request after five attempts; see the database log.")
+
+
+def request_start_check(*, by: User, scheme: Scheme, organisation: Organisation | None,
+                        assessing_body: Organisation | None, roles: Roles | None = None) -> Organisation | None:
+    """Who may start a request under the scheme, and for whom; the assessing body it goes to (the scheme's only
+    one when none is chosen). Refused or InvalidInput, naming the field, otherwise."""
+    if organisation is not None:
+        if organisation.pk not in (roles or roles_of(by)).employer_of:
+            raise Refused(f"You do not act for {organisation.name} as an employer, so you cannot apply for it.")
+        if scheme.kind == Scheme.Kind.EOI_CATEGORY:
+            raise InvalidInput({"scheme": f"{scheme.title} is for individuals: an employer nominates under a "
+                                          "class exception or as an essential worker."})
+    elif scheme.kind != Scheme.Kind.EOI_CATEGORY:
+        raise InvalidInput({"organisation": f"Only an employer can nominate under {scheme.title}: "
+                                            "apply as your organisation."})
+    bodies = list(scheme.assessing_bodies.all())
+    if assessing_body is None and len(bodies) == 1:
+        assessing_body = bodies[0]
+    if assessing_body is not None and assessing_body not in bodies:
+        names = " or ".join(b.name for b in bodies)
+        raise InvalidInput({"assessing_body": f"{assessing_body.name} does not assess {scheme.title}: choose {names}."})
+    return assessing_body
 
 
 _UNSET: Any = object()
