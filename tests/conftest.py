@@ -29,6 +29,7 @@ from bordercase.cases.reference_data import seed
 from bordercase.cases.services.lodging import request_lodge
 from bordercase.cases.services.people import person_create
 from bordercase.cases.services.requests import request_create
+from bordercase.cases.services.scheme_cache import schemes_changed
 from bordercase.cases.services.windows import window_add
 from bordercase.demo.tech import TECH
 from bordercase.demo.world import Loaded, demo_load
@@ -52,6 +53,7 @@ def _fresh_cache() -> None:
 
 def set_places(places: int, code: str = TECH) -> None:
     Scheme.objects.filter(code=code).update(places=places)
+    schemes_changed()  # an update sends no signal: tell the scheme cache, as saving the scheme would
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from bordercase.cases.services import allocation, assessment, rounds
 from bordercase.cases.services.actions import BY_NAME
 from bordercase.cases.services.events import Actor
 from bordercase.cases.services.requests import request_create
+from bordercase.cases.services.scheme_cache import schemes_changed
 from bordercase.cases.services.transitions import request_lapse, request_withdraw
 from bordercase.cases.services.windows import scheme_intake, window_add
 from bordercase.demo.tech import TECH
@@ -49,6 +50,7 @@ def close_intake(code: str = TECH) -> None:
     open_now = IntakeWindow.objects.filter(scheme__code=code, opens_at__lte=now, closes_at__gt=now)
     open_now.filter(opens_at=now).delete()
     open_now.update(closes_at=now)
+    schemes_changed()  # an update sends no signal: tell the scheme cache, as saving a window would
 
 
 def worker_account(request: Request) -> User:
@@ -241,10 +243,12 @@ def _waitlist(request: Request, actor: Actor, reason: str) -> Request:
     places = scheme.places
     held = Request.objects.filter(scheme=scheme, status__in=[s.value for s in HOLDS_PLACE]).count()
     Scheme.objects.filter(pk=scheme.pk).update(places=held + 1)
+    schemes_changed()
     try:
         _round(request, by, placed=False)
     finally:
         Scheme.objects.filter(pk=scheme.pk).update(places=places)
+        schemes_changed()
         scheme.refresh_from_db(fields=["places"])
     return request
 

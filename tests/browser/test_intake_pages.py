@@ -15,6 +15,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from bordercase.cases.models import Document, IntakeWindow, Request
+from bordercase.cases.services.scheme_cache import schemes_changed
 from tests.browser.conftest import Pages
 from tests.conftest import PASSWORD, World
 from tests.walking import walk
@@ -210,6 +211,7 @@ def test_a_draft_whose_window_closed_says_so_and_a_lodged_request_can_be_withdra
     walk(lodged, [("lodge", world.employer_a)])
     IntakeWindow.objects.filter(scheme__code="tech-specialists-2022").update(
         closes_at=timezone.now() - dt.timedelta(minutes=1))
+    schemes_changed()  # an update sends no signal: tell the scheme cache, as the window services' saving does
     pages.sign_in(world.employer_a.email, PASSWORD)
 
     pages.goto(f"/requests/{draft.reference}/")
