@@ -105,6 +105,20 @@ def _user(email: str, name: str, org: Organisation | None = None, role: str | No
 
 @pytest.fixture
 def world(db: None) -> World:
+    return world_make()
+
+
+@pytest.fixture(scope="module")
+def module_world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
+    """The world made once for a module, inside a transaction rolled back at its end, for a module whose tests share
+    one scene (a permission matrix): override ``world`` there with ``shared_world``. Each test's own changes roll
+    back to it."""
+    with django_db_blocker.unblock(), transaction.atomic(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        yield world_make()
+        transaction.set_rollback(True)
+
+
+def world_make() -> World:
     # Browser tests empty the database between tests, taking the migration's rows with them.
     seed(Organisation, Scheme)
     now = timezone.now()

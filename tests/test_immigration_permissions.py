@@ -49,13 +49,27 @@ class Scene:
                 Invitation.objects.count(), VisaDecision.objects.count())
 
 
+@pytest.fixture(scope="module")
+def module_scene(module_world: World, django_db_blocker: Any) -> Scene:
+    """Made once for the module, inside module_world's transaction: every test here only reads it or is refused."""
+    world = module_world
+    with django_db_blocker.unblock():
+        to_invite = allocated(world)
+        batch = batch_send(scheme=to_invite.scheme, body=to_invite.assessing_body, requests=[to_invite],
+                           by=world.assessor_nztech)
+        return Scene(nztech_allocated=allocated(world), itpnz_allocated=allocated(world, body="itpnz"),
+                     batch=batch, to_invite=Request.objects.get(pk=to_invite.pk),
+                     travelling=travelling(world, recommended(world)))
+
+
 @pytest.fixture
-def scene(world: World) -> Scene:
-    to_invite = allocated(world)
-    batch = batch_send(scheme=to_invite.scheme, body=to_invite.assessing_body, requests=[to_invite],
-                       by=world.assessor_nztech)
-    return Scene(nztech_allocated=allocated(world), itpnz_allocated=allocated(world, body="itpnz"), batch=batch,
-                 to_invite=Request.objects.get(pk=to_invite.pk), travelling=travelling(world, recommended(world)))
+def world(module_world: World, db: None) -> World:
+    return module_world
+
+
+@pytest.fixture
+def scene(module_scene: Scene, db: None) -> Scene:
+    return module_scene
 
 
 @pytest.fixture
