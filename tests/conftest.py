@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -170,25 +171,27 @@ ANSWERS: dict[str, dict[str, Any]] = {
 }
 
 
+def draft_made(
+    world: World, *, scheme: str = "tech-specialists-2022", by: User | None = None,
+    organisation: Organisation | None = None, body: str | None = "nztech", with_nominee: bool = True,
+    answers: dict[str, Any] | None = None,
+) -> Request:
+    """A draft request; by default Kōwhai Software's, under the tech scheme, assessed by NZTech."""
+    scheme_row = Scheme.objects.get(code=scheme)
+    if by is None:
+        by = world.employer_a
+        organisation = organisation or world.org_a
+    return request_create(
+        by=by, scheme=scheme_row, organisation=organisation, nominee=nominee() if with_nominee else None,
+        assessing_body=organisation_by_code(body) if body else None,
+        answers=ANSWERS.get(scheme, {}) if answers is None else answers,
+    )
+
+
 @pytest.fixture
 def make_request(world: World) -> Callable[..., Request]:
-    """A draft request; by default Kōwhai Software's, under the tech scheme, assessed by NZTech."""
-
-    def make(
-        *, scheme: str = "tech-specialists-2022", by: User | None = None, organisation: Organisation | None = None,
-        body: str | None = "nztech", with_nominee: bool = True, answers: dict[str, Any] | None = None,
-    ) -> Request:
-        scheme_row = Scheme.objects.get(code=scheme)
-        if by is None:
-            by = world.employer_a
-            organisation = organisation or world.org_a
-        return request_create(
-            by=by, scheme=scheme_row, organisation=organisation, nominee=nominee() if with_nominee else None,
-            assessing_body=organisation_by_code(body) if body else None,
-            answers=ANSWERS.get(scheme, {}) if answers is None else answers,
-        )
-
-    return make
+    """``draft_made`` in this test's world."""
+    return partial(draft_made, world)
 
 
 @pytest.fixture

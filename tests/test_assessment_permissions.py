@@ -17,7 +17,7 @@ from django.test import Client
 from bordercase.accounts.models import User
 from bordercase.cases.models import Request
 from bordercase.cases.services import assessment
-from tests.conftest import World
+from tests.conftest import World, draft_made
 from tests.walking import walk
 
 PERSONAS = ["employer_a", "employer_b", "assessor_nztech", "assessor_itpnz", "assessor_inz", "inz_officer",
@@ -41,18 +41,31 @@ API_BODIES = {"/assessment/assign": {"assignee": None}, "/assessment/findings": 
               "/assessment/information-request": {"text": ""}}
 
 
-@pytest.fixture
-def in_assessment(world: World, make_request: Callable[..., Request]) -> dict[str, Request]:
-    """One request at each body, claimed by its assessor, so every route has something to act on."""
-    made = {
-        "nztech": make_request(),
-        "itpnz": make_request(body="itpnz"),
-        "inz": make_request(scheme="other-essential-worker-2020", body="inz"),
-    }
-    for body, request in made.items():
-        walk(request, [("lodge", world.employer_a)])
-        assessment.request_claim(request=request, by=world.actor(REQUESTS[body]))
+@pytest.fixture(scope="module")
+def module_requests(module_world: World, django_db_blocker: Any) -> dict[str, Request]:
+    """One request at each body, claimed by its assessor, so every route has something to act on: made once for
+    the module, inside module_world's transaction; each test's own changes roll back."""
+    world = module_world
+    with django_db_blocker.unblock():
+        made = {
+            "nztech": draft_made(world),
+            "itpnz": draft_made(world, body="itpnz"),
+            "inz": draft_made(world, scheme="other-essential-worker-2020", body="inz"),
+        }
+        for body, request in made.items():
+            walk(request, [("lodge", world.employer_a)])
+            assessment.request_claim(request=request, by=world.actor(REQUESTS[body]))
     return made
+
+
+@pytest.fixture
+def world(module_world: World, db: None) -> World:
+    return module_world
+
+
+@pytest.fixture
+def in_assessment(module_requests: dict[str, Request], db: None) -> dict[str, Request]:
+    return {body: Request.objects.get(pk=request.pk) for body, request in module_requests.items()}
 
 
 @pytest.fixture
