@@ -113,7 +113,7 @@ def test_serve_refuses_an_unmigrated_database_and_serves_a_migrated_one(tmp_path
                     csp = response.headers["Content-Security-Policy"]
                 break
             except OSError:
-                time.sleep(0.5)
+                time.sleep(0.1)
         assert "Request a border exception" in body
         assert "script-src 'self'" in csp
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/bordercase/build/app.css", timeout=5) as css:
