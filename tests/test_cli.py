@@ -166,3 +166,10 @@ def test_the_demo_serves_on_port_unless_told_otherwise(monkeypatch: pytest.Monke
     monkeypatch.setenv("PORT", "8123")
     assert Command().create_parser("bordercase", "demo").parse_args([]).port == 8123
     assert Command().create_parser("bordercase", "demo").parse_args(["--port", "8200"]).port == 8200
+
+
+@pytest.mark.django_db
+def test_serve_refuses_a_cache_kept_in_each_process_for_several_workers(settings: Any, tmp_path: Path) -> None:
+    settings.CACHE_KIND, settings.STATIC_ROOT = "local", tmp_path / "static"
+    with pytest.raises(CommandError, match="BORDERCASE_CACHE=local keeps the cache in each process"):
+        call_command("serve", "--port", "0", "--workers", "2")

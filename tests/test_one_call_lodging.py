@@ -14,10 +14,12 @@ from django.test import Client
 from django.utils import timezone
 
 from bordercase.cases.lifecycle import CREATED
-from bordercase.cases.models import Event, IntakeWindow, Person, Request
+from bordercase.cases.models import Event, IdempotencyRecord, IntakeWindow, Person, Request
+from bordercase.cases.services.idempotency import fingerprint
 from bordercase.cases.services.scheme_cache import scheme_for_intake
 from bordercase.reporting.models import Milestones
 from tests.conftest import ANSWERS, World, api_post
+from tests.mail import MailServer
 
 TECH = "tech-specialists-2022"
 
@@ -130,3 +132,43 @@ def test_nothing_in_bordercase_changes_schemes_or_windows_without_telling_the_sc
              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
              if unsignalled.search(line)]
     assert found == [], f"save the schemes and windows (or call schemes_changed()) instead of update(): {found}"
+
+
+def test_a_worker_nominated_again_in_one_call_is_told_to_both_employers(
+    world: World, employer: Client, api_client: Callable[..., Client], smtp: MailServer,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    assert api_post(employer, "/requests", body(world)).status_code == 201
+    with django_capture_on_commit_callbacks(execute=True):
+        again = api_post(api_client(world.employer_b), "/requests", body(world, organisation_nzbn=world.org_b.nzbn))
+    assert again.status_code == 201
+    smtp.wait_for(3)  # their receipt, and a same-worker notice to each employer
+    [to_them] = [m for m in smtp.to(world.employer_b.email) if "also nominated" in m["Subject"]]
+    [to_us] = [m for m in smtp.to(world.employer_a.email) if "also nominated" in m["Subject"]]
+    assert again.json()["reference"] in to_them["Subject"]
+    assert again.json()["reference"] not in to_us["Subject"]
+
+
+def test_a_change_sets_the_cache_s_version_again_when_it_commits(
+    world: World, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False) as at_commit:
+        IntakeWindow.objects.get(scheme__code=TECH).save()
+        # A process reading between the change and its commit holds the rows under the first new version…
+        between = scheme_for_intake(TECH)
+    assert scheme_for_intake(TECH) is between
+    for callback in at_commit:
+        callback()
+    # …and reads them again once the change has committed.
+    assert scheme_for_intake(TECH) is not between
+
+
+def test_a_create_without_lodge_is_fingerprinted_as_before_lodge_existed(world: World, employer: Client) -> None:
+    draft = {key: value for key, value in body(world).items() if key != "lodge"}
+    key = str(uuid.uuid4())
+    first = api_post(employer, "/requests", draft, key=key)
+    record = IdempotencyRecord.objects.get(key=key)
+    assert first.status_code == 201 and first.json()["status"] == "draft"
+    assert record.fingerprint == fingerprint("create", {**draft, "nominee": {**draft["nominee"]},
+                                                        "assessing_body": "nztech"})
+    assert api_post(employer, "/requests", {**draft, "lodge": False}, key=key)["Idempotent-Replayed"] == "true"

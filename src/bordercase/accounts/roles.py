@@ -23,7 +23,7 @@ class Roles:
 
     def employer(self, nzbn: str) -> Organisation | None:
         """The employer with this NZBN that the user acts for, or None: a foreign NZBN finds nothing."""
-        return next((o for o in self.employers if o.nzbn == nzbn and o.kind == Organisation.Kind.EMPLOYER), None)
+        return next((o for o in self.employers if o.nzbn == nzbn), None)
 
     @property
     def sees_all_lodged(self) -> bool:
@@ -35,13 +35,16 @@ def roles_of(user: User) -> Roles:
         return Roles(None, frozenset(), frozenset(), False, False)
     memberships = list(user.memberships.select_related("organisation"))
     rows = [(m.role, m.organisation_id, m.organisation.kind) for m in memberships]
+    # Acting for an employer: an employer's membership of an employer (one rule for the pages, the API, lodging).
+    employers = tuple(m.organisation for m in memberships
+                      if m.role == Role.EMPLOYER and m.organisation.kind == Organisation.Kind.EMPLOYER)
     return Roles(
         user_id=user.pk,
-        employer_of=frozenset(org for role, org, _ in rows if role == Role.EMPLOYER),
+        employer_of=frozenset(o.pk for o in employers),
         assessor_at=frozenset(org for role, org, _ in rows if role == Role.ASSESSOR),
         inz_officer=any(r == Role.INZ_OFFICER and k == Organisation.Kind.IMMIGRATION for r, _, k in rows),
         administrator=any(r == Role.ADMINISTRATOR and k == Organisation.Kind.MINISTRY for r, _, k in rows),
-        employers=tuple(m.organisation for m in memberships if m.role == Role.EMPLOYER),
+        employers=employers,
     )
 
 

@@ -134,8 +134,10 @@ def _once(user: User, key: str | None, operation: str, payload: Any,
 def create_request(request: HttpRequest, body: RequestCreateIn,
                    idempotency_key: str | None = IDEMPOTENCY_KEY) -> HttpResponse:
     user = caller(request)
-    return _once(user, idempotency_key, "create", body.model_dump(mode="json"),
-                 lambda: (201, _create(user, body)))
+    payload = body.model_dump(mode="json")
+    if not payload["lodge"]:
+        del payload["lodge"]  # so a create's key sent before "lodge" existed still replays
+    return _once(user, idempotency_key, "create", payload, lambda: (201, _create(user, body)))
 
 
 def _create(user: User, body: RequestCreateIn) -> RequestOut:

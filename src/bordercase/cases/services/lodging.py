@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -53,7 +52,7 @@ def _complete(request: Request) -> None:
 
 def _lodging(current: Request, now: dt.datetime) -> Extra:
     _complete(current)
-    intake_require_open(scheme_for_intake(current.scheme.code) or current.scheme)
+    intake_require_open(scheme_for_intake(current.scheme.code) or current.scheme, now)
     evaluation = evaluation_new(current)
     extra = Extra(changes={"lodged_at": now, "answers": current.answers})
     if evaluation is not None:
@@ -71,7 +70,8 @@ def _identify(request: Request, extra: Extra) -> None:
     same_worker = list(same_worker_requests(request).values_list("pk", flat=True))
     if same_worker:
         extra.data["same_worker_requests"] = len(same_worker)
-        extra.after_commit.append(partial(notifications.same_worker_nominated, request.pk, same_worker))
+        # Read at commit, when a request made in the same go has its id too.
+        extra.after_commit.append(lambda: notifications.same_worker_nominated(request.pk, same_worker))
 
 
 def request_create_lodged(
@@ -86,7 +86,8 @@ def request_create_lodged(
     roles = roles or roles_of(by)
     body = request_start_check(by=by, scheme=scheme, organisation=organisation, assessing_body=assessing_body,
                                roles=roles)
-    intake_require_open(scheme)
+    now = timezone.now()
+    intake_require_open(scheme, now)
     person = person_new(**nominee)
     request = Request(reference=reference_new(), scheme=scheme, organisation=organisation, created_by=by,
                       nominee=person, assessing_body=body, answers=answers)
@@ -98,7 +99,6 @@ def request_create_lodged(
     with transaction.atomic(savepoint=False):
         person.save(force_insert=True)
         request.nominee = person
-        now = timezone.now()
         extra = Extra()
         _identify(request, extra)
         created = event_new(request=request, by=by, transition=CREATED, from_state="", to_state=State.DRAFT,

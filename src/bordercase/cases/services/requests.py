@@ -60,10 +60,14 @@ def request_start_check(*, by: User, scheme: Scheme, organisation: Organisation 
     bodies = list(scheme.assessing_bodies.all())
     if assessing_body is None and len(bodies) == 1:
         assessing_body = bodies[0]
+    _body_check(scheme, bodies, assessing_body)
+    return assessing_body
+
+
+def _body_check(scheme: Scheme, bodies: list[Organisation], assessing_body: Organisation | None) -> None:
     if assessing_body is not None and assessing_body not in bodies:
         names = " or ".join(b.name for b in bodies)
         raise InvalidInput({"assessing_body": f"{assessing_body.name} does not assess {scheme.title}: choose {names}."})
-    return assessing_body
 
 
 _UNSET: Any = object()
@@ -94,11 +98,7 @@ def request_update_draft(
             current.answers = merged
             fields.append("answers")
         if assessing_body is not _UNSET:
-            bodies = list(current.scheme.assessing_bodies.all())
-            if assessing_body is not None and assessing_body not in bodies:
-                names = " or ".join(b.name for b in bodies)
-                raise InvalidInput({"assessing_body": f"{assessing_body.name} does not assess "
-                                                      f"{current.scheme.title}: choose {names}."})
+            _body_check(current.scheme, list(current.scheme.assessing_bodies.all()), assessing_body)
             current.assessing_body = assessing_body
             fields.append("assessing_body")
         if nominee is not None:

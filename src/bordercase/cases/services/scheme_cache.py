@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 from django.core.cache import cache
+from django.db import transaction
 
 from bordercase.cases.models import Scheme
 
@@ -43,6 +44,15 @@ def scheme_for_intake(code: str) -> Scheme | None:
 
 
 def schemes_changed(**_: Any) -> None:
-    """Connected to the saving and deleting of schemes, windows and organisations, and to a scheme's bodies."""
+    """Connected to the saving and deleting of schemes, windows and organisations, and to a scheme's bodies.
+
+    The version is set anew at once and again when the change commits: a process that read the rows between the
+    two (the old rows, under the first new version) reads them again after the second.
+    """
+    _new_version()
+    transaction.on_commit(_new_version)
+
+
+def _new_version() -> None:
     _held.clear()
     cache.set(_VERSION, uuid.uuid4().hex, timeout=None)

@@ -166,8 +166,9 @@ def intake_require_drafts(scheme: Scheme) -> Intake:
     return intake
 
 
-def intake_require_open(scheme: Scheme) -> Intake:
-    intake = scheme_intake(scheme)
+def intake_require_open(scheme: Scheme, now: dt.datetime | None = None) -> Intake:
+    """A request may be lodged only while a window is open (at ``now``, the moment of the lodging)."""
+    intake = scheme_intake(scheme, now)
     if not intake.is_open:
         raise OutsideWindow(intake_message(scheme.title, intake), intake)
     return intake
