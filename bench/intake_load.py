@@ -452,47 +452,46 @@ def create_body(client: int, passport: str, nzbn: str, *, lodge: bool = False) -
                        "answers": ANSWERS, **({"lodge": True} if lodge else {})}).encode()
 
 
-async def lodging(client: Client, run: str, nzbn: str, token: str) -> None:
-    tally = client.tally
-    passport = f"Z{run}{client.number:03d}{len(tally.intended):06d}"
-    tally.intended.append(passport)
-    create = create_body(client.number, passport, nzbn)
-    auth = f"Bearer {token}"
-    headers = {"Authorization": auth, "Idempotency-Key": f"{run}-c-{uuid.uuid4()}"}
+def _set_out(client: Client, run: str) -> str:
+    """A new worker's passport number for this client's next lodging, counted as one set out on."""
+    passport = f"Z{run}{client.number:03d}{len(client.tally.intended):06d}"
+    client.tally.intended.append(passport)
+    return passport
+
+
+async def _create(client: Client, body: bytes, headers: dict[str, str]) -> Reply:
+    """`POST /api/v1/requests`, sent again with the same key after its answer or beside it, as --resend says."""
     again = client.resend()
     if again == "at_once":
-        created, twin = await client.send_twice_at_once("/api/v1/requests", create, headers, 201)
-        _same_request("create_at_once", created, twin, tally)
-    else:
-        created = await client.send("/api/v1/requests", create, headers, 201)
-        if again == "after":
-            _same_request("create_after", created, await client.send("/api/v1/requests", create, headers, 201),
-                          tally)
+        created, twin = await client.send_twice_at_once("/api/v1/requests", body, headers, 201)
+        _same_request("create_at_once", created, twin, client.tally)
+        return created
+    created = await client.send("/api/v1/requests", body, headers, 201)
+    if again == "after":
+        _same_request("create_after", created, await client.send("/api/v1/requests", body, headers, 201),
+                      client.tally)
+    return created
+
+
+async def lodging(client: Client, run: str, nzbn: str, token: str) -> None:
+    create = create_body(client.number, _set_out(client, run), nzbn)
+    auth = f"Bearer {token}"
+    created = await _create(client, create, {"Authorization": auth, "Idempotency-Key": f"{run}-c-{uuid.uuid4()}"})
     reference = created.json()["reference"]
     path = f"/api/v1/requests/{reference}/transitions/lodge"
     headers = {"Authorization": auth, "Idempotency-Key": f"{run}-l-{uuid.uuid4()}"}
     lodged = await client.send(path, b"{}", headers, 200)
     if client.resend():
-        _same_request("lodge_after", lodged, await client.send(path, b"{}", headers, 200), tally)
+        _same_request("lodge_after", lodged, await client.send(path, b"{}", headers, 200), client.tally)
     if lodged.json()["status"] != "lodged":
         raise Refused(f"{reference} answered the lodge with status {lodged.json()['status']}")
 
 
 async def one_call(client: Client, run: str, nzbn: str, token: str) -> None:
     """A lodging in one call: `POST /api/v1/requests` with "lodge": true."""
-    tally = client.tally
-    passport = f"Z{run}{client.number:03d}{len(tally.intended):06d}"
-    tally.intended.append(passport)
-    body = create_body(client.number, passport, nzbn, lodge=True)
-    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"{run}-o-{uuid.uuid4()}"}
-    again = client.resend()
-    if again == "at_once":
-        lodged, twin = await client.send_twice_at_once("/api/v1/requests", body, headers, 201)
-        _same_request("create_at_once", lodged, twin, tally)
-    else:
-        lodged = await client.send("/api/v1/requests", body, headers, 201)
-        if again == "after":
-            _same_request("create_after", lodged, await client.send("/api/v1/requests", body, headers, 201), tally)
+    body = create_body(client.number, _set_out(client, run), nzbn, lodge=True)
+    lodged = await _create(client, body, {"Authorization": f"Bearer {token}",
+                                          "Idempotency-Key": f"{run}-o-{uuid.uuid4()}"})
     if lodged.json()["status"] != "lodged":
         raise Refused(f"{lodged.json()['reference']} answered the one-call lodging with {lodged.json()['status']}")
 
@@ -507,9 +506,7 @@ async def bare(client: Client, run: str, nzbn: str, token: str) -> None:
 
 
 async def floor(client: Client, run: str, nzbn: str, token: str) -> None:
-    passport = f"Z{run}{client.number:03d}{len(client.tally.intended):06d}"
-    client.tally.intended.append(passport)
-    body = create_body(client.number, passport, nzbn)
+    body = create_body(client.number, _set_out(client, run), nzbn)
     await client.send("/bench/floor/", body, {"Authorization": f"Bearer {token}",
                                               "Idempotency-Key": f"{run}-f-{uuid.uuid4()}"}, 201)
 

@@ -165,9 +165,9 @@ def _create(user: User, body: RequestCreateIn) -> RequestOut:
                 raise InvalidInput({f"nominee.{k}": v for k, v in exc.errors.items()}) from exc
         created = request_create(
             by=user, scheme=scheme, organisation=organisation, nominee=nominee, assessing_body=body_org,
-            answers=body.answers,
+            answers=body.answers, roles=roles,
         )
-    return request_out(access.request_for_user(user, created.reference), user)
+    return request_out(access.request_for_user(user, created.reference), user, roles)
 
 
 def _create_lodged(user: User, roles: Roles, body: RequestCreateIn, scheme: Scheme,

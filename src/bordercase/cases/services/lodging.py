@@ -97,8 +97,7 @@ def request_create_lodged(
                                  parties=held, steps=scheme.steps, reason=reason)
     evaluation = evaluation_new(request)  # checks every answer, as lodging a draft does
     with transaction.atomic(savepoint=False):
-        person.save(force_insert=True)
-        request.nominee = person
+        person.save(force_insert=True)  # the request takes its id when it is saved
         extra = Extra()
         _identify(request, extra)
         created = event_new(request=request, by=by, transition=CREATED, from_state="", to_state=State.DRAFT,

@@ -21,12 +21,13 @@ from bordercase.lib.identifiers import reference_new
 
 def request_create(
     *, by: User, scheme: Scheme, organisation: Organisation | None = None, nominee: Person | None = None,
-    assessing_body: Organisation | None = None, answers: dict[str, Any] | None = None,
+    assessing_body: Organisation | None = None, answers: dict[str, Any] | None = None, roles: Roles | None = None,
 ) -> Request:
-    """Start a draft request, for an employer's organisation or for the individual making it."""
+    """Start a draft request, for an employer's organisation or for the individual making it (``roles``: the
+    user's, when the caller has read them already)."""
     intake_require_drafts(scheme)
     assessing_body = request_start_check(by=by, scheme=scheme, organisation=organisation,
-                                         assessing_body=assessing_body)
+                                         assessing_body=assessing_body, roles=roles)
     answers_check(scheme, answers or {}, partial=True)
 
     for _attempt in range(5):

@@ -2,7 +2,7 @@
 
 Every lodging needs them and they change a few times a year, so each process keeps what it read, marked with the
 version it read it at. Any change to a scheme, its bodies or its windows sets a new version in Django's cache,
-which every process and instance shares (Redis or the database when several serve), so the next lodging
+which every process shares (`BORDERCASE_CACHE`: files on one machine, Redis across several), so the next lodging
 anywhere reads them afresh. Whether a window is open is still worked out at each call from the windows' times.
 """
 
