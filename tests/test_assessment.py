@@ -23,7 +23,7 @@ from bordercase.cases.assessment import (
 from bordercase.cases.models import CriterionFinding, DeclineProposal, Event, Request, Scheme
 from bordercase.cases.services import assessment, queue
 from bordercase.cases.services.people import person_create
-from bordercase.cases.services.queue import QueueFilter, queue_filtered
+from bordercase.cases.services.queue import QueueFilter, clock_of, queue_filtered
 from bordercase.cases.services.requests import request_create
 from bordercase.lib.errors import InvalidInput, Refused
 from bordercase.workdays import NZ
@@ -95,7 +95,7 @@ def test_each_assessor_sees_only_their_own_bodys_queue(world: World, make_reques
     make_request()  # a draft is in nobody's queue
 
     def refs(user: Any) -> set[str]:
-        return {r.reference for r, _ in queue_filtered(user, QueueFilter())}
+        return {r.reference for r in queue_filtered(user, QueueFilter())}
 
     assert refs(world.assessor_nztech) == {at_nztech.reference}
     assert refs(world.assessor_itpnz) == {at_itpnz.reference}
@@ -113,7 +113,7 @@ def test_the_queue_filters_by_scheme_status_outcome_assignee_and_overdue(
     me = world.assessor_nztech
 
     def refs(**chosen: Any) -> list[str]:
-        return [r.reference for r, _ in queue_filtered(me, QueueFilter(**chosen))]
+        return [r.reference for r in queue_filtered(me, QueueFilter(**chosen))]
 
     assert refs(outcome="ineligible") == [low_salary.reference]
     assert refs(outcome="eligible") == [eligible.reference]
@@ -295,7 +295,7 @@ def test_an_information_request_waits_for_the_applicant_whose_answer_returns_it_
     waiting = assessment.information_request(request=lodged, by=world.assessor_nztech,
                                              text="Send the signed employment agreement.")
     assert waiting.status == "info_requested"
-    assert [r.reference for r, _ in queue_filtered(world.assessor_nztech, QueueFilter(status="info_requested"))] == [
+    assert [r.reference for r in queue_filtered(world.assessor_nztech, QueueFilter(status="info_requested"))] == [
         lodged.reference]
     with pytest.raises(Refused):
         assessment.information_provide(request=waiting, by=world.employer_b, text="Here.")
@@ -408,11 +408,12 @@ def test_overdue_requests_are_found_by_the_filters_and_highlighted_on_the_queue(
         old = walk(make_request(), [("lodge", world.employer_a)])
     fresh = walk(make_request(), [("lodge", world.employer_a)])
     me = world.assessor_nztech
-    overdue = queue_filtered(me, QueueFilter(overdue=True))
-    assert [r.reference for r, _ in overdue] == [old.reference]
-    assert overdue[0][1] is not None and overdue[0][1].waited > 10
-    assert [r.reference for r, _ in queue_filtered(me, QueueFilter(waited_at_least=11))] == [old.reference]
-    assert [r.reference for r, _ in queue_filtered(me, QueueFilter(sort="waited"))] == [old.reference,
+    overdue = list(queue_filtered(me, QueueFilter(overdue=True)))
+    assert [r.reference for r in overdue] == [old.reference]
+    late = clock_of(overdue[0])
+    assert late is not None and late.waited > 10 and late.overdue and overdue[0].waited == late.waited
+    assert [r.reference for r in queue_filtered(me, QueueFilter(waited_at_least=11))] == [old.reference]
+    assert [r.reference for r in queue_filtered(me, QueueFilter(sort="waited"))] == [old.reference,
                                                                                        fresh.reference]
     page = staff_client(me).get("/assessment/?overdue=yes").content.decode()
     assert old.reference in page and fresh.reference not in page

@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from importlib import import_module
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bordercase.cases.assessment import clock_after
 from bordercase.cases.models import Request
 from bordercase.cases.services.assessment import information_provide, information_request, request_claim
 from bordercase.cases.services.queue import clock_of
-from bordercase.workdays import NZ, Pause, add_working_days, clock, is_working_day, working_days_waited
+from bordercase.workdays import (
+    NZ,
+    Pause,
+    add_working_days,
+    clock,
+    is_working_day,
+    nz_date,
+    working_day_number,
+    working_days_waited,
+)
 from tests.conftest import World, window_around
 from tests.walking import walk
 
@@ -119,3 +131,57 @@ def test_the_stored_clock_pauses_for_an_information_request_and_resumes_on_the_a
     assert resumed is not None and not resumed.paused
     # Friday 4, then Friday 11 and 14-18 and Monday 21 (Mon 7 - Thu 10 began waiting): 1 + 1 + 5 + 1.
     assert resumed.waited == 8 and resumed.target == 10 and not resumed.overdue
+    # What the transitions kept is what replaying the history gives, as the migration that added the clock does.
+    kept = Request.objects.filter(pk=request.pk)
+    before = kept.values("clock_start", "clock_stop", "clock_target").get()
+    kept.update(clock_start=None, clock_stop=None, clock_target=None)
+    import_module("bordercase.cases.migrations.0011_assessment_clock").clocks_from_history(django_apps, None)
+    assert kept.values("clock_start", "clock_stop", "clock_target").get() == before
+
+
+@given(first=st.dates(dt.date(1990, 1, 1), dt.date(2040, 12, 31)), span=st.integers(0, 900))
+def test_working_day_numbers_differ_by_the_working_days_between(first: dt.date, span: int) -> None:
+    last = first + dt.timedelta(days=span)
+    assert working_day_number(last) - working_day_number(first) == working_days_waited(
+        dt.datetime.combine(first, dt.time(12), tzinfo=NZ), dt.datetime.combine(last, dt.time(12), tzinfo=NZ))
+
+
+# Gaps between one event and the next, in minutes: from a moment to several weeks, midnight itself included.
+_gaps = st.lists(st.one_of(st.integers(1, 60 * 24 * 40), st.sampled_from([60 * 24, 60 * 24 * 7])), min_size=1,
+                 max_size=7)
+
+
+@given(lodged=st.datetimes(dt.datetime(2021, 1, 1), dt.datetime(2023, 12, 31), timezones=st.just(NZ)),
+       gaps=_gaps, decided=st.sampled_from(["", "decline", "find_eligible", "withdraw", "lapse"]))
+def test_the_stored_clock_counts_what_the_clock_counts(lodged: dt.datetime, gaps: list[int], decided: str) -> None:
+    # The stored clock is kept by each transition as it is made; the clock is worked out from the whole history.
+    # Pauses and answers alternate, a decision (if any) ends the history, and "now" is the last moment.
+    stored = clock_after("lodge", lodged, None)
+    moment, pauses, decided_at = lodged, [], None
+    names = ["request_information", "provide_information"] * len(gaps)
+    for gap, name in zip(gaps[:-1], names, strict=False):
+        moment += dt.timedelta(minutes=gap)
+        stored = clock_after(name, moment, stored)
+        if name == "request_information":
+            pauses.append(Pause(moment))
+        else:
+            pauses[-1] = Pause(pauses[-1].since, moment)
+    now = moment + dt.timedelta(minutes=gaps[-1])
+    if decided:
+        decided_at = now
+        stored = clock_after(decided, now, stored)
+        now += dt.timedelta(days=30)
+    assert stored is not None
+    expected = clock(lodged_at=lodged, now=now, pauses=pauses, target=5, decided_at=decided_at)
+    paused = bool(pauses) and pauses[-1].until is None
+    assert stored.read(today=nz_date(now), target=5, paused=paused, stopped=bool(decided)) == expected
+
+
+def test_an_answer_at_midnight_leaves_the_day_it_begins_with_the_assessor() -> None:
+    # Lodged Monday 7 March 2022, information asked for on Tuesday, answered as Thursday began.
+    lodged, asked, answered = nz(2022, 3, 7), nz(2022, 3, 8, 15), nz(2022, 3, 10, 0)
+    stored = clock_after("provide_information", answered,
+                         clock_after("request_information", asked, clock_after("lodge", lodged, None)))
+    expected = clock(lodged_at=lodged, now=nz(2022, 3, 11), pauses=[Pause(asked, answered)], target=5)
+    assert stored is not None and expected.waited == 3  # Tuesday, Thursday and Friday: Wednesday began waiting
+    assert stored.read(today=dt.date(2022, 3, 11), target=5, paused=False, stopped=False) == expected

@@ -38,7 +38,7 @@ class Pause:
     until: dt.datetime | None = None
 
 
-def _nz_date(moment: dt.datetime) -> dt.date:
+def nz_date(moment: dt.datetime) -> dt.date:
     return moment.astimezone(NZ).date()
 
 
@@ -59,8 +59,36 @@ def _paused_on(day: dt.date, pauses: Iterable[Pause]) -> bool:
 def working_days_waited(lodged_at: dt.datetime, now: dt.datetime, pauses: Iterable[Pause] = ()) -> int:
     """Working days since lodging that the request spent with its assessor, up to ``now``."""
     pauses = tuple(pauses)
-    return sum(1 for day in _days_after(_nz_date(lodged_at), _nz_date(now))
+    return sum(1 for day in _days_after(nz_date(lodged_at), nz_date(now))
                if is_working_day(day) and not _paused_on(day, pauses))
+
+
+_EPOCH_YEAR = 2000
+
+
+@lru_cache(maxsize=256)
+def _year_running_counts(year: int) -> tuple[int, ...]:
+    # Working days from 1 January up to and including each day of the year, by the day's ordinal in the year.
+    counts, total, day = [], 0, dt.date(year, 1, 1)
+    while day.year == year:
+        total += is_working_day(day)
+        counts.append(total)
+        day += dt.timedelta(days=1)
+    return tuple(counts)
+
+
+@lru_cache(maxsize=256)
+def _working_days_before_year(year: int) -> int:
+    if year >= _EPOCH_YEAR:
+        return sum(_year_running_counts(y)[-1] for y in range(_EPOCH_YEAR, year))
+    return -sum(_year_running_counts(y)[-1] for y in range(year, _EPOCH_YEAR))
+
+
+def working_day_number(day: dt.date) -> int:
+    """A count of working days up to and including ``day`` from a fixed start, so that the working days after
+    ``a`` up to and including ``b`` are ``working_day_number(b) - working_day_number(a)``: the form in which a
+    database can work out a clock with arithmetic alone."""
+    return _working_days_before_year(day.year) + _year_running_counts(day.year)[day.timetuple().tm_yday - 1]
 
 
 def add_working_days(start: dt.date, days: int) -> dt.date:
@@ -108,3 +136,44 @@ def clock(*, lodged_at: dt.datetime, now: dt.datetime, pauses: Iterable[Pause], 
     end = decided_at or now
     paused = decided_at is None and any(p.until is None for p in pauses)
     return Clock(working_days_waited(lodged_at, end, pauses), target, paused, decided_at is not None)
+
+
+@dataclass(frozen=True)
+class StoredClock:
+    """The clock as a request keeps it, so that a database works out every request's clock with arithmetic.
+
+    ``start`` is the working-day number (``working_day_number``) of the day of lodging, moved on by the working days
+    already spent waiting for the applicant; ``stop`` is the number of the last day counted while the clock is not
+    running (a pause began, or the request was decided), and None while it runs. It counts what ``clock`` counts.
+    """
+
+    start: int
+    stop: int | None = None
+
+    def waited(self, today: dt.date) -> int:
+        return (self.stop if self.stop is not None else working_day_number(today)) - self.start
+
+    def read(self, *, today: dt.date, target: int, paused: bool, stopped: bool) -> Clock:
+        return Clock(self.waited(today), target, paused and not stopped, stopped)
+
+
+def clock_lodged(at: dt.datetime) -> StoredClock:
+    return StoredClock(working_day_number(nz_date(at)))
+
+
+def clock_paused(stored: StoredClock, at: dt.datetime) -> StoredClock:
+    # A day counts unless it began paused, so the day the pause began is the last one counted.
+    return stored if stored.stop is not None else StoredClock(stored.start, working_day_number(nz_date(at)))
+
+
+def clock_resumed(stored: StoredClock, at: dt.datetime) -> StoredClock:
+    if stored.stop is None:
+        return stored
+    # The last day paused is the last that began before the answer came.
+    last_paused = nz_date(at - dt.timedelta(microseconds=1))
+    return StoredClock(stored.start + max(0, working_day_number(last_paused) - stored.stop))
+
+
+def clock_stopped(stored: StoredClock, at: dt.datetime) -> StoredClock:
+    # Decided while paused, the clock stays where the pause stopped it.
+    return clock_paused(stored, at)

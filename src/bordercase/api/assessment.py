@@ -178,12 +178,13 @@ def queue_list(request: HttpRequest, filters: Query[QueueQuery]) -> QueueOut:
     if assignee not in ("", "me", "nobody"):
         who = _assessor_by_email(assignee, _colleagues(user))
         assignee = str(who.pk) if who else ""
-    rows = queue.queue_filtered(user, queue.QueueFilter(
+    found = queue.queue_filtered(user, queue.QueueFilter(
         scheme=filters.scheme, status=filters.status, outcome=filters.outcome, assignee=assignee,
         overdue=filters.overdue, waited_at_least=filters.waited_at_least,
         sort=filters.sort if filters.sort in queue.SORTS else "oldest"))
-    page = rows[filters.offset : filters.offset + filters.limit]
-    return QueueOut(count=len(rows), items=[_queue_item(r, c, r.pre_assessment) for r, c in page])
+    ids = queue.ids_of(found)
+    page = queue.rows_of(found, ids[filters.offset : filters.offset + filters.limit])
+    return QueueOut(count=ids.count(), items=[_queue_item(r, c, r.pre_assessment) for r, c in page])
 
 
 def _assessment_out(user: User, found: Request) -> AssessmentOut:
@@ -238,9 +239,8 @@ def assessment_assign_bulk(request: HttpRequest, body: BulkAssignIn) -> QueueOut
     _require_queue(user)
     picked = [_assessed(user, ref) for ref in body.references]
     done = assessment.requests_assign(requests=picked, to=_assessor_by_email(body.assignee, _colleagues(user)), by=user)
-    clocks = queue.clocks_of(done)
     latest = {r.pk: (e.outcome if (e := evaluation_latest(r)) else None) for r in done}
-    return QueueOut(count=len(done), items=[_queue_item(r, clocks.get(r.pk), latest[r.pk]) for r in done])
+    return QueueOut(count=len(done), items=[_queue_item(r, queue.clock_of(r), latest[r.pk]) for r in done])
 
 
 @router.put("/requests/{reference}/assessment/findings", response={200: AssessmentOut, **ERRORS},

@@ -32,6 +32,13 @@ def visible_requests(user: User, roles: Roles | None = None) -> QuerySet[Request
     return requests.filter(own | as_nominee | as_assessor)
 
 
+def assessable_requests(user: User, roles: Roles | None = None) -> QuerySet[Request]:
+    """The lodged requests at the bodies this user assesses for: an assessor's queue, before it is filtered."""
+    roles = roles or roles_of(user)
+    return (Request.objects.select_related("scheme", "organisation", "nominee", "assessing_body")
+            .filter(assessing_body_id__in=roles.assessor_at).exclude(status=State.DRAFT))
+
+
 def request_for_user(user: User, reference: str, roles: Roles | None = None) -> Request:
     """The request, if this user may see it; otherwise Request.DoesNotExist."""
     return visible_requests(user, roles).get(reference=reference)

@@ -7,9 +7,12 @@ declines it. A decline gives its reasons: the criteria found not met that the as
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+
+from bordercase.workdays import StoredClock, clock_lodged, clock_paused, clock_resumed, clock_stopped
 
 
 class Decision(StrEnum):
@@ -126,3 +129,19 @@ def reasons_text(decision: str, rules: Sequence[CriterionRule], findings: Mappin
     if text.strip():
         lines.append(text.strip())
     return "\n".join(lines)
+
+
+# How each transition moves the assessment clock: lodging starts it, an information request pauses it until the
+# answer, and the first decision stops it.
+_CLOCK_MOVES = {"lodge": "start", "request_information": "pause", "provide_information": "resume",
+                "decline": "stop", "find_eligible": "stop", "withdraw": "stop", "lapse": "stop"}
+
+
+def clock_after(transition: str, at: dt.datetime, stored: StoredClock | None) -> StoredClock | None:
+    """The request's stored clock after ``transition`` made at ``at``."""
+    move = _CLOCK_MOVES.get(transition)
+    if move == "start":
+        return clock_lodged(at)
+    if stored is None or move is None:
+        return stored
+    return {"pause": clock_paused, "resume": clock_resumed, "stop": clock_stopped}[move](stored, at)

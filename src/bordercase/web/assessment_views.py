@@ -63,19 +63,20 @@ def queue_page(request: HttpRequest) -> HttpResponse:
 
 def _render_queue(request: HttpRequest, user: User, chosen: queue.QueueFilter,
                   errors: dict[str, str]) -> HttpResponse:
-    rows = queue.queue_filtered(user, chosen)
+    found = queue.queue_filtered(user, chosen)
+    page = Paginator(queue.ids_of(found), 50).get_page(request.GET.get("page"))
     roles = roles_of(user)
     colleagues = _colleagues(user)
     schemes = Scheme.objects.filter(assessing_bodies__in=roles.assessor_at).distinct().order_by("title")
     params = request.GET.copy()
     params.pop("page", None)
     context = {
-        "page": Paginator(rows, 50).get_page(request.GET.get("page")),
+        "page": page, "rows": queue.rows_of(found, page.object_list),
         "page_query": params.urlencode() + "&" if params else "",
         "bodies": Organisation.objects.filter(pk__in=roles.assessor_at).order_by("name"),
         "chosen": chosen, "errors": errors, "colleagues": colleagues, "schemes": schemes,
         "states": [(s.value, s.label) for s in State if s != State.DRAFT], "sorts": queue.SORTS,
-        "outcomes": Evaluation.Outcome.choices, "overdue_count": sum(1 for _, c in rows if c and c.overdue),
+        "outcomes": Evaluation.Outcome.choices, "overdue_count": queue.overdue_count(found),
         "query": request.GET.urlencode(),
     }
     # Form errors answer 200, as every page here does: the page itself is fine, the answers need fixing.

@@ -20,9 +20,11 @@ from bordercase.accounts.models import Organisation, User
 from bordercase.accounts.roles import Roles, roles_of
 from bordercase.cases import lifecycle, notifications
 from bordercase.cases.access import parties
+from bordercase.cases.assessment import clock_after
 from bordercase.cases.chain import GENESIS
 from bordercase.cases.lifecycle import CREATED, State, Step
 from bordercase.cases.models import Evaluation, Event, Request, Scheme
+from bordercase.cases.services.assessment import target_working_days
 from bordercase.cases.services.evaluations import evaluation_new
 from bordercase.cases.services.events import Actor, event_new
 from bordercase.cases.services.moves import Extra
@@ -54,7 +56,8 @@ def _lodging(current: Request, now: dt.datetime) -> Extra:
     _complete(current)
     intake_require_open(scheme_for_intake(current.scheme.code) or current.scheme, now)
     evaluation = evaluation_new(current)
-    extra = Extra(changes={"lodged_at": now, "answers": current.answers})
+    extra = Extra(changes={"lodged_at": now, "answers": current.answers,
+                           "clock_target": target_working_days(current)})
     if evaluation is not None:
         evaluation.save(force_insert=True)
     _identify(current, extra)
@@ -107,6 +110,8 @@ def request_create_lodged(
                            position=2, prev_hash=created.hash)
         request.status, request.lodged_at, request.status_changed_at = transition.target.value, now, now
         request.events_count, request.events_head_hash = 2, lodged.hash
+        request.stored_clock = clock_after("lodge", now, None)
+        request.clock_target = target_working_days(request)
         request.save(force_insert=True)
         Event.objects.bulk_create([created, lodged])
         for event in (created, lodged):

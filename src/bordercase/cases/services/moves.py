@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bordercase.cases import access, lifecycle, notifications
+from bordercase.cases.assessment import clock_after
 from bordercase.cases.chain import GENESIS
 from bordercase.cases.lifecycle import Party
 from bordercase.cases.models import Event, Request
@@ -70,7 +71,8 @@ def request_move(
                           position=current.events_count + 1, prev_hash=current.events_head_hash or GENESIS)
         # The move and the chain's new head in one write, made only if nobody moved the request first.
         changes: dict[str, Any] = {"status": transition.target.value, "status_changed_at": now, "updated_at": now,
-                                   "events_count": event.position, "events_head_hash": event.hash, **extra.changes}
+                                   "events_count": event.position, "events_head_hash": event.hash,
+                                   **_clock_changes(current, name, now), **extra.changes}
         if Request.objects.filter(pk=current.pk, status=current.status).update(**changes) != 1:
             raise ConcurrentChange(f"Request {current.reference} was changed by someone else: reload it and try again.")
         event.save(force_insert=True)
@@ -81,6 +83,13 @@ def request_move(
         setattr(current, column, value)
     _take(request, current)
     return request, event
+
+
+def _clock_changes(current: Request, name: str, now: dt.datetime) -> dict[str, Any]:
+    clock = clock_after(name, now, current.stored_clock)
+    if clock is None or clock == current.stored_clock:
+        return {}
+    return {"clock_start": clock.start, "clock_stop": clock.stop}
 
 
 def _take(request: Request, current: Request) -> None:

@@ -6,28 +6,25 @@ Each assessor sees only the requests lodged with the bodies they assess for, thr
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from bordercase.accounts.models import User
 from bordercase.accounts.roles import roles_of
 from bordercase.cases import access
 from bordercase.cases.lifecycle import State
-from bordercase.cases.models import DeclineProposal, Evaluation, Event, Request
+from bordercase.cases.models import DeclineProposal, Evaluation, Request
 from bordercase.cases.services.assessment import target_working_days
 from bordercase.cases.services.evaluations import evaluation_latest, policy_of
 from bordercase.cases.services.workers import same_worker_requests
 from bordercase.policy.answers import InvalidAnswers
-from bordercase.workdays import Clock, Pause, clock
+from bordercase.workdays import Clock, nz_date, working_day_number
 
 OPEN_STATES = (State.LODGED.value, State.IN_ASSESSMENT.value, State.INFO_REQUESTED.value)
-# The transitions that end an assessment, so the clock stops at the first of them.
-_DECIDING = ("decline", "find_eligible", "withdraw", "lapse")
-_PAUSING, _RESUMING = "request_information", "provide_information"
 
 SORTS = {
     "oldest": "Lodged, oldest first",
@@ -55,8 +52,7 @@ def queue_of(user: User) -> QuerySet[Request]:
     whether a decline waits for a second assessor (who must be able to find it)."""
     roles = roles_of(user)
     latest = Evaluation.objects.filter(request=OuterRef("pk")).order_by("-created_at", "-pk").values("outcome")[:1]
-    return (access.visible_requests(user).filter(assessing_body_id__in=roles.assessor_at)
-            .exclude(status=State.DRAFT.value).select_related("assignee")
+    return (access.assessable_requests(user, roles).select_related("assignee")
             .annotate(pre_assessment=Subquery(latest),
                       decline_pending=Exists(DeclineProposal.objects.filter(
                           request=OuterRef("pk"), status=DeclineProposal.Status.PENDING))))
@@ -66,45 +62,33 @@ def is_assessor(user: User) -> bool:
     return bool(roles_of(user).assessor_at)
 
 
-def clocks_of(requests: Sequence[Request], now: dt.datetime | None = None) -> dict[int, Clock]:
-    """Each request's clock, from its information requests and answers, in one query for them all."""
-    now = now or timezone.now()
-    events: dict[int, list[tuple[str, dt.datetime]]] = defaultdict(list)
-    rows = (Event.objects.filter(request_id__in=[r.pk for r in requests],
-                                 transition__in=(_PAUSING, _RESUMING, *_DECIDING))
-            .order_by("request_id", "position").values_list("request_id", "transition", "at"))
-    for request_id, transition, at in rows:
-        events[request_id].append((transition, at))
-    return {r.pk: _clock(r, r.lodged_at, events[r.pk], now) for r in requests if r.lodged_at is not None}
-
-
-def _clock(request: Request, lodged_at: dt.datetime, events: Iterable[tuple[str, dt.datetime]],
-           now: dt.datetime) -> Clock:
-    pauses: list[Pause] = []
-    decided_at = None
-    for transition, at in events:
-        if transition == _PAUSING:
-            pauses.append(Pause(at))
-        elif transition == _RESUMING and pauses and pauses[-1].until is None:
-            pauses[-1] = Pause(pauses[-1].since, at)
-        elif transition in _DECIDING and decided_at is None:
-            decided_at = at
-    return clock(lodged_at=lodged_at, now=now, pauses=pauses, target=target_working_days(request),
-                 decided_at=decided_at)
+def _today(now: dt.datetime | None) -> dt.date:
+    return nz_date(now or timezone.now())
 
 
 def clock_of(request: Request, now: dt.datetime | None = None) -> Clock | None:
-    return clocks_of([request], now).get(request.pk)
+    """Where the request stands against its target, from the clock its transitions kept; None before lodging."""
+    stored = request.stored_clock
+    if stored is None:
+        return None
+    target = request.clock_target if request.clock_target is not None else target_working_days(request)
+    return stored.read(today=_today(now), target=target, paused=request.status == State.INFO_REQUESTED.value,
+                       stopped=request.status not in OPEN_STATES)
 
 
-def queue_filtered(user: User, chosen: QueueFilter,
-                   now: dt.datetime | None = None) -> list[tuple[Request, Clock | None]]:
-    """The queue as the assessor filtered and sorted it, each request with its clock.
+def _overdue(found: QuerySet[Request]) -> QuerySet[Request]:
+    return found.filter(status__in=OPEN_STATES, waited__gt=F("clock_target"))
 
-    Age and overdue are worked out in Python (working days depend on holidays and pauses), so they are applied
-    after the database has narrowed the queue by scheme, status, outcome and assignee.
+
+def queue_filtered(user: User, chosen: QueueFilter, now: dt.datetime | None = None) -> QuerySet[Request]:
+    """The queue as the assessor filtered and sorted it, each request annotated with the working days it waited.
+
+    The database works out every clock with arithmetic on what each request's transitions kept (see
+    ``workdays.StoredClock``), so a page of a queue of any length reads only its own rows.
     """
-    found = queue_of(user)
+    today = working_day_number(_today(now))
+    found = queue_of(user).annotate(
+        waited=Coalesce(F("clock_stop"), Value(today)) - F("clock_start"))
     if chosen.scheme:
         found = found.filter(scheme__code=chosen.scheme)
     if chosen.status == "open":
@@ -119,17 +103,33 @@ def queue_filtered(user: User, chosen: QueueFilter,
         found = found.filter(assignee__isnull=True)
     elif chosen.assignee.isdigit():
         found = found.filter(assignee_id=int(chosen.assignee))
-    order = {"newest": ("-lodged_at", "-pk"), "reference": ("reference",)}.get(chosen.sort, ("lodged_at", "pk"))
-    requests = list(found.order_by(*order))
-    clocks = clocks_of(requests, now)
-    rows = [(r, clocks.get(r.pk)) for r in requests]
     if chosen.overdue:
-        rows = [(r, c) for r, c in rows if c is not None and c.overdue]
+        found = _overdue(found)
     if chosen.waited_at_least:
-        rows = [(r, c) for r, c in rows if c is not None and c.waited >= chosen.waited_at_least]
-    if chosen.sort == "waited":
-        rows.sort(key=lambda row: -(row[1].waited if row[1] else 0))
-    return rows
+        found = found.filter(waited__gte=chosen.waited_at_least)
+    order = {"newest": ("-lodged_at", "-pk"), "reference": ("reference",),
+             "waited": (F("waited").desc(nulls_last=True), "lodged_at", "pk")}.get(chosen.sort, ("lodged_at", "pk"))
+    return found.order_by(*order)
+
+
+def ids_of(found: QuerySet[Request]) -> QuerySet[Request, int]:
+    """The ids of what ``queue_filtered`` found, in its order: what to count and page through, since a database
+    pages through narrow rows far faster than through whole requests joined to everything they show."""
+    return found.values_list("pk", flat=True)
+
+
+def rows_of(found: QuerySet[Request], ids: Iterable[int], now: dt.datetime | None = None,
+            ) -> list[tuple[Request, Clock | None]]:
+    """The requests with these ids, as ``queue_filtered`` found them and in the order of ``ids``, each with its
+    clock."""
+    ids = list(ids)
+    by_id = {r.pk: r for r in found.filter(pk__in=ids)}
+    return [(by_id[pk], clock_of(by_id[pk], now)) for pk in ids if pk in by_id]
+
+
+def overdue_count(found: QuerySet[Request]) -> int:
+    """How many of the requests ``queue_filtered`` found are overdue."""
+    return _overdue(found).count()
 
 
 @dataclass(frozen=True)
