@@ -1,12 +1,15 @@
 """Lodging under load: N concurrent API clients against gunicorn and PostgreSQL, beside its floor and a bare view.
 
     .venv/bin/python bench/intake_load.py [--clients 16,64,256] [--seconds 20] [--workers 3]
+    .venv/bin/python bench/intake_load.py --servers 2 --tasks redis   # two servers behind HAProxy, Redis shared
 
 It makes a PostgreSQL database of its own (dropped at the end), migrates it, makes an employer with an API
 token and an open tech-specialists-2022 intake window, and starts gunicorn as `bordercase serve` configures
 it (sync workers, the same WSGI app; bench/site adds the bare view), with persistent database connections,
-DEBUG off and email queued in the database. (`--server serve` runs `bordercase serve` itself instead: its
-database check before forking leaves a connection that, when persistent, the workers inherit and share.)
+DEBUG off and email queued in the database (or in Redis, `--tasks redis`). (`--server serve` runs `bordercase
+serve` itself instead: its database check before forking leaves a connection that, when persistent, the workers
+inherit and share.) With `--servers N` it starts N such servers and HAProxy in front of them (bench/servers.py),
+the servers sharing their cache through Redis, and every check below holds across them.
 Then, for each N:
 
 - **bare**: N clients post a create's JSON body to `bench/bare/`, a bench-only view (bench/site) that
@@ -46,7 +49,6 @@ import os
 import platform
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -62,6 +64,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from servers import Fleet, children, fleet_start
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"
@@ -82,7 +85,6 @@ TICKS = os.sysconf("SC_CLK_TCK")
 class Setup:
     options: argparse.Namespace
     var_dir: Path
-    port: int = 0
 
     @property
     def database_url(self) -> str:
@@ -98,6 +100,9 @@ class Setup:
             # What a deployment would set: a connection per worker kept open, not one opened per request.
             "DATABASE_CONN_MAX_AGE": str(self.options.conn_max_age),
             "BORDERCASE_TASKS": self.options.tasks,
+            # Several servers share their cache as separate machines would: through Redis.
+            **({"BORDERCASE_CACHE": "redis"} if self.options.servers > 1 else {}),
+            "REDIS_URL": self.options.redis,
             # One token stands for the many employers of a busy window: its per-token limit, shared by every
             # worker through the cache, would otherwise throttle the bench rather than measure lodging.
             "BORDERCASE_API_RATE": "10000000/m",
@@ -128,45 +133,6 @@ def database_drop(setup: Setup) -> None:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(setup.options.database)))
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def server_command(setup: Setup) -> list[str]:
-    workers = str(setup.options.workers)
-    if setup.options.server == "serve":
-        return [str(BIN / "bordercase"), "serve", "--host", "127.0.0.1", "--port", str(setup.port),
-                "--workers", workers]
-    # What `bordercase serve` hands gunicorn (bordercase/cases/management/commands/serve.py), minus its database
-    # check before the fork: with persistent connections the workers would inherit and share that connection.
-    # No control socket: its default path is shared with every other gunicorn on the machine.
-    return [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{setup.port}", "--workers", workers,
-            "--access-logfile", "-", "--error-logfile", "-", "--forwarded-allow-ips", "127.0.0.1",
-            "--no-control-socket", "bordercase.wsgi:application"]
-
-
-def server_start(setup: Setup, log: Path) -> subprocess.Popen[bytes]:
-    setup.port = free_port()
-    with log.open("wb") as out:
-        server = subprocess.Popen(server_command(setup), env=setup.env(), stdout=out,  # noqa: S603 - the venv's own
-                                  stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"The server exited with {server.returncode}:\n{log.read_text()[-3000:]}")
-        if len(children(server.pid)) >= setup.options.workers:
-            try:
-                with socket.create_connection(("127.0.0.1", setup.port), timeout=0.5):
-                    return server
-            except OSError:
-                pass
-        time.sleep(0.2)
-    server.terminate()
-    raise SystemExit(f"The server did not listen within 60 s:\n{log.read_text()[-3000:]}")
-
-
 # --- CPU: who used the machine during a run ---------------------------------------------------------------------
 
 
@@ -186,14 +152,6 @@ def _cpu_seconds(fields: list[str], reaped: bool = False) -> float:
     # lives for one request and only the postmaster that reaped it still counts its CPU, along with that of
     # every other database's ended backends: so that is counted only when the bench has no persistent ones.
     return sum(int(fields[i]) for i in ((12, 13, 14, 15) if reaped else (12, 13))) / TICKS
-
-
-def children(parent: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and (fields := _stat(int(entry.name))) and int(fields[2]) == parent:
-            found.append(int(entry.name))
-    return found
 
 
 # A process is its pid and its start time: a pid freed by a short-lived backend may be reused within a run.
@@ -223,11 +181,11 @@ def _ours(pid: int, database: str) -> bool:
     return f" {database} " in title or not any(client in title for client in ("(", "[local]"))
 
 
-def cpu_sample(server_pid: int, database: str, reaped: bool) -> CpuSample:
+def cpu_sample(server_pids: list[int], database: str, reaped: bool) -> CpuSample:
     busy = machine_busy()
     server: dict[Process, float] = {}
     postgres: dict[Process, float] = {}
-    for pid in (server_pid, *children(server_pid)):
+    for pid in (*server_pids, *(child for parent in server_pids for child in children(parent))):
         if fields := _stat(pid):
             server[pid, fields[20]] = _cpu_seconds(fields)
     for entry in Path("/proc").iterdir():
@@ -244,9 +202,9 @@ class CpuWatch(threading.Thread):
     connection reached its maximum age and was replaced takes its CPU with it when it goes.
     """
 
-    def __init__(self, server_pid: int, database: str, reaped: bool) -> None:
+    def __init__(self, server_pids: list[int], database: str, reaped: bool) -> None:
         super().__init__(daemon=True)
-        self.args = (server_pid, database, reaped)
+        self.args = (server_pids, database, reaped)
         self.first = cpu_sample(*self.args)
         self.last = self.first
         # A process first seen after the first sample was born during the run: it counts from zero.
@@ -686,7 +644,9 @@ def markdown(report: dict[str, Any]) -> str:
         f"# Intake under load, {report['when']}", "",
         f"Machine: {m['nproc']} CPUs, {m['cpu']}, Python {m['python']}, PostgreSQL {m['postgresql']}, "
         f"Django {m['django']}, gunicorn {m['gunicorn']} ({m['platform']}).", "",
-        f"Server: {SERVERS[o['server']]}, {o['workers']} sync workers, BORDERCASE_MODE=development with DEBUG off, "
+        f"Server: {o.get('servers', 1)} of {SERVERS[o['server']]}"
+        f"{' behind HAProxy, sharing their cache through Redis' if o.get('servers', 1) > 1 else ''}, "
+        f"{o['workers']} sync workers each, BORDERCASE_MODE=development with DEBUG off, "
         f"DATABASE_CONN_MAX_AGE={o['conn_max_age']}, BORDERCASE_TASKS={o['tasks']}. Clients: asyncio, closed "
         f"loops with no pause, {o['seconds']:g} s a run, timeout {o['timeout']:g} s, up to {RETRIES} retries "
         f"with the same Idempotency-Key, {o['resend']:.0%} of creates and lodges sent again with the same key.",
@@ -726,6 +686,8 @@ def markdown(report: dict[str, Any]) -> str:
     if noisy := [f"{r['target']} at {r['clients']}" for r in report["runs"] if r["other_cpu_share"] > NOISY]:
         lines += [f"Other processes took more than {NOISY:.0%} of the machine during: {', '.join(noisy)}; "
                   "those figures understate what this machine can do.", ""]
+    if "notices_queued_in_redis" in report:
+        lines += [f"Notices queued in Redis for `bordercase worker`: {report['notices_queued_in_redis']}.", ""]
     lines += ["CPU seconds used in each run: the clients, gunicorn, PostgreSQL (the bench database's backends and "
               "the background processes), and anything else on the machine:", "",
               "| clients | target | client | gunicorn | postgres | other | machine busy |", "|---" * 7 + "|",
@@ -803,8 +765,14 @@ def arguments() -> argparse.Namespace:
                         "--conn-max-age is above 0")
     parser.add_argument("--settle", type=float, default=20.0, help="before each run, wait up to this many seconds "
                         "for other processes on the machine to go quiet")
-    parser.add_argument("--tasks", choices=("database", "immediate"), default="database",
-                        help="BORDERCASE_TASKS for the server: database queues email for `bordercase worker`")
+    parser.add_argument("--tasks", choices=("database", "redis", "immediate"), default="database",
+                        help="BORDERCASE_TASKS for the server: database or redis queue email for `bordercase worker`")
+    parser.add_argument("--servers", type=int, default=1, choices=range(1, 5), metavar="{1..4}",
+                        help="separate servers of --workers each; above 1, behind HAProxy, sharing their cache "
+                        "through Redis (see bench/servers.py)")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/9",
+                        help="REDIS_URL for the servers' cache (--servers above 1) and queue (--tasks redis): a "
+                        "database the bench empties at its start")
     parser.add_argument("--conn-max-age", type=int, default=60, help="DATABASE_CONN_MAX_AGE for the server")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
     parser.add_argument("--database", default="bordercase_bench_intake",
@@ -826,6 +794,30 @@ def arguments() -> argparse.Namespace:
     return options
 
 
+def redis_used(options: argparse.Namespace) -> bool:
+    return options.servers > 1 or options.tasks == "redis"
+
+
+def redis_flush(url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
+def redis_queued(url: str) -> int:
+    import redis
+
+    return int(redis.Redis.from_url(url).llen("rq:queue:default"))
+
+
+def redis_pids(options: argparse.Namespace) -> list[int]:
+    """Redis serves the servers when they use it, so its CPU counts as theirs."""
+    if not redis_used(options):
+        return []
+    return [int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit() and (f := _stat(int(e.name)))
+            and f[0] == "redis-server"]
+
+
 def settle(patience: float) -> None:
     """Wait, up to `patience` seconds, for other work on a shared machine to stop: the server is idle now."""
     deadline = time.monotonic() + patience
@@ -838,16 +830,16 @@ def settle(patience: float) -> None:
         say(f"    the machine is {share:.0%} busy with other work; waiting for it to settle…")
 
 
-def run_once(setup: Setup, server: subprocess.Popen[bytes], kind: str, clients: int, made: dict[str, str],
+def run_once(setup: Setup, fleet: Fleet, kind: str, clients: int, made: dict[str, str],
              seed: int) -> dict[str, Any]:
     run = uuid.uuid4().hex[:6].upper()
     say(f"  {kind}, {clients} clients, {setup.options.seconds:g} s (run {run})…")
     settle(setup.options.settle)
     reaped = setup.options.conn_max_age == 0
-    watch = CpuWatch(server.pid, setup.options.database, reaped)
+    watch = CpuWatch(fleet.pids + redis_pids(setup.options), setup.options.database, reaped)
     watch.start()
     began = time.perf_counter()
-    tally = asyncio.run(drive(kind, clients, setup.options.seconds, setup.options, setup.port, run, made["nzbn"],
+    tally = asyncio.run(drive(kind, clients, setup.options.seconds, setup.options, fleet.port, run, made["nzbn"],
                               made["token"], seed))
     elapsed = time.perf_counter() - began
     cpu = watch.used()
@@ -872,39 +864,39 @@ def main() -> None:
     options = arguments()
     var_dir = Path(tempfile.mkdtemp(prefix="bordercase-intake-load-"))
     setup = Setup(options, var_dir)
-    log = var_dir / "server.log"
-    server: subprocess.Popen[bytes] | None = None
+    fleet: Fleet | None = None
     report: dict[str, Any] = {"when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "machine": machine(setup),
                               "options": {k: v for k, v in vars(options).items() if not k.endswith("_list")
                                           and k != "client_counts"}, "runs": []}
     say(f"Machine: {report['machine']}")
     try:
+        if redis_used(options):
+            redis_flush(options.redis)
         made = database_create(setup)
-        server = server_start(setup, log)
-        say(f"Serving ({options.server}) on 127.0.0.1:{setup.port}, {options.workers} workers; warming up…")
+        fleet = fleet_start(kind=options.server, servers=options.servers, workers=options.workers, env=setup.env(),
+                            log_dir=var_dir)
+        say(f"Serving ({options.server}) on 127.0.0.1:{fleet.port}: {options.servers} server(s) of "
+            f"{options.workers} workers{' behind HAProxy' if fleet.balancer else ''}; warming up…")
         # Each worker imports the app, loads the schemes' rules and opens its connection on its first requests.
         for kind in options.target_list:
-            asyncio.run(drive(kind, options.workers * 2, options.warmup, options, setup.port,
+            asyncio.run(drive(kind, options.servers * options.workers * 2, options.warmup, options, fleet.port,
                               "WARM" + kind[0].upper(), made["nzbn"], made["token"], 0, quiet=True))
         for seed, clients in enumerate(options.client_counts, start=1):
             for kind in options.target_list:
-                report["runs"].append(run_once(setup, server, kind, clients, made, seed))
+                report["runs"].append(run_once(setup, fleet, kind, clients, made, seed))
+        if options.tasks == "redis":
+            report["notices_queued_in_redis"] = redis_queued(options.redis)
     finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        if fleet is not None:
+            fleet.stop()
         if not options.keep:
             database_drop(setup)
     report["ratios"] = ratios(report["runs"])
     report["goal"] = goal(report["runs"], report["ratios"])
-    if log.exists():
-        server_errors = sum(1 for line in log.read_text(errors="replace").splitlines() if '" 50' in line)
-        report["server_5xx_logged"] = server_errors
+    report["server_5xx_logged"] = sum(1 for log in var_dir.glob("server*.log")
+                                      for line in log.read_text(errors="replace").splitlines() if '" 50' in line)
     if options.keep:
-        say(f"Kept database {options.database} and the server log {log}")
+        say(f"Kept database {options.database} and the servers' logs in {var_dir}")
     else:
         shutil.rmtree(var_dir, ignore_errors=True)
     RESULTS.mkdir(parents=True, exist_ok=True)

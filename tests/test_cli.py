@@ -173,3 +173,11 @@ def test_serve_refuses_a_cache_kept_in_each_process_for_several_workers(settings
     settings.CACHE_KIND, settings.STATIC_ROOT = "local", tmp_path / "static"
     with pytest.raises(CommandError, match="BORDERCASE_CACHE=local keeps the cache in each process"):
         call_command("serve", "--port", "0", "--workers", "2")
+
+
+@pytest.mark.parametrize(("tasks", "worker"), [("database", "db_worker"), ("redis", "rqworker")])
+def test_the_worker_is_the_one_of_the_task_queue_configured(tasks: str, worker: str, tmp_path: Path) -> None:
+    env = {**os.environ, "BORDERCASE_VAR_DIR": str(tmp_path), "BORDERCASE_TASKS": tasks}
+    shown = subprocess.run([*BORDERCASE, "worker", "--help"], env=env, capture_output=True, text=True, timeout=60,
+                           check=True)
+    assert shown.stdout.startswith(f"usage: bordercase {worker} ")

@@ -7,11 +7,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import django_rq
 import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
+from django_tasks_rq.backend import Job as RQJob
+from rq import SimpleWorker
 
 from bordercase.accounts.models import User
 from bordercase.accounts.organisations import membership_add
@@ -167,6 +170,28 @@ def test_with_the_database_queue_email_waits_for_the_worker(
     assert message["Subject"] == f"Request {draft.reference} has been lodged"
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
     assert DBTaskResult.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_redis_queue_email_waits_for_the_worker(
+    world: World, make_request: MakeRequest, smtp: MailServer, worker_id: str
+) -> None:
+    # The Redis beside the tests, a database of its own for each test process so that parallel runs keep apart.
+    url = f"redis://127.0.0.1:6379/{10 + (int(worker_id[2:]) if worker_id.startswith('gw') else 0) % 6}"
+    draft = make_request()
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_rq.RQBackend"}},
+                           RQ_QUEUES={"default": {"URL": url}}):
+        queue = django_rq.get_queue("default")
+        queue.connection.flushdb()
+        walk(draft, [("lodge", world.employer_a)])
+        # The lodging only queued its notice, in Redis; the worker writes it, which queues its delivery.
+        [queued] = queue.get_jobs()
+        assert queued.func_name.endswith("request_changed_task") and smtp.messages == []
+        SimpleWorker([queue], connection=queue.connection, job_class=RQJob).work(burst=True)
+        assert queue.count == 0 and queue.failed_job_registry.count == 0
+        queue.connection.flushdb()
+    [message] = smtp.wait_for(1)
+    assert message["Subject"] == f"Request {draft.reference} has been lodged"
 
 
 def test_a_recommendation_batch_tells_each_employer_once_listing_its_requests(

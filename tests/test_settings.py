@@ -108,10 +108,19 @@ def test_an_s3_evidence_store_needs_boto3_and_its_bucket(tmp_path: Path) -> None
 
 
 def test_email_and_background_work_are_chosen_by_name(tmp_path: Path) -> None:
-    for variable, value, message in (("BORDERCASE_EMAIL", "pigeon", "BORDERCASE_EMAIL must be console or smtp"),
-                                     ("BORDERCASE_TASKS", "celery", "BORDERCASE_TASKS must be immediate or database")):
+    for variable, value, message in (
+            ("BORDERCASE_EMAIL", "pigeon", "BORDERCASE_EMAIL must be console or smtp"),
+            ("BORDERCASE_TASKS", "celery", "BORDERCASE_TASKS must be immediate, database or redis")):
         result = run(SETTINGS, tmp_path, **{variable: value})
         assert result.returncode != 0 and message in result.stderr
+
+
+def test_the_task_queue_on_redis_is_django_tasks_rq_at_redis_url(tmp_path: Path) -> None:
+    shown = [sys.executable, "-c", "from bordercase import settings; print(settings.TASKS['default']['BACKEND'], "
+             "settings.RQ_QUEUES['default']['URL'], 'django_rq' in settings.INSTALLED_APPS)"]
+    redis = run(shown, tmp_path, BORDERCASE_TASKS="redis", REDIS_URL="redis://10.0.0.5:6379/3")
+    assert redis.returncode == 0, redis.stderr
+    assert redis.stdout.split() == ["django_tasks_rq.RQBackend", "redis://10.0.0.5:6379/3", "True"]
 
 
 def test_the_cache_every_server_process_shares_is_chosen_by_name(tmp_path: Path) -> None:
@@ -123,8 +132,7 @@ def test_the_cache_every_server_process_shares_is_chosen_by_name(tmp_path: Path)
     assert default.stdout.split() == ["django.core.cache.backends.filebased.FileBasedCache",
                                       str((tmp_path / "var" / "cache").resolve())]
     redis = run(shown, tmp_path, BORDERCASE_CACHE="redis", REDIS_URL="redis://10.0.0.5:6379/2")
-    assert (redis.returncode == 0 and redis.stdout.split()[1] == "redis://10.0.0.5:6379/2") or (
-        'pip install "bordercase[redis]"' in redis.stderr)
+    assert redis.returncode == 0 and redis.stdout.split()[1] == "redis://10.0.0.5:6379/2"
     refused = run(SETTINGS, tmp_path, BORDERCASE_CACHE="memcached")
     assert refused.returncode != 0
     assert "BORDERCASE_CACHE must be file, redis or local, not 'memcached'" in refused.stderr

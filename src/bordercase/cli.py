@@ -30,7 +30,7 @@ COMMANDS: dict[str, str] = {
                    "from a timer).",
     "notices": "`notices digest`: email each person who chose one email a day their requests' changes (run it "
                "daily from a timer).",
-    "worker": "Send queued email and other background work (with BORDERCASE_TASKS=database).",
+    "worker": "Send queued email and other background work (with BORDERCASE_TASKS=database or redis).",
     "check": "Check the configuration; add --deploy to check it is safe for production.",
     "manage": "Run any other Django management command, such as `manage shell`.",
 }
@@ -76,10 +76,20 @@ def main(argv: list[str] | None = None) -> None:
     if command == "manage":
         argv = rest
     elif command == "worker":
-        argv = ["db_worker", *rest]
+        argv = _worker(rest)
     else:
         argv = [command, *rest]
     execute_from_command_line(["bordercase", *argv])
+
+
+def _worker(rest: list[str]) -> list[str]:
+    """The queue's own worker for the task backend configured: django-tasks-db's, or django-rq's running
+    django-tasks-rq's jobs."""
+    from django.conf import settings
+
+    if settings.TASKS_KIND == "redis":
+        return ["rqworker", "--job-class", "django_tasks_rq.backend.Job", *rest]
+    return ["db_worker", *rest]
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ refuses to start without a real SECRET_KEY.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import secrets
 from datetime import timedelta
@@ -342,12 +343,14 @@ BORDERCASE_BASE_URL = env_str("BORDERCASE_BASE_URL", f"http://127.0.0.1:{env_int
 # What every server process must share: the API's call counts and the version of the schemes each process holds
 # (cases.services.scheme_cache). `file` shares them between the processes of one machine; `redis` between machines.
 CACHE_KIND = env_str("BORDERCASE_CACHE", "file")
+# The Redis server that a redis cache and a redis task queue use.
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 if CACHE_KIND == "file":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                           "LOCATION": str(VAR_DIR / "cache")}}
 elif CACHE_KIND == "redis":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": env_str("REDIS_URL", "redis://127.0.0.1:6379/0")}}
+                          "LOCATION": REDIS_URL}}
 elif CACHE_KIND == "local":
     # One process only: a window changed by one worker would not be seen by another.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -361,16 +364,21 @@ if CACHE_KIND == "redis":
                                    ) from exc
 
 # Background work (email delivery): in-process after each commit by default; BORDERCASE_TASKS=database queues
-# it in the database for `bordercase worker`, so the web tier never waits on a mail server.
+# it in the database, and BORDERCASE_TASKS=redis in Redis (REDIS_URL, through django-tasks-rq), for
+# `bordercase worker`, so the web tier never waits on a mail server.
 TASKS_KIND = env_str("BORDERCASE_TASKS", "immediate")
-if TASKS_KIND not in {"immediate", "database"}:
-    raise ImproperlyConfigured(f"BORDERCASE_TASKS must be immediate or database, not {TASKS_KIND!r}.")
-TASKS = {
-    "default": {
-        "BACKEND": "django_tasks_db.DatabaseBackend" if TASKS_KIND == "database"
-        else "django_tasks.backends.immediate.ImmediateBackend",
-    }
-}
+TASK_BACKENDS = {"immediate": "django_tasks.backends.immediate.ImmediateBackend",
+                 "database": "django_tasks_db.DatabaseBackend", "redis": "django_tasks_rq.RQBackend"}
+if TASKS_KIND not in TASK_BACKENDS:
+    raise ImproperlyConfigured(f"BORDERCASE_TASKS must be immediate, database or redis, not {TASKS_KIND!r}.")
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_KIND]}}
+# django-rq reads its queues from here whichever backend runs, so a test can switch to Redis with the settings alone.
+RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+if TASKS_KIND == "redis":
+    # Looked for, not imported: importing it reads these settings, which are not ready yet.
+    if importlib.util.find_spec("django_tasks_rq") is None:
+        raise ImproperlyConfigured('BORDERCASE_TASKS=redis needs django-tasks-rq: pip install "bordercase[redis]".')
+    INSTALLED_APPS.append("django_rq")
 
 LOGGING = {
     "version": 1,
