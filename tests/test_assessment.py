@@ -473,6 +473,18 @@ def test_a_claim_takes_only_a_request_nobody_holds(world: World, lodged: Request
 def test_a_waited_filter_that_is_not_a_number_is_named_on_the_queue(
     world: World, lodged: Request, staff_client: Callable[[Any], Client]
 ) -> None:
-    page = staff_client(world.assessor_nztech).get("/assessment/?waited=five").content.decode()
-    assert "There is a problem" in page and "whole number, like 5" in page and 'href="#waited"' in page
-    assert lodged.reference in page  # the other filters still apply
+    client = staff_client(world.assessor_nztech)
+    # Words, a superscript digit, and a number beyond any wait (and any database's integers).
+    for typed in ("five", "²", "9" * 40):
+        page = client.get("/assessment/", {"waited": typed}).content.decode()
+        assert "There is a problem" in page and 'href="#waited"' in page
+        assert "whole number from 0 to 100,000, like 5" in page
+        assert lodged.reference in page  # the other filters still apply
+
+
+def test_the_api_refuses_a_waited_filter_beyond_any_wait_naming_it(
+    world: World, lodged: Request, api_client: ClientFor
+) -> None:
+    answer = api_client(world.assessor_nztech).get(f"{API}/assessment/queue", {"waited_at_least": "9" * 40})
+    assert answer.status_code == 422
+    assert list(answer.json()["fields"]) == ["waited_at_least"]

@@ -58,7 +58,8 @@ class QueueQuery(Schema):
     outcome: str = Field("", description="The rules' pre-assessment: eligible, ineligible or needs_review.")
     assignee: str = Field("", description="me, nobody, or an assessor's email address.")
     overdue: bool = False
-    waited_at_least: int = Field(0, ge=0, description="Only requests that have waited this many working days.")
+    waited_at_least: int = Field(0, ge=0, le=queue.WAITED_LIMIT,
+                                 description="Only requests that have waited this many working days.")
     sort: str = Field("oldest", description="oldest, newest, waited or reference.")
     limit: int = Field(50, ge=1, le=500)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)

@@ -36,21 +36,28 @@ def _assessed(user: User, reference: str) -> Request:
     return request_as(user, reference, Party.ASSESSOR)
 
 
+def _waited(params: Any) -> int | None:
+    """The working days waited asked for; None if what was typed is not a whole number from 0 to the limit."""
+    waited = params.get("waited", "").strip() or "0"
+    if not (waited.isascii() and waited.isdigit()) or int(waited) > queue.WAITED_LIMIT:
+        return None
+    return int(waited)
+
+
 def _filter_errors(params: Any) -> dict[str, str]:
-    waited = params.get("waited", "").strip()
-    if waited and not waited.isdigit():
-        return {"waited": "Enter the working days waited as a whole number, like 5, or leave it empty."}
+    if _waited(params) is None:
+        return {"waited": f"Enter the working days waited as a whole number from 0 to {queue.WAITED_LIMIT:,}, "
+                          "like 5, or leave it empty."}
     return {}
 
 
 def _filter_from(params: Any) -> queue.QueueFilter:
     sort = params.get("sort", "oldest")
-    waited = params.get("waited", "").strip()
     return queue.QueueFilter(
         scheme=params.get("scheme", ""), status=params.get("status", "open"), outcome=params.get("outcome", ""),
         assignee=params.get("assignee", ""), overdue=params.get("overdue") == "yes",
         # A filter that is not a number filters nothing, and the page says so (_filter_errors).
-        waited_at_least=int(waited) if waited.isdigit() else 0, sort=sort if sort in queue.SORTS else "oldest")
+        waited_at_least=_waited(params) or 0, sort=sort if sort in queue.SORTS else "oldest")
 
 
 @login_required

@@ -26,6 +26,10 @@ from bordercase.workdays import Clock, nz_date, working_day_number
 
 OPEN_STATES = (State.LODGED.value, State.IN_ASSESSMENT.value, State.INFO_REQUESTED.value)
 
+# The most working days a filter may ask about: some four hundred years, more than any request can have waited, and
+# small enough for every database's integers.
+WAITED_LIMIT = 100_000
+
 SORTS = {
     "oldest": "Lodged, oldest first",
     "newest": "Lodged, newest first",
