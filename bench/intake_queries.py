@@ -1,6 +1,6 @@
 """What one lodging costs inside Django: every SQL statement of a create and of a lodge, and where the time goes.
 
-    .venv/bin/python bench/intake_queries.py [--lodgings 300]
+    .venv/bin/python bench/intake_queries.py [--lodgings 300] [--path one-call|two-call] [--profile 40]
 
 The companion of bench/intake_load.py, for reading its figures: on a PostgreSQL database of its own
 (dropped at the end) it makes the same employer, token and intake window, then, through Django's test client
@@ -14,9 +14,12 @@ Results are printed and written to bench/results/intake_queries-<UTC timestamp>.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime as dt
+import io
 import json
 import os
+import pstats
 import re
 import sys
 import tempfile
@@ -87,10 +90,33 @@ def database(options: argparse.Namespace) -> Iterator[str]:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
 
 
+def _profile(lodging: Callable[[], None], options: argparse.Namespace) -> None:
+    """Where a lodging's CPU goes in this process, by function: its own time and with what it calls."""
+    profiler = cProfile.Profile(time.process_time)  # CPU, not waiting on the database
+    profiler.enable()
+    for _ in range(options.lodgings):
+        lodging()
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).strip_dirs()
+    print(f"\nProfile of {options.lodgings} more lodgings (cProfile, CPU time of this process; "
+          "its own overhead inflates small calls):")
+    stats.sort_stats("cumulative").print_stats(options.profile)
+    if options.callees:
+        stats.print_callees(options.callees)
+    stats.sort_stats("tottime").print_stats(options.profile)
+    print(out.getvalue())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--lodgings", type=int, default=300, help="lodgings timed, one after another")
+    parser.add_argument("--path", choices=("one-call", "two-call"), default="one-call",
+                        help="one-call: POST /api/v1/requests with \"lodge\": true; two-call: create, then lodge")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="then profile as many lodgings again and print the N functions costing most")
+    parser.add_argument("--callees", default="", help="with --profile, also what the functions matching this call")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
     parser.add_argument("--database", default="bordercase_bench_queries",
                         help="database to create and drop; must start with bordercase_bench")
@@ -102,6 +128,8 @@ def main() -> None:
         # The settings read the environment once, at import: it must be complete before Django starts.
         os.environ.update({"DATABASE_URL": url, "DEBUG": "false", "BORDERCASE_MODE": "development",
                            "DATABASE_CONN_MAX_AGE": "60", "BORDERCASE_TASKS": "database",
+                           # One token makes every lodging here: its per-token limit would stop the bench.
+                           "BORDERCASE_API_RATE": "10000000/m",
                            "BORDERCASE_VAR_DIR": var_dir, "DJANGO_SETTINGS_MODULE": "bordercase.settings"})
         sys.path.insert(0, str(BENCH / "site"))
         import django
@@ -129,12 +157,12 @@ def measure(options: argparse.Namespace) -> dict[str, Any]:
     answers = {"anzsco_code": "261313", "annual_salary_nzd": 145000, "employment_agreement_signed": True,
                "pipeline_programmes": ["Summer of Tech"], "industry_memberships": ["NZTech"]}
 
-    def create() -> Any:
+    def create(*, lodge: bool = False) -> Any:
         passport = f"Q{uuid.uuid4().hex[:12].upper()}"
         body = {"scheme": "tech-specialists-2022", "organisation_nzbn": made["nzbn"], "assessing_body": "nztech",
                 "nominee": {"given_names": "Query", "family_name": "Count", "date_of_birth": "1988-04-12",
                             "nationality": "IND", "passport_number": passport, "email": "q@load-test.example"},
-                "answers": answers}
+                "answers": answers, **({"lodge": True} if lodge else {})}
         reply = client.post("/api/v1/requests", body, content_type="application/json",
                             headers={"Idempotency-Key": str(uuid.uuid4())})
         if reply.status_code != 201:
@@ -147,16 +175,27 @@ def measure(options: argparse.Namespace) -> dict[str, Any]:
         if reply.status_code != 200:
             raise SystemExit(f"lodge answered {reply.status_code}: {reply.content[:300]!r}")
 
+    def lodging() -> None:
+        if options.path == "one-call":
+            create(lodge=True)
+        else:
+            lodge(create())
+
     for _ in range(30):  # load the rules, fill the caches, open the connection: as a worker that has run a while
-        lodge(create())
+        lodging()
 
     statements: dict[str, list[str]] = {}
-    with CaptureQueriesContext(connection) as captured:
-        reference = create()
-    statements["create"] = [label(q["sql"]) for q in captured.captured_queries]
-    with CaptureQueriesContext(connection) as captured:
-        lodge(reference)
-    statements["lodge"] = [label(q["sql"]) for q in captured.captured_queries]
+    if options.path == "one-call":
+        with CaptureQueriesContext(connection) as captured:
+            create(lodge=True)
+        statements["one-call lodging"] = [label(q["sql"]) for q in captured.captured_queries]
+    else:
+        with CaptureQueriesContext(connection) as captured:
+            reference = create()
+        statements["create"] = [label(q["sql"]) for q in captured.captured_queries]
+        with CaptureQueriesContext(connection) as captured:
+            lodge(reference)
+        statements["lodge"] = [label(q["sql"]) for q in captured.captured_queries]
     for step, found in statements.items():
         print(f"{step}: {len(found)} statements")
         for number, text in enumerate(found, start=1):
@@ -174,24 +213,27 @@ def measure(options: argparse.Namespace) -> dict[str, Any]:
         with connection.execute_wrapper(sql_time.sql):
             wall, cpu = time.perf_counter(), time.process_time()
             for _ in range(options.lodgings):
-                lodge(create())
+                lodging()
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     finally:
         Policy.check, Policy.evaluate = originals  # type: ignore[method-assign]
+    if options.profile:
+        _profile(lodging, options)
     n = options.lodgings
 
     def per(seconds: float) -> float:
         return round(1000 * seconds / n, 2)
 
     report = {
-        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "lodgings": n,
+        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "lodgings": n, "path": options.path,
         "statements": {step: {"count": len(found), "each": found} for step, found in statements.items()},
         "per_lodging_ms": {"wall": per(wall), "cpu": per(cpu), "sql_wall": per(sql_time.seconds),
                            "rules": per(rules.seconds), "rest": per(wall - sql_time.seconds - rules.seconds)},
         "sql_statements_per_lodging": round(sql_time.calls / n, 1),
     }
     t = report["per_lodging_ms"]
-    print(f"\nOne client, {n} lodgings one after another (create + lodge, through the test client):")
+    how = "one call each" if options.path == "one-call" else "create + lodge"
+    print(f"\nOne client, {n} lodgings one after another ({how}, through the test client):")
     print(f"  {t['wall']} ms a lodging ({t['cpu']} ms CPU in this process); {t['sql_wall']} ms of it in "
           f"{report['sql_statements_per_lodging']} SQL statements (sent, run, answered), {t['rules']} ms in the "
           f"scheme's rules (check + evaluate), {t['rest']} ms in the rest: Django (building the SQL too), ninja "
