@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import random
 import subprocess
 import sys
@@ -303,3 +304,59 @@ def test_results_files_are_read_strictly() -> None:
     assert read_results(good) == [Result(1, "A", Status.SELECTED)]
     with pytest.raises(BallotFileError, match="Line 2 of the results file"):
         read_results(b"rank,entry_id,status\n1,A,chosen\n")
+
+
+@pytest.mark.parametrize(("field", "value", "words"), [
+    ("places", -1, "places must be a whole number, 0 or more"),
+    ("places", True, "places must be a whole number, 0 or more"),
+    ("places", "30", "places must be a whole number, 0 or more"),
+    ("category_caps", {"c1": "10"}, "category_caps must be an object giving each category a whole number"),
+    ("category_caps", {"c1": -2}, "category_caps must be an object giving each category a whole number"),
+    ("category_caps", [10], "category_caps must be an object giving each category a whole number"),
+    ("employer_cap", False, "employer_cap must be a whole number, 0 or more, or null"),
+    ("employer_cap", -5, "employer_cap must be a whole number, 0 or more, or null"),
+    ("commitment", "UPPER", "commitment must be hexadecimal in lower case"),
+    ("secret", "SECRET", "secret must be hexadecimal in lower case"),
+    ("public_value", 12345678, "public_value must be text"),
+    ("method", None, "method must be text"),
+])
+def test_verify_names_a_manifest_field_of_the_wrong_kind_instead_of_failing(
+    tmp_path: Path, field: str, value: object, words: str
+) -> None:
+    manifest_path, entries_path, results_path, _ = published_round(tmp_path)
+    raw = json.loads(manifest_path.read_bytes())
+    if field in ("commitment", "secret"):
+        value = raw[field].upper()  # the same value, spelled in capitals
+    raw[field] = value
+    manifest_path.write_text(json.dumps(raw))
+    done = run("verify", str(manifest_path), str(entries_path), str(results_path))
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert words in done.stderr, done.stderr
+
+
+_ANY_JSON = st.recursive(st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.floats() | st.text(max_size=70),
+                         lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
+                                                                                     max_size=3), max_leaves=6)
+_FIELDS = ["algorithm", "method", "places", "entries_sha256", "results_sha256", "category_caps", "employer_cap",
+           "commitment", "secret", "public_value", "seed", "public_value_declaration"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(_FIELDS), _ANY_JSON, min_size=1, max_size=3),
+       st.lists(st.sampled_from(_FIELDS), max_size=2), st.one_of(st.none(), st.lists(st.integers(), max_size=2)))
+def test_any_manifest_is_refused_with_a_message_or_checked_never_a_failure_of_the_verifier(
+    changed: dict[str, object], dropped: list[str], instead: object
+) -> None:
+    # A published manifest with some fields changed to any JSON at all, some dropped, or something else entirely.
+    pool = [Entry("E1"), Entry("E2", 2, "w", "c", "e")]
+    entries, results = entries_csv(pool), results_csv(draw(pool, Caps(1), SEED))
+    raw = {**json.loads(Manifest(ALGORITHM, "ballot", 1, sha256_hex(entries), sha256_hex(results), {}, None,
+                                 commitment(SECRET), SECRET.hex(), PUBLIC_VALUE, SEED.hex()).to_json()), **changed}
+    for name in dropped:
+        raw.pop(name, None)
+    try:
+        manifest = Manifest.from_json(json.dumps(instead if instead is not None else raw).encode())
+    except BallotFileError as refused:
+        assert str(refused).startswith("The manifest")
+        return
+    assert all(isinstance(problem, str) for problem in verify(manifest, entries, results))

@@ -64,6 +64,11 @@ def _plain(value: str, what: str) -> str:
     return value
 
 
+def _ascii_digits(text: str) -> bool:
+    # str.isdigit() and int() also take other scripts' digits (Arabic-Indic ٣ is 3): one number, one spelling.
+    return text.isascii() and text.isdigit()
+
+
 def _lines(data: bytes, header: str, kind: str) -> list[tuple[int, str]]:
     try:
         text = data.decode("utf-8")
@@ -101,7 +106,7 @@ def read_entries(data: bytes) -> list[Entry]:
         seen.add(entry_id)
         if receipt:
             number_text, lodged_at, beneficiary, category, employer = fields[1:]
-            if not number_text.isdigit():
+            if not _ascii_digits(number_text):
                 raise BallotFileError(f"Line {number} of the entries file has priority {number_text!r}: it must be "
                                       "a whole number, 1 for the first tier.")
             entries.append(Entry(entry_id, 1, beneficiary, category, employer, int(number_text), lodged_at))
@@ -111,9 +116,9 @@ def read_entries(data: bytes) -> list[Entry]:
                                   f"entry_id, and {entry_id!r} comes after {previous!r}.")
         previous = entry_id
         weight, beneficiary, category, employer = fields[1:]
-        if not weight.isdigit() or weight.startswith("0") or int(weight) > MAX_WEIGHT:
+        if not _ascii_digits(weight) or weight.startswith("0") or int(weight) > MAX_WEIGHT:
             raise BallotFileError(f"Line {number} of the entries file has weight {weight!r}: it must be a whole "
-                                  f"number from 1 to {MAX_WEIGHT}, without leading zeros.")
+                                  f"number from 1 to {MAX_WEIGHT} in the digits 0-9, without leading zeros.")
         entries.append(Entry(entry_id, int(weight), beneficiary, category, employer))
     return entries
 
@@ -152,7 +157,7 @@ def read_results(data: bytes) -> list[Result]:
     statuses = {s.value: s for s in Status}
     for number, line in _lines(data, RESULTS_HEADER, "results"):
         fields = line.split(",")
-        if len(fields) != 3 or not fields[0].isdigit() or fields[2] not in statuses:
+        if len(fields) != 3 or not _ascii_digits(fields[0]) or fields[2] not in statuses:
             raise BallotFileError(f"Line {number} of the results file is {line!r}: it must be rank,entry_id,status "
                                   f"with status one of {', '.join(statuses)}.")
         results.append(Result(int(fields[0]), fields[1], statuses[fields[2]]))
@@ -165,8 +170,8 @@ def read_results(data: bytes) -> list[Result]:
 # of them. So a draw from a file reads it as columns instead: numpy arrays of where each line starts, how long its
 # entry_id is, its weight, and which entries share a beneficiary, computed from the bytes a block of lines at a
 # time. Its checks are read_entries' checks made on whole blocks, or stricter: a file that does not pass them
-# outright (a mistake, or something unusual, such as a weight in digits other than ASCII) is left to
-# read_entries, which names the line to fix or reads it the slow way. Either way the draw is the same.
+# outright (a mistake, or something unusual) is left to read_entries, which names the line to fix or reads it the
+# slow way. Either way the draw is the same.
 
 # The status codes of a draw's numpy arrays, in this order.
 STATUS_CODES = (Status.SELECTED, Status.WAITLISTED, Status.DUPLICATE)
@@ -203,7 +208,7 @@ def _spans(octets: np.ndarray, start: np.ndarray, length: np.ndarray, words: int
     rows[:, longest:] = 0
     shorter = np.flatnonzero(length < longest)
     if len(shorter):
-        rows[shorter] *= np.arange(width, dtype=np.uint8) < length[shorter, None]
+        rows[shorter] *= np.arange(width) < length[shorter, None]  # not uint8: a row may be wider than 255
     return rows
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -60,18 +61,44 @@ class Manifest:
 
     @classmethod
     def from_json(cls, data: bytes) -> Manifest:
+        """The manifest in these bytes, every field checked for its kind, so that whatever a file holds, checking
+        it ends in a message naming what is wrong and never in a failure of the verifier's own."""
         try:
-            raw: dict[str, Any] = json.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raw: Any = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             raise BallotFileError(f"The manifest is not JSON: {exc}.") from exc
+        if not isinstance(raw, dict):
+            raise BallotFileError("The manifest must be a JSON object of named fields, as published.")
         known = set(cls.__dataclass_fields__)
         unknown, missing = set(raw) - known, {"algorithm", "method", "places", "entries_sha256",
                                                "results_sha256"} - set(raw)
         if unknown or missing:
             raise BallotFileError(f"The manifest has unknown fields {sorted(unknown)} or lacks {sorted(missing)}.")
-        if not isinstance(raw["places"], int) or not isinstance(raw.get("category_caps", {}), dict):
-            raise BallotFileError("The manifest's places must be a whole number and category_caps an object.")
+        for name in known - {"places", "category_caps", "employer_cap"}:
+            if name in raw and not isinstance(raw[name], str):
+                raise BallotFileError(f"The manifest's {name} must be text, not {json.dumps(raw[name])[:40]}.")
+        for name in _HEX_FIELDS:
+            if raw.get(name) and not _LOWER_HEX.fullmatch(raw[name]):
+                raise BallotFileError(f"The manifest's {name} must be hexadecimal in lower case, as published.")
+        caps = raw.get("category_caps", {})
+        if not _count(raw["places"]):
+            raise BallotFileError("The manifest's places must be a whole number, 0 or more.")
+        if not isinstance(caps, dict) or not all(_count(v) for v in caps.values()):
+            raise BallotFileError("The manifest's category_caps must be an object giving each category a whole "
+                                  "number, 0 or more.")
+        if raw.get("employer_cap") is not None and not _count(raw["employer_cap"]):
+            raise BallotFileError("The manifest's employer_cap must be a whole number, 0 or more, or null.")
         return cls(**raw)
+
+
+# The fields that hold digests, secrets and seeds: lower-case hexadecimal, so that one value has one spelling.
+_HEX_FIELDS = ("entries_sha256", "results_sha256", "commitment", "secret", "seed")
+_LOWER_HEX = re.compile(r"[0-9a-f]+")
+
+
+def _count(value: object) -> bool:
+    # JSON's true and false are not numbers, though Python counts them as 1 and 0.
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _hex_bytes(value: str, size: int) -> bytes | None:
