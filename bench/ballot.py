@@ -10,6 +10,8 @@ For each size, in one run on this machine:
 - (b) the draw in-process, ``draw(entries, caps, seed)``, on entries already read with read_entries (not timed),
   in a subprocess of its own so that its memory is its own; left out when the Entry objects would take more than
   half the memory available (20,000,000 of them take some 18 GB);
+- (d) once, ``bordercase ballot verify MANIFEST FILE RESULTS`` of what (a) drew, as a subprocess: wall and CPU
+  seconds and its peak memory (it re-runs the draw and checks every digest, the secret and the seed);
 - (c) the bare floor: one HMAC-SHA256 per entry, done the fastest way Python has, and a sort of the keys, the
   fastest of numpy's and Python's; no reading, no tickets beyond the first, no walk, no writing.
 
@@ -22,8 +24,8 @@ scheme might cap it: places for one entry in 400, category caps on two categorie
 1,000,000 entries are timed ``--repeats`` times (the median is reported), 20,000,000 once, (a), (b) and (c) in turn
 each time, so that each ratio compares runs made at much the same time. On a shared machine CPU seconds are
 steadier than wall seconds; both are reported, with the load average. The goals (issue 6): 1,000,000
-entries in under 3 s; 20,000,000 in under 60 s and 4 GB; within 1.5 times the floor. Results are printed and
-written to bench/results/ballot-<timestamp>.json and .md.
+entries in under 3 s; 20,000,000 in under 60 s and 4 GB; within 1.5 times the floor; and (issue 17) verify of
+20,000,000 in under 4 GB. Results are printed and written to bench/results/ballot-<timestamp>.json and .md.
 """
 
 from __future__ import annotations
@@ -52,7 +54,10 @@ ALPHABET = np.frombuffer(b"0123456789ABCDEFGHJKMNPQRSTVWXYZ", dtype=np.uint8)  #
 HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 CATEGORIES = [b"2613", b"2611", b"2612", b"2621", b"1351", b""]
 CATEGORY_SHARE = [0.40, 0.10, 0.10, 0.15, 0.15, 0.10]
-SEED = hashlib.sha256(b"bordercase bench/ballot.py").hexdigest()
+# A round as the protocol draws it, so that (d) can verify what (a) drew: seed = SHA-256(secret ‖ public value).
+SECRET = hashlib.sha256(b"bordercase bench/ballot.py").digest()
+PUBLIC_VALUE = "bench/ballot.py"
+SEED = hashlib.sha256(SECRET + PUBLIC_VALUE.encode()).hexdigest()
 GENERATOR = 1  # bump when the made-up entries change, so that files kept from before are made again
 MB = 1_000_000  # megabytes of 10^6 bytes, as the goal's 4 GB is 4 * 10^9 bytes
 
@@ -174,6 +179,19 @@ def cli_command(path: Path, caps: dict[str, Any], out: Path) -> list[str]:
     for category, cap in caps["category"].items():
         command += ["--category-cap", f"{category}={cap}"]
     return [*command, "--employer-cap", str(caps["employer"])]
+
+
+def verify_command(path: Path, caps: dict[str, Any], out: Path, results_digest: str) -> list[str]:
+    """`bordercase ballot verify` of the round (a) drew, with its manifest written beside the results."""
+    from bordercase.ballot import ALGORITHM, Manifest, commitment
+
+    manifest = RESULTS / f"ballot-manifest-{path.stem}.json"
+    with path.open("rb") as entries:
+        entries_digest = hashlib.file_digest(entries, "sha256").hexdigest()
+    manifest.write_bytes(Manifest(ALGORITHM, "ballot", caps["places"], entries_digest, results_digest,
+                                  caps["category"], caps["employer"], commitment(SECRET), SECRET.hex(),
+                                  PUBLIC_VALUE, SEED).to_json())
+    return [str(Path(sys.executable).with_name("bordercase")), "ballot", "verify", str(manifest), str(path), str(out)]
 
 
 def worker_in_process(path: str, caps_json: str) -> None:
@@ -326,6 +344,8 @@ def measure(n: int, repeats: int, in_process: bool, entry_mb_per_file_mb: float)
         cli_runs.append(run_child(cli_command(path, caps, out), echo=i == 0))
         if i == 0:
             results_digest = hashlib.sha256(out.read_bytes()).hexdigest()
+            say("  (d) bordercase ballot verify of what (a) drew…")
+            verify_run = run_child(verify_command(path, caps, out, results_digest), echo=False)
         if in_process:
             say(f"  run {i + 1} of {repeats}: (b) draw() in-process (reading the entries first, not timed)…")
             done = run_child([*me, "--worker", "in-process", str(path), json.dumps(caps)], echo=False)
@@ -333,6 +353,7 @@ def measure(n: int, repeats: int, in_process: bool, entry_mb_per_file_mb: float)
         say(f"  run {i + 1} of {repeats}: (c) the floor (making the messages first, not timed)…")
         floor_runs.append(json.loads(run_child([*me, "--worker", "floor", str(path), "1"], echo=False)["stdout"]))
     out.unlink()
+    row["verify"] = _summary([verify_run])
     row["cli"] = _summary(cli_runs) | {"progress_lines": len(cli_runs[0]["stderr"]),
                                        "results_sha256": results_digest}
     if in_process:
@@ -347,7 +368,7 @@ def measure(n: int, repeats: int, in_process: bool, entry_mb_per_file_mb: float)
         "hmac": floor["hmac"], "sort": floor["sort"], "sample_ns_per_entry": floor["sample_ns_per_entry"]}
     row["tickets"] = _tickets(path)
     row["load_after"] = os.getloadavg()
-    for what in ("cli", "in_process"):
+    for what in ("cli", "in_process", "verify"):
         if what in row:
             row[what]["ratio_to_floor"] = round(row[what]["wall"] / row["floor"]["wall"], 2)
             row[what]["cpu_ratio_to_floor"] = round(row[what]["cpu"] / row["floor"]["cpu"], 2)
@@ -384,6 +405,8 @@ def goals(rows: list[dict[str, Any]]) -> list[str]:
                        f"({cli['wall']} s)")
             met.append(f"20,000,000 entries in under 4 GB: {'met' if cli['peak_mb'] < 4000 else 'NOT met'} "
                        f"({cli['peak_mb']:,} MB)")
+            met.append(f"verify of 20,000,000 entries in under 4 GB: "
+                       f"{'met' if row['verify']['peak_mb'] < 4000 else 'NOT met'} ({row['verify']['peak_mb']:,} MB)")
         met.append(f"{n:,} entries within 1.5 times the floor: {'met' if cli['ratio_to_floor'] <= 1.5 else 'NOT met'}"
                    f" ({cli['ratio_to_floor']}, CPU {cli['cpu_ratio_to_floor']})")
     return met
@@ -398,7 +421,8 @@ def markdown(result: dict[str, Any]) -> str:
              "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
     for row in result["sizes"]:
         for key, label in (("cli", "(a) `bordercase ballot draw`"), ("in_process", "(b) `draw()` in-process"),
-                           ("floor", "(c) floor: 1 HMAC an entry + sort")):
+                           ("floor", "(c) floor: 1 HMAC an entry + sort"),
+                           ("verify", "(d) `bordercase ballot verify`")):
             if key not in row:
                 continue
             r = row[key]

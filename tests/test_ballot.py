@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -360,3 +361,35 @@ def test_any_manifest_is_refused_with_a_message_or_checked_never_a_failure_of_th
         assert str(refused).startswith("The manifest")
         return
     assert all(isinstance(problem, str) for problem in verify(manifest, entries, results))
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    ("header", "Line 1 of the results file is 'rank,entry,status'; it must be the header"),
+    ("extra row", "The results file has more rows than re-running the draw gives: its line 122 is one too many."),
+    ("last row gone", "The results file ends after line 120; re-running the draw gives more rows."),
+    ("bad status", "Line 3 of the results file is '2,E0004,chosen': it must be rank,entry_id,status"),
+    ("not UTF-8", "Line 2 of the results file is not UTF-8"),
+    ("other entry", "The results differ from a re-run of the draw at rank 2: the file has E9999 selected, the re-run "),
+])
+def test_verify_names_the_first_line_where_the_results_differ_from_the_rerun(
+    tmp_path: Path, change: str, words: str
+) -> None:
+    # Results changed together with their digest in the manifest, so only re-running the draw can tell.
+    _, entries_path, results_path, manifest = published_round(tmp_path)
+    lines = results_path.read_bytes().split(b"\n")[:-1]
+    if change == "header":
+        lines[0] = b"rank,entry,status"
+    elif change == "extra row":
+        lines.append(b"121,E9999,waitlisted")
+    elif change == "last row gone":
+        lines.pop()
+    elif change == "bad status":
+        lines[2] = b"2,E0004,chosen"
+    elif change == "not UTF-8":
+        lines[1] = b"1,E\xff,selected"
+    else:
+        lines[2] = b"2,E9999,selected"
+    changed = b"\n".join(lines) + b"\n"
+    again = dataclasses.replace(manifest, results_sha256=sha256_hex(changed))
+    problems = verify(again, entries_path.read_bytes(), changed)
+    assert len(problems) == 1 and words in problems[0], problems

@@ -21,16 +21,22 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bordercase.ballot import (
+    ALGORITHM,
     BallotFileError,
     Caps,
     Entry,
+    Manifest,
     Result,
     Status,
+    commitment,
     draw,
     entries_csv,
     rank_by_receipt,
     read_entries,
     results_csv,
+    seed_from,
+    sha256_hex,
+    verify,
 )
 from bordercase.ballot import cli as ballot_cli
 from bordercase.ballot import files as ballot_files
@@ -197,6 +203,28 @@ def test_blocks_chunks_and_pieces_make_no_difference(monkeypatch: pytest.MonkeyP
         lines = entries_csv(pool).split(b"\n")
         lines[at], lines[at + 1] = lines[at + 1], lines[at]
         assert entry_columns(b"\n".join(lines)) is None
+
+
+def test_verify_finds_the_first_changed_row_wherever_the_pieces_of_the_rerun_end(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # verify compares the re-run with the published file a piece at a time: made tiny, a change falls on every seam.
+    rng = random.Random(8)
+    pool = [Entry(f"{rng.getrandbits(60):x}", rng.choice([1, 2]), f"w{rng.randrange(60)}") for _ in range(80)]
+    secret, public = bytes(range(32)), "round 1"
+    seed, cap = seed_from(secret, public), Caps(30)
+    entries, results = entries_csv(pool), results_csv(draw(pool, cap, seed))
+    monkeypatch.setattr(ballot_files, "_ROWS", 7)
+    assert len(list(draw_file(entries, cap, seed))) > 10  # the re-run comes in many pieces
+    rows = results.split(b"\n")
+    for line in range(1, len(rows) - 1):
+        changed = b"\n".join([*rows[:line], rows[line].replace(b",", b",X", 1), *rows[line + 1:]])
+        manifest = Manifest(ALGORITHM, "ballot", 30, sha256_hex(entries), sha256_hex(changed), {}, None,
+                            commitment(secret), secret.hex(), public, seed.hex())
+        assert verify(manifest, entries, changed) == [
+            f"The results differ from a re-run of the draw at rank {line}: the file has X"
+            f"{rows[line].split(b',')[1].decode()} {rows[line].split(b',')[2].decode()}, the re-run "
+            f"{rows[line].split(b',')[1].decode()} {rows[line].split(b',')[2].decode()}."]
 
 
 # --- ties ----------------------------------------------------------------------------------------------------------

@@ -153,15 +153,17 @@ def results_csv(results: Iterable[Result]) -> bytes:
 
 
 def read_results(data: bytes) -> list[Result]:
-    results = []
+    return [result_line(number, line) for number, line in _lines(data, RESULTS_HEADER, "results")]
+
+
+def result_line(number: int, line: str) -> Result:
+    """Line ``number`` of a results file (after its header), or the error naming it."""
+    fields = line.split(",")
     statuses = {s.value: s for s in Status}
-    for number, line in _lines(data, RESULTS_HEADER, "results"):
-        fields = line.split(",")
-        if len(fields) != 3 or not _ascii_digits(fields[0]) or fields[2] not in statuses:
-            raise BallotFileError(f"Line {number} of the results file is {line!r}: it must be rank,entry_id,status "
-                                  f"with status one of {', '.join(statuses)}.")
-        results.append(Result(int(fields[0]), fields[1], statuses[fields[2]]))
-    return results
+    if len(fields) != 3 or not _ascii_digits(fields[0]) or fields[2] not in statuses:
+        raise BallotFileError(f"Line {number} of the results file is {line!r}: it must be rank,entry_id,status "
+                              f"with status one of {', '.join(statuses)}.")
+    return Result(int(fields[0]), fields[1], statuses[fields[2]])
 
 
 # --- a ballot file as columns, for large draws ---------------------------------------------------------------------

@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from bordercase.ballot.draw import ALGORITHM, SEED_BYTES, Caps, draw, rank_by_receipt
-from bordercase.ballot.files import BallotFileError, read_entries, read_results
+from bordercase.ballot.draw import ALGORITHM, SEED_BYTES, Caps, draw_file, rank_by_receipt
+from bordercase.ballot.files import RESULTS_HEADER, BallotFileError, read_entries, result_line, results_csv
 
 METHODS = ("ballot", "order_of_receipt")
 
@@ -138,22 +139,64 @@ def verify(manifest: Manifest, entries: bytes, results: bytes) -> list[str]:
                 problems.append(f"The seed is not SHA-256(secret ‖ public value): the public value "
                                 f"{manifest.public_value!r} gives seed {seed.hex()}, the manifest says "
                                 f"{manifest.seed}.")
+    if manifest.method == "ballot":
+        if seed is None:
+            return problems
+        # Drawn from the file as columns and compared a piece at a time, as `ballot draw` writes it: twenty million
+        # entries are checked in a few gigabytes, where an object for each line would take some twenty.
+        try:
+            problems.extend(_compare(draw_file(entries, manifest.caps, seed), results))
+        except BallotFileError as exc:
+            problems.append(str(exc))
+        return problems
     try:
-        entry_rows, result_rows = read_entries(entries), read_results(results)
+        rerun = results_csv(rank_by_receipt(read_entries(entries), manifest.caps))
     except BallotFileError as exc:
         return [*problems, str(exc)]
-    if manifest.method == "ballot" and seed is None:
-        return problems
-    rerun = draw(entry_rows, manifest.caps, seed) if seed is not None else rank_by_receipt(entry_rows, manifest.caps)
-    problems.extend(_differences(rerun, result_rows))
+    problems.extend(_compare(iter([rerun]), results))
     return problems
 
 
-def _differences(rerun: list[Any], published: list[Any]) -> list[str]:
-    if len(rerun) != len(published):
-        return [f"The results file has {len(published)} rows; re-running the draw gives {len(rerun)}."]
-    for mine, theirs in zip(rerun, published, strict=True):
-        if (mine.rank, mine.entry_id, mine.status) != (theirs.rank, theirs.entry_id, theirs.status):
-            return [f"The results differ from a re-run of the draw at rank {mine.rank}: the file has "
-                    f"{theirs.entry_id} {theirs.status.value}, the re-run {mine.entry_id} {mine.status.value}."]
-    return []
+def _compare(rerun: Iterator[bytes], published: bytes) -> list[str]:
+    """How the results re-run differ from the published ones, if they do: the first line that differs."""
+    view, at = memoryview(published), 0
+    for piece in rerun:
+        theirs = view[at:at + len(piece)]
+        if theirs != piece:
+            # The first byte that differs, or where the published file ends.
+            differs = at + next((i for i, (a, b) in enumerate(zip(piece, theirs, strict=False)) if a != b),
+                                len(theirs))
+            return [_difference(published, differs, piece[differs - at:], rerun)]
+        at += len(piece)
+    return [] if at == len(published) else [_difference(published, at, b"", rerun)]
+
+
+def _difference(published: bytes, differs: int, rest: bytes, rerun: Iterator[bytes]) -> str:
+    """What is wrong with results that agree with the re-run up to byte ``differs``; ``rest``, then what is left of
+    ``rerun``, is the re-run from there."""
+    start = published.rfind(b"\n", 0, differs) + 1  # the line both have the beginning of
+    number = published.count(b"\n", 0, start) + 1
+    end = published.find(b"\n", start)
+    theirs = published[start:end if end >= 0 else len(published)]
+    following = bytearray(rest)
+    for piece in rerun:
+        if b"\n" in following:
+            break
+        following += piece
+    mine = published[start:differs] + bytes(following).split(b"\n", 1)[0]
+    if number == 1:
+        return (f"Line 1 of the results file is {theirs.decode('utf-8', 'replace')!r}; it must be the header "
+                f"{RESULTS_HEADER!r}.")
+    if not mine:
+        return f"The results file has more rows than re-running the draw gives: its line {number} is one too many."
+    if not theirs and differs >= len(published):
+        return f"The results file ends after line {number - 1}; re-running the draw gives more rows."
+    try:
+        found = result_line(number, theirs.decode("utf-8"))
+    except UnicodeDecodeError:
+        return f"Line {number} of the results file is not UTF-8: no draw writes such a file."
+    except BallotFileError as exc:
+        return str(exc)
+    drawn = result_line(number, mine.decode("utf-8"))
+    return (f"The results differ from a re-run of the draw at rank {drawn.rank}: the file has {found.entry_id} "
+            f"{found.status.value}, the re-run {drawn.entry_id} {drawn.status.value}.")
