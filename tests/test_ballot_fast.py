@@ -417,6 +417,17 @@ def test_the_command_writes_the_bytes_of_draw_in_process(tmp_path, capsysbinary,
     assert b"reading entries" in capsysbinary.readouterr().err
     assert ballot_cli.main(arguments) == 0  # to standard output
     assert capsysbinary.readouterr().out == expected
+    # Verifying a large round re-runs the draw, and says so as it goes.
+    secret = bytes(range(32))
+    drawn = results_csv(draw(pool, cap, seed_from(secret, "beacon")))
+    (tmp_path / "results.csv").write_bytes(drawn)
+    (tmp_path / "manifest.json").write_bytes(Manifest(
+        ALGORITHM, "ballot", 400, sha256_hex(path.read_bytes()), sha256_hex(drawn), {"2613": 150, "1351": 50}, 20,
+        commitment(secret), secret.hex(), "beacon", seed_from(secret, "beacon").hex()).to_json())
+    assert ballot_cli.main(["verify", *(str(tmp_path / n) for n in ("manifest.json", "entries.csv",
+                                                                     "results.csv"))]) == 0
+    shown = capsysbinary.readouterr()
+    assert shown.out.startswith(b"OK:") and b"re-running the draw" in shown.err and b"reading entries" in shown.err
 
 
 def test_the_command_still_names_the_line_of_a_bad_file(tmp_path, capsys) -> None:

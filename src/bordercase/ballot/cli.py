@@ -127,7 +127,11 @@ def _verify(options: argparse.Namespace) -> int:
         manifest = Manifest.from_json(_read(options.manifest, "manifest"))
     except (BallotFileError, TypeError) as exc:
         return _fail(str(exc))
-    problems = verify(manifest, _read(options.entries, "entries"), _read(options.results, "results"))
+    entries = _read(options.entries, "entries")
+    progress = _Progress(sys.stderr) if len(entries) >= PROGRESS_FROM_BYTES else None
+    if progress:
+        print(f"Checking {len(entries) / 1e6:,.0f} MB of entries: re-running the draw…", file=sys.stderr, flush=True)
+    problems = verify(manifest, entries, _read(options.results, "results"), progress)
     for problem in problems:
         print(f"FAIL: {problem}", file=sys.stderr)
     if problems:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from bordercase.ballot.draw import ALGORITHM, SEED_BYTES, Caps, draw_file, rank_by_receipt
+from bordercase.ballot.draw import ALGORITHM, SEED_BYTES, Caps, Progress, draw_file, rank_by_receipt
 from bordercase.ballot.files import RESULTS_HEADER, BallotFileError, read_entries, result_line, results_csv
 
 METHODS = ("ballot", "order_of_receipt")
@@ -110,7 +110,7 @@ def _hex_bytes(value: str, size: int) -> bytes | None:
     return data if len(data) == size else None
 
 
-def verify(manifest: Manifest, entries: bytes, results: bytes) -> list[str]:
+def verify(manifest: Manifest, entries: bytes, results: bytes, progress: Progress | None = None) -> list[str]:
     """Every way the files fail to match the manifest, each saying which check failed; empty when all match."""
     problems = []
     if manifest.algorithm != ALGORITHM:
@@ -145,7 +145,7 @@ def verify(manifest: Manifest, entries: bytes, results: bytes) -> list[str]:
         # Drawn from the file as columns and compared a piece at a time, as `ballot draw` writes it: twenty million
         # entries are checked in a few gigabytes, where an object for each line would take some twenty.
         try:
-            problems.extend(_compare(draw_file(entries, manifest.caps, seed), results))
+            problems.extend(_compare(draw_file(entries, manifest.caps, seed, progress), results))
         except BallotFileError as exc:
             problems.append(str(exc))
         return problems
