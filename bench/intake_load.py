@@ -64,7 +64,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
-from servers import Fleet, children, fleet_start
+from servers import Fleet, children, fleet_start, proc_stat
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"
@@ -136,16 +136,6 @@ def database_drop(setup: Setup) -> None:
 # --- CPU: who used the machine during a run ---------------------------------------------------------------------
 
 
-def _stat(pid: int) -> list[str] | None:
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # The command name may hold spaces and parentheses; the fields after its closing one are fixed.
-    name = text[text.index("(") + 1 : text.rindex(")")]
-    return [name, *text[text.rindex(")") + 2 :].split()]
-
-
 def _cpu_seconds(fields: list[str], reaped: bool = False) -> float:
     # utime and stime are fields 14 and 15 of /proc/<pid>/stat (here the name is [0] and the state [1]);
     # cutime and cstime, 16 and 17, are its children that ended. Without persistent connections a backend
@@ -186,10 +176,10 @@ def cpu_sample(server_pids: list[int], database: str, reaped: bool) -> CpuSample
     server: dict[Process, float] = {}
     postgres: dict[Process, float] = {}
     for pid in (*server_pids, *(child for parent in server_pids for child in children(parent))):
-        if fields := _stat(pid):
+        if fields := proc_stat(pid):
             server[pid, fields[20]] = _cpu_seconds(fields)
     for entry in Path("/proc").iterdir():
-        if (entry.name.isdigit() and (fields := _stat(int(entry.name))) and fields[0] == "postgres"
+        if (entry.name.isdigit() and (fields := proc_stat(int(entry.name))) and fields[0] == "postgres"
                 and _ours(int(entry.name), database)):
             postgres[int(entry.name), fields[20]] = _cpu_seconds(fields, reaped)
     return CpuSample(machine=busy, client=time.process_time(), server=server, postgres=postgres)
@@ -814,7 +804,7 @@ def redis_pids(options: argparse.Namespace) -> list[int]:
     """Redis serves the servers when they use it, so its CPU counts as theirs."""
     if not redis_used(options):
         return []
-    return [int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit() and (f := _stat(int(e.name)))
+    return [int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit() and (f := proc_stat(int(e.name)))
             and f[0] == "redis-server"]
 
 

@@ -90,6 +90,46 @@ def database(options: argparse.Namespace) -> Iterator[str]:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
 
 
+def database_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
+    parser.add_argument("--database", default=name,
+                        help="database to create and drop; must start with bordercase_bench")
+
+
+def parsed(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """The options, refusing a --database that is not the bench's own: the bench drops and re-creates it."""
+    options = parser.parse_args()
+    if not options.database.startswith("bordercase_bench"):
+        parser.error("--database must start with bordercase_bench: the script drops and re-creates it")
+    return options
+
+
+@contextmanager
+def django_on_bench_database(options: argparse.Namespace, prefix: str, **env: str) -> Iterator[None]:
+    """Django set up on a new database of the bench's own (dropped afterwards), as a deployment runs it: DEBUG
+    off, persistent connections, and a var directory of its own; ``env`` adds to the environment."""
+    with database(options) as url, tempfile.TemporaryDirectory(prefix=prefix) as var_dir:
+        # The settings read the environment once, at import: it must be complete before Django starts.
+        os.environ.update({"DATABASE_URL": url, "DEBUG": "false", "BORDERCASE_MODE": "development",
+                           "DATABASE_CONN_MAX_AGE": "60", "BORDERCASE_VAR_DIR": var_dir,
+                           "ALLOWED_HOSTS": "testserver", "DJANGO_SETTINGS_MODULE": "bordercase.settings", **env})
+        sys.path.insert(0, str(BENCH / "site"))
+        import django
+
+        django.setup()
+        yield
+
+
+def written(name: str, report: dict[str, Any], markdown: str | None = None) -> Path:
+    """The report saved as bench/results/<name>-<UTC timestamp>.json (and .md when given); the stem."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stem = RESULTS / f"{name}-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}"
+    stem.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
+    if markdown is not None:
+        stem.with_suffix(".md").write_text(markdown)
+    return stem
+
+
 def _profile(lodging: Callable[[], None], options: argparse.Namespace) -> None:
     """Where a lodging's CPU goes in this process, by function: its own time and with what it calls."""
     profiler = cProfile.Profile(time.process_time)  # CPU, not waiting on the database
@@ -117,29 +157,13 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="then profile as many lodgings again and print the N functions costing most")
     parser.add_argument("--callees", default="", help="with --profile, also what the functions matching this call")
-    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
-    parser.add_argument("--database", default="bordercase_bench_queries",
-                        help="database to create and drop; must start with bordercase_bench")
-    options = parser.parse_args()
-    if not options.database.startswith("bordercase_bench"):
-        parser.error("--database must start with bordercase_bench: the script drops and re-creates it")
-
-    with database(options) as url, tempfile.TemporaryDirectory(prefix="bordercase-intake-queries-") as var_dir:
-        # The settings read the environment once, at import: it must be complete before Django starts.
-        os.environ.update({"DATABASE_URL": url, "DEBUG": "false", "BORDERCASE_MODE": "development",
-                           "DATABASE_CONN_MAX_AGE": "60", "BORDERCASE_TASKS": "database",
-                           # One token makes every lodging here: its per-token limit would stop the bench.
-                           "BORDERCASE_API_RATE": "10000000/m",
-                           "BORDERCASE_VAR_DIR": var_dir, "DJANGO_SETTINGS_MODULE": "bordercase.settings"})
-        sys.path.insert(0, str(BENCH / "site"))
-        import django
-
-        django.setup()
+    database_arguments(parser, "bordercase_bench_queries")
+    options = parsed(parser)
+    # One token makes every lodging here: its per-token limit would stop the bench.
+    with django_on_bench_database(options, "bordercase-intake-queries-", BORDERCASE_TASKS="database",
+                                  BORDERCASE_API_RATE="10000000/m"):
         report = measure(options)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"intake_queries-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}.json"
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"\nWritten to {out}")
+    print(f"\nWritten to {written('intake_queries', report)}.json")
 
 
 def measure(options: argparse.Namespace) -> dict[str, Any]:

@@ -17,20 +17,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
-import os
 import random
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-from intake_queries import database  # the bench's own database, made and dropped the same way
-from stats import machine, timed
+from intake_queries import database_arguments, django_on_bench_database, parsed, written
+from stats import machine, timed, timed_table
 
-BENCH = Path(__file__).resolve().parent
-RESULTS = BENCH / "results"
 GOAL_MS = 300.0
 PAGES = {
     "queue as opened (open requests, oldest first)": "/assessment/",
@@ -198,12 +192,10 @@ def markdown(report: dict[str, Any]) -> str:
              f"(PostgreSQL {report['machine']['postgresql']})", "",
              f"{report['machine']['cpu']}, {report['machine']['cores']} cores, Python {report['machine']['python']};"
              f" loaded in {report['load_seconds']} s; first call, then median and max of {report['repeats']}.", "",
-             "| what | first ms | median ms | max ms | median / baseline |", "|---|---|---|---|---|"]
-    lines += [f"| {name} | {r['first_ms']} | {r['median_ms']} | {r['max_ms']} | {r['ratio_to_baseline']} |"
-              for name, r in report["results"].items()]
-    lines += ["", f"Slowest page call: {report['worst_page_ms']} ms; goal under {report['goal_ms']:.0f} ms: "
-                  f"{'met' if report['goal_met'] else 'NOT met'}. The first page shows working-day clocks: "
-                  f"{'yes' if report['first_page_shows_clocks'] else 'NO'}."]
+             *timed_table(report["results"]), "",
+             f"Slowest page call: {report['worst_page_ms']} ms; goal under {report['goal_ms']:.0f} ms: "
+             f"{'met' if report['goal_met'] else 'NOT met'}. The first page shows working-day clocks: "
+             f"{'yes' if report['first_page_shows_clocks'] else 'NO'}."]
     return "\n".join(lines) + "\n"
 
 
@@ -213,27 +205,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--profile", action="store_true", help="print each page's statements and their times")
-    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
-    parser.add_argument("--database", default="bordercase_bench_queue",
-                        help="database to create and drop; must start with bordercase_bench")
-    options = parser.parse_args()
-    if not options.database.startswith("bordercase_bench"):
-        parser.error("--database must start with bordercase_bench: the script drops and re-creates it")
-    with database(options) as url, tempfile.TemporaryDirectory(prefix="bordercase-queue-") as var_dir:
-        os.environ.update({"DATABASE_URL": url, "DEBUG": "false", "BORDERCASE_MODE": "development",
-                           "DATABASE_CONN_MAX_AGE": "60", "BORDERCASE_VAR_DIR": var_dir,
-                           "ALLOWED_HOSTS": "testserver", "DJANGO_SETTINGS_MODULE": "bordercase.settings"})
-        sys.path.insert(0, str(BENCH / "site"))
-        import django
-
-        django.setup()
+    database_arguments(parser, "bordercase_bench_queue")
+    options = parsed(parser)
+    with django_on_bench_database(options, "bordercase-queue-"):
         report = measure(options)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = RESULTS / f"queue_scale-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}"
-    stem.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
-    stem.with_suffix(".md").write_text(markdown(report))
     print(markdown(report))
-    print(f"Written to {stem}.json and .md")
+    print(f"Written to {written('queue_scale', report, markdown(report))}.json and .md")
     if not report["goal_met"]:
         raise SystemExit(1)
 

@@ -27,18 +27,20 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def proc_stat(pid: int) -> list[str] | None:
+    """A process's /proc/<pid>/stat: its name, then the fields after it (state, parent, …); None once it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name may hold spaces and parentheses; the fields after its closing one are fixed.
+    name = text[text.index("(") + 1 : text.rindex(")")]
+    return [name, *text[text.rindex(")") + 2 :].split()]
+
+
 def children(parent: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            text = (entry / "stat").read_text()
-        except OSError:
-            continue
-        if int(text[text.rindex(")") + 2 :].split()[1]) == parent:
-            found.append(int(entry.name))
-    return found
+    return [int(entry.name) for entry in Path("/proc").iterdir()
+            if entry.name.isdigit() and (fields := proc_stat(int(entry.name))) and int(fields[2]) == parent]
 
 
 def server_command(kind: str, port: int, workers: int) -> list[str]:

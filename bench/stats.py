@@ -15,23 +15,19 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
-import json
 import os
 import platform
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from intake_queries import database  # the bench's own database, made and dropped the same way
+from intake_queries import database_arguments, django_on_bench_database, parsed, written
 from psycopg import sql
 
-BENCH = Path(__file__).resolve().parent
-RESULTS = BENCH / "results"
 CATEGORIES = ["eoi-family-2020", "eoi-humanitarian-2020", "eoi-essential-health-worker-2020",
               "eoi-essential-non-health-worker-2020", "eoi-australian-2020", "eoi-tongan-samoan-2020",
               "other-essential-worker-2020", "tech-specialists-2022"]
@@ -159,10 +155,15 @@ def markdown(report: dict[str, Any]) -> str:
              f"{report['machine']['cpu']}, {report['machine']['cores']} cores, Python {report['machine']['python']};"
              f" loaded in {report['load_seconds']} s; first call, then median of {report['repeats']}.",
              "The first page call counts every day into the daily cache; a chart for a past date is drawn once.", "",
-             "| what | first ms | median ms | max ms | median / baseline |", "|---|---|---|---|---|"]
-    lines += [f"| {name} | {r['first_ms']} | {r['median_ms']} | {r['max_ms']} | {r['ratio_to_baseline']} |"
-              for name, r in report["results"].items()]
+             *timed_table(report["results"])]
     return "\n".join(lines) + "\n"
+
+
+def timed_table(results: dict[str, dict[str, Any]]) -> list[str]:
+    """The lines of a Markdown table of what ``timed`` measured, each beside the run's baseline."""
+    return ["| what | first ms | median ms | max ms | median / baseline |", "|---|---|---|---|---|",
+            *(f"| {name} | {r['first_ms']} | {r['median_ms']} | {r['max_ms']} | {r['ratio_to_baseline']} |"
+              for name, r in results.items())]
 
 
 def main() -> None:
@@ -170,26 +171,12 @@ def main() -> None:
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--requests", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
-    parser.add_argument("--database", default="bordercase_bench_stats",
-                        help="database to create and drop; must start with bordercase_bench")
-    options = parser.parse_args()
-    if not options.database.startswith("bordercase_bench"):
-        parser.error("--database must start with bordercase_bench: the script drops and re-creates it")
-    with database(options) as url, tempfile.TemporaryDirectory(prefix="bordercase-stats-") as var_dir:
-        os.environ.update({"DATABASE_URL": url, "DEBUG": "false", "BORDERCASE_MODE": "development",
-                           "DATABASE_CONN_MAX_AGE": "60", "BORDERCASE_VAR_DIR": var_dir,
-                           "ALLOWED_HOSTS": "testserver", "DJANGO_SETTINGS_MODULE": "bordercase.settings"})
-        import django
-
-        django.setup()
+    database_arguments(parser, "bordercase_bench_stats")
+    options = parsed(parser)
+    with django_on_bench_database(options, "bordercase-stats-"):
         report = measure(options)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = RESULTS / f"stats-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}"
-    stem.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
-    stem.with_suffix(".md").write_text(markdown(report))
     print(markdown(report))
-    print(f"Written to {stem}.json and .md")
+    print(f"Written to {written('stats', report, markdown(report))}.json and .md")
 
 
 if __name__ == "__main__":
