@@ -59,11 +59,6 @@ def module_requests(module_world: World, django_db_blocker: Any) -> dict[str, Re
 
 
 @pytest.fixture
-def world(module_world: World, db: None) -> World:
-    return module_world
-
-
-@pytest.fixture
 def in_assessment(module_requests: dict[str, Request], db: None) -> dict[str, Request]:
     return {body: Request.objects.get(pk=request.pk) for body, request in module_requests.items()}
 

@@ -63,11 +63,6 @@ def module_scene(module_world: World, django_db_blocker: Any) -> Scene:
 
 
 @pytest.fixture
-def world(module_world: World, db: None) -> World:
-    return module_world
-
-
-@pytest.fixture
 def scene(module_scene: Scene, db: None) -> Scene:
     return module_scene
 

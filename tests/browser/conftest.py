@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from bordercase.accounts.models import User
 from tests.browser.axe import axe_violations
-from tests.conftest import is_staff, totp_device, totp_ready
+from tests.conftest import World, is_staff, totp_device, totp_ready
 
 # Playwright's sync API runs an event loop in this thread; Django's test server and ORM calls
 # from the test itself are still synchronous, so Django's async guard does not apply.
@@ -44,6 +44,12 @@ def browser() -> Iterator[Browser]:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture
+def world(per_test_world: World) -> World:
+    # The live server reads what the test committed, so nothing here can sit inside a module's transaction.
+    return per_test_world
 
 
 class Pages:
