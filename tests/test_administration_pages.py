@@ -16,7 +16,7 @@ from bordercase.cases.services import allocation
 from bordercase.cases.services.windows import scheme_intake
 from bordercase.cases.windows import NZ
 from bordercase.reporting.models import ImportRun
-from tests.allocation_support import override_parameters
+from tests.allocation_support import V1, override_parameters
 from tests.conftest import World, set_places, verified_client
 from tests.test_import_runs import LINES, lodged
 
@@ -127,7 +127,7 @@ def test_an_open_round_shows_what_freezing_will_fix_and_where_to_close_intake(
     set_places(600)
     override_parameters(monkeypatch, ballot_employer_cap=3,
                         ballot_weight_by_salary_band={"answer": "annual_salary_nzd", "bands": {"0": 1, "150000": 2}})
-    opened = allocation.round_open(scheme=Scheme.objects.get(code=TECH), by=world.administrator)
+    opened = allocation.round_open(scheme=Scheme.objects.get(code=TECH), by=world.administrator, protocol=V1)
     page = verified_client(world.administrator).get(f"/allocation-rounds/{TECH}/{opened.number}/").content.decode()
     assert "What freezing will fix" in page
     assert "600 (the scheme" in page and "<dd class=\"govuk-summary-list__value\">3</dd>" in page

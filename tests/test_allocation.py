@@ -33,6 +33,7 @@ from bordercase.lib.identifiers import ENTRY_ID_LENGTH, REFERENCE_ALPHABET
 from tests.allocation_support import (
     PUBLIC_VALUE,
     TECH,
+    V1,
     close_intake,
     drawn_round,
     eligible,
@@ -137,7 +138,7 @@ def test_a_ballot_round_freezes_publishes_draws_and_moves_every_request(
     scheme = Scheme.objects.get(code=TECH)
     close_intake()
 
-    opened = allocation.round_open(scheme=scheme, by=world.administrator)
+    opened = allocation.round_open(scheme=scheme, by=world.administrator, protocol=V1)
     assert (opened.number, opened.status, opened.method) == (1, "open", "ballot")
     frozen = allocation.round_freeze(round_=opened, by=world.administrator)
     assert (frozen.status, frozen.places, frozen.frozen_by) == ("frozen", 3, world.administrator)
@@ -224,7 +225,7 @@ def test_when_every_entry_fits_all_are_allocated_without_a_draw(
     pool = [eligible(world), eligible(world, employer="b")]
     late = walk(make_request(), [("lodge", world.employer_a), ("start_assessment", world.assessor_nztech)])
     close_intake()
-    opened = allocation.round_open(scheme=Scheme.objects.get(code=TECH), by=world.administrator)
+    opened = allocation.round_open(scheme=Scheme.objects.get(code=TECH), by=world.administrator, protocol=V1)
     frozen = allocation.round_freeze(round_=opened, by=world.administrator)
     assert frozen.status == "allocated" and frozen.places == 600 and frozen.seed == "" and frozen.commitment == ""
     for request in pool:
@@ -236,7 +237,7 @@ def test_when_every_entry_fits_all_are_allocated_without_a_draw(
         allocation.round_publish(round_=frozen, by=world.administrator, declaration="drand quicknet 1")
     # The next round counts the places still free.
     walk(late, [("find_eligible", world.assessor_nztech)])
-    second = allocation.round_open(scheme=Scheme.objects.get(code=TECH), by=world.administrator)
+    second = allocation.round_open(scheme=Scheme.objects.get(code=TECH), by=world.administrator, protocol=V1)
     assert allocation.round_freeze(round_=second, by=world.administrator).places == 598
 
 
@@ -261,7 +262,7 @@ def test_a_pool_with_no_eligible_request_or_no_place_left_is_not_frozen(
     first, late = (walk(make_request(), [("lodge", world.employer_a), ("start_assessment", world.assessor_nztech)])
                    for _ in range(2))
     close_intake()
-    opened = allocation.round_open(scheme=scheme, by=world.administrator)
+    opened = allocation.round_open(scheme=scheme, by=world.administrator, protocol=V1)
     with pytest.raises(InvalidInput, match="has no eligible requests"):
         allocation.round_freeze(round_=opened, by=world.administrator)
     assert (AllocationRound.objects.get(pk=opened.pk).status, AllocationEntry.objects.count()) == ("open", 0)
@@ -269,7 +270,7 @@ def test_a_pool_with_no_eligible_request_or_no_place_left_is_not_frozen(
     walk(first, [("find_eligible", world.assessor_nztech)])
     assert allocation.round_freeze(round_=opened, by=world.administrator).status == "allocated"
     walk(late, [("find_eligible", world.assessor_nztech)])
-    second = allocation.round_open(scheme=scheme, by=world.administrator)
+    second = allocation.round_open(scheme=scheme, by=world.administrator, protocol=V1)
     with pytest.raises(InvalidInput, match="places is held"):
         allocation.round_freeze(round_=second, by=world.administrator)
     assert status_of(late) == "eligible" and AllocationRound.objects.get(pk=second.pk).status == "open"
@@ -279,10 +280,10 @@ def test_the_steps_come_in_order_one_round_at_a_time_and_only_for_an_administrat
     scheme = Scheme.objects.get(code=TECH)
     eligible(world)
     with pytest.raises(Refused):
-        allocation.round_open(scheme=scheme, by=world.inz_officer)
-    opened = allocation.round_open(scheme=scheme, by=world.administrator)
+        allocation.round_open(scheme=scheme, by=world.inz_officer, protocol=V1)
+    opened = allocation.round_open(scheme=scheme, by=world.administrator, protocol=V1)
     with pytest.raises(InvalidInput, match="has a round that is not finished"):
-        allocation.round_open(scheme=scheme, by=world.administrator)
+        allocation.round_open(scheme=scheme, by=world.administrator, protocol=V1)
     with pytest.raises(InvalidInput, match="is taking requests until"):
         allocation.round_freeze(round_=opened, by=world.administrator)
     with pytest.raises(ConcurrentChange, match="reload the round"):
@@ -301,7 +302,7 @@ def test_publishing_a_ballot_needs_the_public_value_declared(world: World) -> No
     set_places(1)
     eligible(world), eligible(world)
     close_intake()
-    opened = allocation.round_open(scheme=Scheme.objects.get(code=TECH), by=world.administrator)
+    opened = allocation.round_open(scheme=Scheme.objects.get(code=TECH), by=world.administrator, protocol=V1)
     allocation.round_freeze(round_=opened, by=world.administrator)
     with pytest.raises(InvalidInput) as refused:
         allocation.round_publish(round_=opened, by=world.administrator, declaration="   ")
@@ -321,7 +322,7 @@ def test_order_of_receipt_puts_the_priority_tier_first_then_the_earliest_lodged(
     priority = eligible(world, employer="b")  # engaged with a pipeline programme: tier 1, though lodged last
     scheme = Scheme.objects.get(code=TECH)
     close_intake()
-    opened = allocation.round_open(scheme=scheme, by=world.administrator)
+    opened = allocation.round_open(scheme=scheme, by=world.administrator, protocol=V1)
     assert opened.method == "order_of_receipt"
     frozen = allocation.round_freeze(round_=opened, by=world.administrator)
     entries = ballot.read_entries(bytes(frozen.entries_csv))
@@ -465,6 +466,12 @@ def test_a_place_held_outside_any_round_releases_nothing(world: World) -> None:
     assert request.status == "withdrawn" and Reallocation.objects.count() == 0
 
 
+def frozen_before_v2() -> None:
+    """The round as one frozen before bordercase-ballot-v2 was deployed: the migration left it v1, and it is
+    published and drawn the v1 way."""
+    AllocationRound.objects.filter(status="frozen").update(protocol=V1)
+
+
 # --- the administrator's pages --------------------------------------------------------------------------------
 
 
@@ -482,6 +489,7 @@ def test_an_administrator_runs_a_ballot_round_on_the_pages(
     assert refused.status_code == 200 and "freeze the pool after intake closes" in refused.content.decode()
     close_intake()
     assert client.post(f"/allocation-rounds/{TECH}/1/freeze/").status_code == 302
+    frozen_before_v2()
     missing = client.post(f"/allocation-rounds/{TECH}/1/publish/", {"declaration": ""})
     assert missing.status_code == 200 and "Name the public value the draw will mix in" in missing.content.decode()
     shown = client.post(f"/allocation-rounds/{TECH}/1/publish/", {"declaration": "drand quicknet round 1234567"})
@@ -569,7 +577,7 @@ def test_the_applicant_sees_the_round_in_the_history(world: World) -> None:
     request = eligible(world)
     eligible(world)
     close_intake()
-    opened = allocation.round_open(scheme=Scheme.objects.get(code=TECH), by=world.administrator)
+    opened = allocation.round_open(scheme=Scheme.objects.get(code=TECH), by=world.administrator, protocol=V1)
     allocation.round_freeze(round_=opened, by=world.administrator)
     client = Client()
     client.force_login(world.employer_a)
@@ -593,7 +601,11 @@ def test_an_administrator_runs_a_round_through_the_api_and_anyone_reads_it(
     assert opened.status_code == 200 and opened.json()["status"] == "open"
     assert api_post(client, f"/allocation/{TECH}/rounds/1/freeze").status_code == 422  # intake still open
     close_intake()
-    assert api_post(client, f"/allocation/{TECH}/rounds/1/freeze").json()["status"] == "frozen"
+    frozen = api_post(client, f"/allocation/{TECH}/rounds/1/freeze").json()
+    assert frozen["status"] == "frozen" and frozen["protocol"] == "bordercase-ballot-v2"
+    v1_way = api_post(client, f"/allocation/{TECH}/rounds/1/publish", {"public_value_declaration": "round 7"})
+    assert v1_way.status_code == 422 and "beacon_round" in v1_way.json()["fields"]
+    frozen_before_v2()
     answer = api_post(client, f"/allocation/{TECH}/rounds/1/publish",
                       {"public_value_declaration": "drand quicknet round 1234567"})
     assert answer["Cache-Control"] == "no-store"
@@ -645,7 +657,7 @@ def test_a_worker_who_already_holds_a_place_is_not_entered_in_a_later_round(worl
     first = eligible(world, person=person)
     close_intake()
     scheme = Scheme.objects.get(code=TECH)
-    allocation.round_freeze(round_=allocation.round_open(scheme=scheme, by=world.administrator),
+    allocation.round_freeze(round_=allocation.round_open(scheme=scheme, by=world.administrator, protocol=V1),
                             by=world.administrator)  # one entry fits: allocated without a draw
     assert status_of(first) == "allocated"
     reopened = window_add(scheme=scheme, opens_at=timezone.now(), closes_at=timezone.now() + timedelta(days=1))
@@ -653,7 +665,7 @@ def test_a_worker_who_already_holds_a_place_is_not_entered_in_a_later_round(worl
     other = eligible(world)
     IntakeWindow.objects.filter(pk=reopened.pk).update(closes_at=timezone.now())
     schemes_changed()  # an update sends no signal: tell the scheme cache, as the window services' saving does
-    later = allocation.round_open(scheme=Scheme.objects.get(code=TECH), by=world.administrator)
+    later = allocation.round_open(scheme=Scheme.objects.get(code=TECH), by=world.administrator, protocol=V1)
     frozen = allocation.round_freeze(round_=later, by=world.administrator)
     entered = set(frozen.entries.values_list("request_id", flat=True))
     assert other.pk in entered and again.pk not in entered

@@ -16,7 +16,7 @@ from django.test import Client
 from bordercase.accounts.models import User
 from bordercase.cases.models import AllocationRound, Request, Scheme
 from bordercase.cases.services import allocation
-from tests.allocation_support import TECH, eligible
+from tests.allocation_support import TECH, V1, eligible
 from tests.conftest import World
 
 PERSONAS = ["employer_a", "employer_b", "assessor_nztech", "assessor_itpnz", "assessor_inz", "inz_officer",
@@ -34,7 +34,7 @@ API_PUBLIC = ["/allocation/rounds", f"/allocation/{TECH}/rounds/1"]
 def open_round(world: World) -> AllocationRound:
     """An open round while intake is still open: every step an administrator tries is refused, so none moves it."""
     eligible(world)
-    return allocation.round_open(scheme=Scheme.objects.get(code=TECH), by=world.administrator)
+    return allocation.round_open(scheme=Scheme.objects.get(code=TECH), by=world.administrator, protocol=V1)
 
 
 @pytest.fixture

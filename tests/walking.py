@@ -208,7 +208,7 @@ def _round(request: Request, by: User, *, placed: bool) -> None:
     intake = scheme_intake(scheme)
     was_open_until = intake.current.closes_at if intake.is_open and intake.current is not None else None
     close_intake(scheme.code)
-    opened = allocation.round_open(scheme=scheme, by=by)
+    opened = allocation.round_open(scheme=scheme, by=by, protocol=AllocationRound.Protocol.V1)
     frozen = allocation.round_freeze(round_=opened, by=by)
     if frozen.status != AllocationRound.Status.ALLOCATED:
         published = allocation.round_publish(round_=frozen, by=by, declaration=PUBLIC_VALUE_DECLARATION)

@@ -1,20 +1,23 @@
 """The scheme administrator's day in the browser, as issue 14 asks: invite a second NZTech assessor, who signs up
-from the email with an authenticator app and confirms a decline; close the tech scheme's intake; freeze, publish and
-draw a round; import a history file, be refused importing it again, undo it; and the public statistics then hold no
-more places than the scheme has."""
+from the email with an authenticator app and confirms a decline; close the tech scheme's intake; freeze a round,
+commit, publish its declaration and draw it with a real drand beacon; import a history file, be refused importing
+it again, undo it; and the public statistics then hold no more places than the scheme has."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import time_machine
 from playwright.sync_api import Browser, expect
 
 from bordercase.cases.models import Request
 from bordercase.cases.services import assessment
 from bordercase.reporting.models import ImportRun
-from tests.allocation_support import PUBLIC_VALUE, eligible
+from tests.allocation_support import TECH, eligible
 from tests.browser.conftest import Pages
 from tests.browser.test_second_factor_pages import code_from_key, key_from_page
 from tests.conftest import PASSWORD, MailServer, World, set_places
@@ -22,6 +25,8 @@ from tests.test_accounts import link_in
 from tests.test_assessment import _all_met
 from tests.test_import_runs import LINES
 from tests.walking import walk
+
+BEACON = json.loads((Path(__file__).parents[1] / "data" / "drand" / "quicknet.json").read_text())["rounds"][1]
 
 
 def proposed_decline(world: World, make_request: Callable[..., Request]) -> Request:
@@ -36,8 +41,10 @@ def proposed_decline(world: World, make_request: Callable[..., Request]) -> Requ
 
 def test_an_administrator_runs_a_scheme_from_staff_to_statistics(
     pages: Pages, browser: Browser, live_server: Any, world: World, smtp: MailServer, tmp_path: Path,
-    make_request: Callable[..., Request],
+    make_request: Callable[..., Request], settings: Any,
 ) -> None:
+    # The browser keeps today's time while the server visits 2023 for the draw: cookies without an expiry date.
+    settings.SESSION_EXPIRE_AT_BROWSER_CLOSE, settings.CSRF_COOKIE_AGE = True, None
     set_places(2)
     pool = [eligible(world), eligible(world), eligible(world, employer="b")]
     proposed = proposed_decline(world, make_request)
@@ -78,14 +85,21 @@ def test_an_administrator_runs_a_scheme_from_staff_to_statistics(
     page.get_by_role("button", name="Open a round of Specialist tech workers class exception").click()
     expect(page.locator("main")).to_contain_text("What freezing will fix")
     page.get_by_role("button", name="Freeze the pool").click()
-    page.get_by_label("The public value the draw will mix in").fill("drand quicknet round 1234567")
-    page.get_by_role("button", name="Publish the round").click()
-    secret = page.locator("#secret").inner_text().strip()
-    page.get_by_role("link", name="Go to the round").click()
-    page.get_by_label("The secret").fill(secret)
-    page.get_by_label("The public value").fill(PUBLIC_VALUE)
-    page.get_by_role("button", name="Reveal the secret and draw").click()
-    expect(page.locator(".govuk-notification-banner")).to_contain_text("2 allocated a place, 1 waitlisted")
+    # A real drand round is needed to draw: the publishing and the draw happen on the morning round 657413 was due.
+    with time_machine.travel(dt.datetime(2023, 9, 15, 10, 0, tzinfo=dt.UTC), tick=True) as clock:
+        page.get_by_role("button", name="Enter my commitment").click()
+        secret = page.locator("#secret").inner_text().strip()
+        page.get_by_role("link", name="Go to the round").click()
+        page.get_by_label("The drand quicknet round to mix in").fill(str(BEACON["round"]))
+        page.get_by_role("button", name="Publish the declaration").click()
+        expect(page.locator(".govuk-notification-banner")).to_contain_text("published with its declaration")
+        clock.move_to(dt.datetime(2023, 9, 15, 11, 0, 10, tzinfo=dt.UTC))
+        pages.goto(f"/allocation-rounds/{TECH}/1/")
+        page.get_by_label("Your secret").fill(secret)
+        page.get_by_role("button", name="Reveal my secret").click()
+        page.get_by_label("The beacon round's signature").fill(BEACON["signature"])
+        page.get_by_role("button", name="Draw").click()
+        expect(page.locator(".govuk-notification-banner")).to_contain_text("2 allocated a place, 1 waitlisted")
     assert sorted(Request.objects.get(pk=r.pk).status for r in pool) == ["allocated", "allocated", "waitlisted"]
 
     history = tmp_path / "history.jsonl"

@@ -1,24 +1,34 @@
-"""An allocation round in a real browser: the administrator opens, freezes, publishes and draws a ballot, and anyone
-reads the public page, downloads the files and sees a place reallocated.
+"""An allocation round in a real browser: the administrator and an observer commit, publish, reveal and draw a
+bordercase-ballot-v2 round with a real drand quicknet round, anyone reads the public page and checks the files, and
+a place given up is reallocated.
 
 Every page on the way is checked with axe-core (through ``pages.assert_accessible``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from playwright.sync_api import Browser, expect
 
-from bordercase import ballot
+from bordercase.ballot.manifest_v2 import ManifestV2, verify_v2
 from bordercase.cases.models import AllocationEntry, AllocationRound, Request
-from tests.allocation_support import PUBLIC_VALUE, TECH, close_intake, eligible
+from tests.allocation_support import TECH, close_intake, eligible
 from tests.browser.conftest import Pages
-from tests.conftest import PASSWORD, MailServer, World, set_places
+from tests.conftest import PASSWORD, MailServer, World, set_places, window_around
 from tests.walking import walk
+
+DRAND = json.loads((Path(__file__).parents[1] / "data" / "drand" / "quicknet.json").read_text())
+BEACON = DRAND["rounds"][1]  # quicknet round 657413, due 2023-09-15T11:00:03Z
+TOO_EARLY = DRAND["rounds"][0]  # round 1000, public since August 2023
+OBSERVER_SECRET = bytes(range(100, 132))
 
 
 @pytest.fixture
@@ -29,9 +39,26 @@ def visitor(browser: Browser, live_server: Any) -> Iterator[Pages]:
     context.close()
 
 
-def test_an_administrator_runs_a_ballot_round_end_to_end_and_the_public_page_shows_it(
-    pages: Pages, visitor: Pages, world: World, smtp: MailServer, tmp_path: Path
+@pytest.fixture
+def observer_pages(browser: Browser, live_server: Any) -> Iterator[Pages]:
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    yield Pages(context.new_page(), live_server.url)
+    context.close()
+
+
+@pytest.fixture
+def september_2023(settings: Any) -> Iterator[Any]:
+    """The morning round 657413 was due. The browser lives in today's time, so the cookies the server sets carry
+    no expiry date it would find long past."""
+    settings.SESSION_EXPIRE_AT_BROWSER_CLOSE, settings.CSRF_COOKIE_AGE = True, None
+    with time_machine.travel(dt.datetime(2023, 9, 15, 9, 0, tzinfo=dt.UTC), tick=True) as clock:
+        yield clock
+
+
+def test_an_administrator_and_an_observer_run_a_v2_ballot_and_anyone_checks_it(
+    pages: Pages, observer_pages: Pages, visitor: Pages, world: World, smtp: MailServer, september_2023: Any
 ) -> None:
+    window_around(TECH, dt.datetime(2023, 9, 15, 8, 0, tzinfo=dt.UTC))
     set_places(2)
     pool = [eligible(world), eligible(world), eligible(world, employer="b")]
     close_intake()
@@ -39,78 +66,121 @@ def test_an_administrator_runs_a_ballot_round_end_to_end_and_the_public_page_sho
 
     pages.sign_in(world.administrator.email, PASSWORD)
     page.get_by_role("link", name="Allocation rounds", exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Allocation rounds")
     expect(page.locator("main")).to_contain_text("3 waiting for a round")
     pages.assert_accessible("allocation-rounds")
     page.get_by_role("button", name="Open a round of Specialist tech workers class exception").click()
-
     expect(page.get_by_role("heading", level=1)).to_have_text("Allocation round 1")
-    expect(page.locator(".govuk-notification-banner")).to_contain_text("Round 1 of Specialist tech workers")
-    pages.assert_accessible("allocation-round-open")
     page.get_by_role("button", name="Freeze the pool").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("frozen with 3 entries for 2 places")
     pages.assert_accessible("allocation-round-frozen")
 
-    page.get_by_role("button", name="Publish the round").click()
-    expect(page.locator(".govuk-error-summary")).to_contain_text("Name the public value the draw will mix in")
-    pages.assert_accessible("allocation-round-publish-error")
-    page.get_by_label("The public value the draw will mix in").fill(
-        "The randomness of drand quicknet round 1234567, due after publishing")
-    page.get_by_role("button", name="Publish the round").click()
+    # The administrator names an observer from NZTech, and commits to a secret bordercase makes.
+    page.get_by_label("The observer's email address").fill(world.employer_a.email)
+    page.get_by_role("button", name="Name the observer").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("is not staff of an assessing body")
+    pages.assert_accessible("allocation-round-observer-error")
+    page.get_by_label("The observer's email address").fill(world.assessor_nztech.email)
+    page.get_by_role("button", name="Name the observer").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("holds secret 2")
+    page.get_by_role("button", name="Enter my commitment").click()
     expect(page.locator(".govuk-panel")).to_contain_text("Copy the secret now: it will not be shown again")
     secret = page.locator("#secret").inner_text().strip()
     assert len(secret) == 64
-    pages.assert_accessible("allocation-round-secret")
-
+    pages.assert_accessible("allocation-round-commitment-secret")
     page.get_by_role("link", name="Go to the round").click()
-    expect(page.locator("main")).not_to_contain_text(secret)
-    page.get_by_label("The secret").fill("0" * 64)
-    page.get_by_label("The public value").fill(PUBLIC_VALUE)
-    page.get_by_role("button", name="Reveal the secret and draw").click()
-    expect(page.locator(".govuk-error-summary")).to_contain_text("does not match the published commitment")
+    expect(page.get_by_role("table")).to_contain_text(hashlib.sha256(bytes.fromhex(secret)).hexdigest())
+
+    page.get_by_label("The drand quicknet round to mix in").fill(str(BEACON["round"]))
+    page.get_by_role("button", name="Publish the declaration").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Waiting for the commitment of mere@nztech.example")
+
+    # The observer commits to a secret of their own making, on their own page.
+    observer_pages.sign_in(world.assessor_nztech.email, PASSWORD)
+    observer_pages.goto(f"/allocation-rounds/{TECH}/1/holder/")
+    theirs = observer_pages.page
+    expect(theirs.get_by_role("heading", level=1)).to_have_text("Your secret for the ballot")
+    theirs.get_by_label("Your commitment (optional)").fill("not a digest")
+    theirs.get_by_role("button", name="Enter my commitment").click()
+    expect(theirs.locator(".govuk-error-summary")).to_contain_text("64 characters, 0 to 9 and a to f")
+    observer_pages.assert_accessible("allocation-holder-commitment-error")
+    theirs.get_by_label("Your commitment (optional)").fill(hashlib.sha256(OBSERVER_SECRET).hexdigest())
+    theirs.get_by_role("button", name="Enter my commitment").click()
+    expect(theirs.locator(".govuk-notification-banner")).to_contain_text("Your commitment is entered")
+    observer_pages.assert_accessible("allocation-holder-committed")
+
+    # Publishing at ten: a beacon round already public is refused, the one due at 11:00:03 is declared.
+    september_2023.move_to(dt.datetime(2023, 9, 15, 10, 0, tzinfo=dt.UTC))
+    pages.goto(f"/allocation-rounds/{TECH}/1/")
+    page.get_by_label("The drand quicknet round to mix in").fill(str(TOO_EARLY["round"]))
+    page.get_by_role("button", name="Publish the declaration").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("name a quicknet round due at least 2 minutes")
+    pages.assert_accessible("allocation-round-publish-error")
+    page.get_by_label("The drand quicknet round to mix in").fill(str(BEACON["round"]))
+    page.get_by_role("button", name="Publish the declaration").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("published with its declaration")
+    pages.assert_accessible("allocation-round-published")
+
+    visitor.goto(f"/allocation/{TECH}/1/")
+    public = visitor.page
+    published = AllocationRound.objects.get()
+    expect(public.locator("pre").first).to_contain_text('"protocol":"bordercase-ballot-v2"')
+    expect(public.locator(".govuk-summary-list")).to_contain_text(published.declaration_sha256)
+    expect(public.locator(".govuk-summary-list")).to_contain_text("drand quicknet round 657413")
+    chances = public.get_by_role("table", name="Entries by their chance of selection")
+    expect(chances).to_be_visible()
+    assert sum(published.odds["chance"].values()) == pytest.approx(2)  # two places among three workers
+    expect(public.get_by_role("table", name="Places expected per category")).to_be_visible()
+    visitor.assert_accessible("allocation-round-public-declared")
+
+    # After the beacon: both reveal, and the administrator draws with the round's signature.
+    september_2023.move_to(dt.datetime(2023, 9, 15, 11, 0, 10, tzinfo=dt.UTC))
+    observer_pages.goto(f"/allocation-rounds/{TECH}/1/holder/")
+    theirs.get_by_label("Your secret").fill(secret)  # the administrator's, not theirs
+    theirs.get_by_role("button", name="Reveal my secret").click()
+    expect(theirs.locator(".govuk-error-summary")).to_contain_text("does not match your commitment")
+    theirs.get_by_label("Your secret").fill(OBSERVER_SECRET.hex())
+    theirs.get_by_role("button", name="Reveal my secret").click()
+    expect(theirs.locator(".govuk-notification-banner")).to_contain_text("matches your commitment")
+    pages.goto(f"/allocation-rounds/{TECH}/1/")
+    page.get_by_label("Your secret").fill(secret)
+    page.get_by_role("button", name="Reveal my secret").click()
+    page.get_by_label("The beacon round's signature").fill(TOO_EARLY["signature"])
+    page.get_by_role("button", name="Draw").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("is not drand-quicknet's for round 657413")
     pages.assert_accessible("allocation-round-draw-error")
     assert AllocationRound.objects.get().status == "published"
-    page.get_by_label("The secret").fill(secret)
-    page.get_by_label("The public value").fill(PUBLIC_VALUE)
-    page.get_by_role("button", name="Reveal the secret and draw").click()
+    page.get_by_label("The beacon round's signature").fill(BEACON["signature"])
+    page.get_by_role("button", name="Draw").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("2 allocated a place, 1 waitlisted")
     pages.assert_accessible("allocation-round-drawn")
     assert sorted(Request.objects.get(pk=r.pk).status for r in pool) == ["allocated", "allocated", "waitlisted"]
-    # Each employer is told once, with all its requests: Kōwhai's two in one email, Harbourside's one in another.
-    told = smtp.about("2 of your Specialist tech workers class exception requests: the draw of round 1")
-    assert sum(r.reference in told.get_content() for r in pool) == 2
-    smtp.about("1 of your Specialist tech workers class exception requests: the draw of round 1")
+    smtp.about("2 of your Specialist tech workers class exception requests: the draw of round 1")
 
+    public.reload()
     drawn = AllocationRound.objects.get()
-    visitor.goto(f"/allocation/{TECH}/1/")
-    their_page = visitor.page
-    expect(their_page.get_by_role("heading", level=1)).to_have_text("Allocation round 1")
-    manifest = their_page.locator(".govuk-summary-list")
-    for value in (secret, drawn.seed, drawn.commitment, PUBLIC_VALUE, drawn.entries_sha256, drawn.results_sha256):
-        expect(manifest).to_contain_text(value)
-    downloads = their_page.get_by_role("table").first
-    for name in ("manifest.json", "entries.csv", "results.csv"):
-        expect(downloads.get_by_role("link", name=f"{TECH}-round-1-{name}")).to_be_visible()
-    expect(their_page.locator("pre")).to_contain_text("bordercase ballot verify")
-    expect(their_page.locator("pre")).to_contain_text(f"{TECH}-round-1-results.csv")
-    visitor.assert_accessible("allocation-round-public")
-
+    for value in (secret, OBSERVER_SECRET.hex(), drawn.seed, BEACON["signature"], drawn.results_sha256):
+        expect(public.locator(".govuk-summary-list")).to_contain_text(value)
+    tests = public.get_by_role("table", name="The draw's self-tests")
+    for grouping in ("Lodgement week", "Category", "Employer size", "Weight"):
+        expect(tests).to_contain_text(grouping)
+    downloads = public.get_by_role("table", name="The round's files and their SHA-256 digests")
     files = {}
-    for name in ("manifest.json", "entries.csv", "results.csv"):
-        with their_page.expect_download() as download:
+    for name in ("declaration.json", "manifest.json", "entries.csv", "results.csv"):
+        with public.expect_download() as download:
             downloads.get_by_role("link", name=f"{TECH}-round-1-{name}").click()
         files[name] = Path(download.value.path()).read_bytes()
-        expect(downloads).to_contain_text(ballot.sha256_hex(files[name]))
-    assert ballot.verify(ballot.Manifest.from_json(files["manifest.json"]), files["entries.csv"],
-                         files["results.csv"]) == []
+    manifest = ManifestV2.from_json(files["manifest.json"])
+    assert manifest.declaration.canonical() == files["declaration.json"]
+    assert verify_v2(manifest, files["entries.csv"], files["results.csv"]) == []
+    expect(public.locator("pre").last).to_contain_text("bordercase ballot verify")
+    visitor.assert_accessible("allocation-round-public-drawn")
 
     holder = next(r for r in pool if Request.objects.get(pk=r.pk).status == "allocated")
     walk(Request.objects.get(pk=holder.pk), [("withdraw", holder.created_by)], reason="The worker stayed home.")
-    their_page.reload()
+    public.reload()
     released = holder.allocation_entries.get().entry_id
-    row = their_page.get_by_role("row").filter(has_text=released)
+    row = public.get_by_role("row").filter(has_text=released)
     expect(row).to_contain_text("Withdrawn")
     waitlisted = AllocationEntry.objects.get(round=drawn, rank=3)  # no caps, no duplicates: the third was waitlisted
     expect(row).to_contain_text(waitlisted.entry_id)
-    assert Request.objects.get(pk=waitlisted.request_id).status == "allocated"
     visitor.assert_accessible("allocation-round-public-reallocated")

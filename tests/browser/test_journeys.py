@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from bordercase.cases.models import Request, Scheme
 from bordercase.cases.services import allocation
 from bordercase.immigration.models import TravelRequest
-from tests.allocation_support import close_intake, eligible
+from tests.allocation_support import V1, close_intake, eligible
 from tests.browser.conftest import Pages
 from tests.browser.test_assessment_pages import second_browser  # noqa: F401 (a fixture)
 from tests.browser.test_immigration_pages import emails_to
@@ -136,7 +136,7 @@ def test_a_tech_worker_from_a_place_to_a_visa(
     request = eligible(world, person=nominee(email=worker_email))
     close_intake()  # the round allocates the place: one entry fits, so without a draw
     tech = Scheme.objects.get(code="tech-specialists-2022")
-    allocation.round_freeze(round_=allocation.round_open(scheme=tech, by=world.administrator),
+    allocation.round_freeze(round_=allocation.round_open(scheme=tech, by=world.administrator, protocol=V1),
                             by=world.administrator)
     assert Request.objects.get(pk=request.pk).status == "allocated"
 

@@ -12,6 +12,7 @@ from bordercase.api.administration import router as administration_router
 from bordercase.api.allocation import router as allocation_router
 from bordercase.api.assessment import router as assessment_router
 from bordercase.api.auth import ApiTokenAuth
+from bordercase.api.declared_rounds import router as declared_rounds_router
 from bordercase.api.documents import router as documents_router
 from bordercase.api.errors import document, register
 from bordercase.api.immigration import router as immigration_router
@@ -43,6 +44,7 @@ api.add_router("/", documents_router)
 api.add_router("/", assessment_router)
 api.add_router("/", stats_router)
 api.add_router("/", allocation_router)
+api.add_router("/", declared_rounds_router)
 api.add_router("/", immigration_router)
 api.add_router("/", administration_router)
 

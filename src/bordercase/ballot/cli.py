@@ -13,9 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from bordercase.ballot.declaration import PROTOCOL
 from bordercase.ballot.draw import ALGORITHM, Caps, draw_file, rank_by_receipt
+from bordercase.ballot.fields import parsed_json
 from bordercase.ballot.files import RECEIPT_HEADER, BallotFileError, read_entries, results_csv
 from bordercase.ballot.manifest import Manifest, verify
+from bordercase.ballot.manifest_v2 import ManifestV2, verify_v2
 
 # Below this size of entries file (some 200,000 of bordercase's entries, of a hundred bytes each) a draw takes a
 # second or two, and progress lines would only be noise.
@@ -124,23 +127,40 @@ def _draw(options: argparse.Namespace) -> int:
 
 def _verify(options: argparse.Namespace) -> int:
     try:
-        manifest = Manifest.from_json(_read(options.manifest, "manifest"))
-    except (BallotFileError, TypeError) as exc:
+        raw = parsed_json(_read(options.manifest, "manifest"))
+        # A v2 round's manifest carries its declaration; a v1 round's, drawn before v2, still verifies as v1.
+        manifest: Manifest | ManifestV2 = (ManifestV2.from_parsed(raw) if isinstance(raw, dict) and "declaration" in raw
+                                           else Manifest.from_parsed(raw))
+    except BallotFileError as exc:
         return _fail(str(exc))
     entries = _read(options.entries, "entries")
     progress = _Progress(sys.stderr) if len(entries) >= PROGRESS_FROM_BYTES else None
     if progress:
         print(f"Checking {len(entries) / 1e6:,.0f} MB of entries: re-running the draw…", file=sys.stderr, flush=True)
-    problems = verify(manifest, entries, _read(options.results, "results"), progress)
+    results = _read(options.results, "results")
+    problems = (verify_v2(manifest, entries, results, progress) if isinstance(manifest, ManifestV2) else
+                verify(manifest, entries, results, progress))
     for problem in problems:
         print(f"FAIL: {problem}", file=sys.stderr)
     if problems:
         return 1
-    print(f"OK: the entries and results match the manifest, the secret matches its commitment, the seed is "
-          f"SHA-256(secret ‖ public value), and re-running {manifest.algorithm} gives the same results. Check "
-          f"the public value {manifest.public_value!r} against its source as declared before the draw: "
-          f"{manifest.public_value_declaration or 'no declaration in the manifest'}."
-          if manifest.method == "ballot" else
-          "OK: the entries and results match the manifest, and re-running the order of receipt gives the same "
-          "results.")
+    print(_verified(manifest))
     return 0
+
+
+def _verified(manifest: Manifest | ManifestV2) -> str:
+    if isinstance(manifest, ManifestV2):
+        declared = manifest.declaration
+        return (f"OK: round {declared.round} of {declared.scheme} ({PROTOCOL}). The declaration's digest is the "
+                f"one drawn from; each of the {len(manifest.secrets)} secrets matches its commitment; the beacon "
+                f"signature is {declared.beacon.network}'s for round {declared.beacon.round}, due after the "
+                f"declaration was published at {declared.published_at}; the entries are the declared ones; the "
+                f"seed is SHA-256(declaration digest ‖ secrets ‖ beacon randomness); and re-running "
+                f"{manifest.algorithm} gives the same results.")
+    if manifest.method == "ballot":
+        return (f"OK: the entries and results match the manifest, the secret matches its commitment, the seed is "
+                f"SHA-256(secret ‖ public value), and re-running {manifest.algorithm} gives the same results. Check "
+                f"the public value {manifest.public_value!r} against its source as declared before the draw: "
+                f"{manifest.public_value_declaration or 'no declaration in the manifest'}.")
+    return ("OK: the entries and results match the manifest, and re-running the order of receipt gives the same "
+            "results.")

@@ -363,3 +363,21 @@ def _room(entry: Entry, caps: Caps, per_category: Mapping[str, int], per_employe
             entry.category]:
         return False
     return not (entry.employer_id and caps.employer is not None and per_employer[entry.employer_id] >= caps.employer)
+
+
+class Walk:
+    """The draw's walk over any ranking of one pool: how the chances before a draw are estimated, by walking many
+    random rankings exactly as the draw walks its one."""
+
+    def __init__(self, entries: Sequence[Entry], caps: Caps) -> None:
+        self.pool, self.caps = _Entries(list(entries)), caps
+
+    @property
+    def weight(self) -> np.ndarray:
+        return self.pool.weight
+
+    def selected(self, order: np.ndarray) -> np.ndarray:
+        """The indices (into the entries) of those the walk selects when ranked in ``order``."""
+        status = _statuses(order, _duplicates(self.pool, order), self.pool, self.caps, None)
+        selected: np.ndarray = order[status == _SELECTED]
+        return selected

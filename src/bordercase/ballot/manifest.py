@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bordercase.ballot.draw import ALGORITHM, SEED_BYTES, Caps, Progress, draw_file, rank_by_receipt
+from bordercase.ballot.fields import LOWER_HEX, hex_bytes, is_count, parsed_json
 from bordercase.ballot.files import RESULTS_HEADER, BallotFileError, read_entries, result_line, results_csv
 
 METHODS = ("ballot", "order_of_receipt")
@@ -64,10 +64,10 @@ class Manifest:
     def from_json(cls, data: bytes) -> Manifest:
         """The manifest in these bytes, every field checked for its kind, so that whatever a file holds, checking
         it ends in a message naming what is wrong and never in a failure of the verifier's own."""
-        try:
-            raw: Any = json.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-            raise BallotFileError(f"The manifest is not JSON: {exc}.") from exc
+        return cls.from_parsed(parsed_json(data))
+
+    @classmethod
+    def from_parsed(cls, raw: Any) -> Manifest:
         if not isinstance(raw, dict):
             raise BallotFileError("The manifest must be a JSON object of named fields, as published.")
         known = set(cls.__dataclass_fields__)
@@ -79,35 +79,21 @@ class Manifest:
             if name in raw and not isinstance(raw[name], str):
                 raise BallotFileError(f"The manifest's {name} must be text, not {json.dumps(raw[name])[:40]}.")
         for name in _HEX_FIELDS:
-            if raw.get(name) and not _LOWER_HEX.fullmatch(raw[name]):
+            if raw.get(name) and not LOWER_HEX.fullmatch(raw[name]):
                 raise BallotFileError(f"The manifest's {name} must be hexadecimal in lower case, as published.")
         caps = raw.get("category_caps", {})
-        if not _count(raw["places"]):
+        if not is_count(raw["places"]):
             raise BallotFileError("The manifest's places must be a whole number, 0 or more.")
-        if not isinstance(caps, dict) or not all(_count(v) for v in caps.values()):
+        if not isinstance(caps, dict) or not all(is_count(v) for v in caps.values()):
             raise BallotFileError("The manifest's category_caps must be an object giving each category a whole "
                                   "number, 0 or more.")
-        if raw.get("employer_cap") is not None and not _count(raw["employer_cap"]):
+        if raw.get("employer_cap") is not None and not is_count(raw["employer_cap"]):
             raise BallotFileError("The manifest's employer_cap must be a whole number, 0 or more, or null.")
         return cls(**raw)
 
 
 # The fields that hold digests, secrets and seeds: lower-case hexadecimal, so that one value has one spelling.
 _HEX_FIELDS = ("entries_sha256", "results_sha256", "commitment", "secret", "seed")
-_LOWER_HEX = re.compile(r"[0-9a-f]+")
-
-
-def _count(value: object) -> bool:
-    # JSON's true and false are not numbers, though Python counts them as 1 and 0.
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _hex_bytes(value: str, size: int) -> bytes | None:
-    try:
-        data = bytes.fromhex(value)
-    except ValueError:
-        return None
-    return data if len(data) == size else None
 
 
 def verify(manifest: Manifest, entries: bytes, results: bytes, progress: Progress | None = None) -> list[str]:
@@ -126,7 +112,7 @@ def verify(manifest: Manifest, entries: bytes, results: bytes, progress: Progres
                         f"{sha256_hex(results)}, the manifest's results_sha256 is {manifest.results_sha256}.")
     seed = None
     if manifest.method == "ballot":
-        secret = _hex_bytes(manifest.secret, SEED_BYTES)
+        secret = hex_bytes(manifest.secret, SEED_BYTES)
         if secret is None:
             problems.append("The manifest's secret is not 32 bytes in hexadecimal: the round may not have been "
                             "drawn yet, or the secret was changed.")
@@ -145,7 +131,7 @@ def verify(manifest: Manifest, entries: bytes, results: bytes, progress: Progres
         # Drawn from the file as columns and compared a piece at a time, as `ballot draw` writes it: twenty million
         # entries are checked in a few gigabytes, where an object for each line would take some twenty.
         try:
-            problems.extend(_compare(draw_file(entries, manifest.caps, seed, progress), results))
+            problems.extend(compare_results(draw_file(entries, manifest.caps, seed, progress), results))
         except BallotFileError as exc:
             problems.append(str(exc))
         return problems
@@ -153,11 +139,11 @@ def verify(manifest: Manifest, entries: bytes, results: bytes, progress: Progres
         rerun = results_csv(rank_by_receipt(read_entries(entries), manifest.caps))
     except BallotFileError as exc:
         return [*problems, str(exc)]
-    problems.extend(_compare(iter([rerun]), results))
+    problems.extend(compare_results(iter([rerun]), results))
     return problems
 
 
-def _compare(rerun: Iterator[bytes], published: bytes) -> list[str]:
+def compare_results(rerun: Iterator[bytes], published: bytes) -> list[str]:
     """How the results re-run differ from the published ones, if they do: the first line that differs."""
     view, at = memoryview(published), 0
     for piece in rerun:

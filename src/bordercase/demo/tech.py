@@ -19,7 +19,7 @@ from django.utils import timezone
 from bordercase.accounts.models import Organisation, User
 from bordercase.accounts.organisations import organisation_by_code
 from bordercase.cases.lifecycle import State
-from bordercase.cases.models import Person, Request, Scheme
+from bordercase.cases.models import AllocationRound, Person, Request, Scheme
 from bordercase.cases.services import allocation, assessment
 from bordercase.cases.services.lodging import request_lodge
 from bordercase.cases.services.people import person_create
@@ -159,7 +159,7 @@ def tech_load(users: dict[str, User], named: Iterator[Person], crowd: Iterator[P
 
     window_close(scheme=scheme, by=admin, reason=f"More nominations than the {places} places: intake closes so "
                  "the pool can be frozen and drawn.")
-    opened = allocation.round_open(scheme=scheme, by=admin)
+    opened = allocation.round_open(scheme=scheme, by=admin, protocol=AllocationRound.Protocol.V1)
     frozen = allocation.round_freeze(round_=opened, by=admin)
     published = allocation.round_publish(round_=frozen, by=admin, declaration=DECLARATION)
     allocation.round_draw(round_=published.round, by=admin, secret=published.secret, public_value=PUBLIC_VALUE)
@@ -195,7 +195,7 @@ def tech_load(users: dict[str, User], named: Iterator[Person], crowd: Iterator[P
     # Round 2: three more found eligible after round 1 froze, for the places given up; the round is open, for the
     # administrator to freeze, publish and draw.
     world.round_two_pool = [found_eligible(request, assessor) for request, assessor in still_assessed]
-    allocation.round_open(scheme=scheme, by=admin)
+    allocation.round_open(scheme=scheme, by=admin, protocol=AllocationRound.Protocol.V1)
     window_add(scheme=scheme, opens_at=now + timedelta(days=21), closes_at=now + timedelta(days=63), by=admin,
                reason="The second intake, for places given up after round 2.")
     world.requests = kowhai.made + tui.made

@@ -14,13 +14,24 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from bordercase.accounts.models import User
 from bordercase.cases.lifecycle import LifecycleError
 from bordercase.cases.models import AllocationRound, Scheme
-from bordercase.cases.services import allocation, rounds
+from bordercase.cases.services import allocation, declared_rounds, rounds
 from bordercase.cases.services.windows import scheme_intake
 from bordercase.lib.errors import ConcurrentChange, InvalidInput, Refused
 from bordercase.web.administration_views import administrator_or_404
-from bordercase.web.allocation_forms import DrawForm, PublishForm
+from bordercase.web.allocation_forms import (
+    BeaconForm,
+    CancelForm,
+    CommitmentForm,
+    DrawForm,
+    ObserverForm,
+    PublishForm,
+    RevealForm,
+    SignatureForm,
+)
+from bordercase.web.plumbing import user_of
 
 Status = AllocationRound.Status
 
@@ -32,7 +43,7 @@ def _scheme(code: str) -> Scheme:
     return found
 
 
-def _round(code: str, number: int) -> AllocationRound:
+def round_of(code: str, number: int) -> AllocationRound:
     try:
         return rounds.round_get(_scheme(code).code, number)
     except AllocationRound.DoesNotExist as exc:
@@ -73,15 +84,21 @@ def round_open(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def round_page(request: HttpRequest, code: str, number: int) -> HttpResponse:
     administrator_or_404(request)
-    return _render_round(request, _round(code, number))
+    return _render_round(request, round_of(code, number))
 
 
 def _render_round(request: HttpRequest, found: AllocationRound, errors: dict[str, str] | None = None,
-                  publish_form: PublishForm | None = None, draw_form: DrawForm | None = None) -> HttpResponse:
+                  **forms: Any) -> HttpResponse:
     scheme = found.scheme
+    declared = declared_rounds.declared_round(found, user_of(request))
+    defaults = {"publish_form": PublishForm(), "draw_form": DrawForm(), "observer_form": ObserverForm(),
+                "commitment_form": CommitmentForm(), "reveal_form": RevealForm(), "cancel_form": CancelForm(),
+                "beacon_form": BeaconForm(initial={"beacon_round": declared.beacon_suggested} if declared else None),
+                "signature_form": SignatureForm()}
     context: dict[str, Any] = {
-        "round": found, "scheme": scheme, "errors": errors or {}, "form": publish_form or draw_form,
-        "publish_form": publish_form or PublishForm(), "draw_form": draw_form or DrawForm(),
+        **defaults, **forms,
+        "round": found, "scheme": scheme, "errors": errors or {}, "form": next(iter(forms.values()), None),
+        "declared": declared,
         "intake": scheme_intake(scheme), "eligible": rounds.eligible_count(scheme),
         "still_assessed": rounds.still_assessed(scheme), "remaining": rounds.places_remaining(scheme),
         "entries": rounds.entry_count(found), "counts": rounds.result_counts(found),
@@ -93,7 +110,12 @@ def _render_round(request: HttpRequest, found: AllocationRound, errors: dict[str
     return render(request, "web/allocation/round.html", context)
 
 
-def _step_failed(request: HttpRequest, found: AllocationRound, exc: Exception, **forms: Any) -> HttpResponse:
+def round_step_failed(request: HttpRequest, found: AllocationRound, exc: Exception | None, **forms: Any
+                      ) -> HttpResponse:
+    """The round's page again with what went wrong: a service's errors on the form fields they name, the rest
+    above; with no exception, the forms' own errors."""
+    if exc is None:
+        return _render_round(request, found, None, **forms)
     if isinstance(exc, InvalidInput):
         for form in forms.values():
             for field, message in exc.errors.items():
@@ -108,11 +130,11 @@ def _step_failed(request: HttpRequest, found: AllocationRound, exc: Exception, *
 @require_POST
 def round_freeze(request: HttpRequest, code: str, number: int) -> HttpResponse:
     user = administrator_or_404(request)
-    found = _round(code, number)
+    found = round_of(code, number)
     try:
         frozen = allocation.round_freeze(round_=found, by=user)
     except (InvalidInput, ConcurrentChange, Refused, LifecycleError) as exc:
-        return _step_failed(request, found, exc)
+        return round_step_failed(request, found, exc)
     if frozen.status == Status.ALLOCATED:
         messages.success(request, f"The pool is frozen with {rounds.entry_count(frozen)} entries for "
                                   f"{frozen.places} places: every entry has been allocated a place, with no draw.")
@@ -126,7 +148,9 @@ def round_freeze(request: HttpRequest, code: str, number: int) -> HttpResponse:
 @require_POST
 def round_publish(request: HttpRequest, code: str, number: int) -> HttpResponse:
     user = administrator_or_404(request)
-    found = _round(code, number)
+    found = round_of(code, number)
+    if found.is_v2_ballot:
+        return _declaration_publish(request, found, user)
     form = PublishForm(request.POST)
     is_ballot = found.method == AllocationRound.Method.BALLOT
     if is_ballot and not form.is_valid():
@@ -135,7 +159,7 @@ def round_publish(request: HttpRequest, code: str, number: int) -> HttpResponse:
         published = allocation.round_publish(round_=found, by=user,
                                              declaration=form.cleaned_data["declaration"] if is_ballot else "")
     except (InvalidInput, ConcurrentChange, Refused, LifecycleError) as exc:
-        return _step_failed(request, found, exc, **({"publish_form": form} if is_ballot else {}))
+        return round_step_failed(request, found, exc, **({"publish_form": form} if is_ballot else {}))
     if not published.secret:
         messages.success(request, "The entries are published. Allocate the places in order of receipt next.")
         return redirect("web:round", code=code, number=number)
@@ -149,7 +173,9 @@ def round_publish(request: HttpRequest, code: str, number: int) -> HttpResponse:
 @require_POST
 def round_draw(request: HttpRequest, code: str, number: int) -> HttpResponse:
     user = administrator_or_404(request)
-    found = _round(code, number)
+    found = round_of(code, number)
+    if found.is_v2_ballot:
+        return _draw_v2(request, found, user)
     form = DrawForm(request.POST)
     is_ballot = found.method == AllocationRound.Method.BALLOT
     if is_ballot and not form.is_valid():
@@ -159,9 +185,38 @@ def round_draw(request: HttpRequest, code: str, number: int) -> HttpResponse:
         drawn = allocation.round_draw(round_=found, by=user, secret=given.get("secret", ""),
                                       public_value=given.get("public_value", ""))
     except (InvalidInput, ConcurrentChange, Refused, LifecycleError) as exc:
-        return _step_failed(request, found, exc, **({"draw_form": form} if is_ballot else {}))
+        return round_step_failed(request, found, exc, **({"draw_form": form} if is_ballot else {}))
+    return _drawn(request, drawn)
+
+
+def _declaration_publish(request: HttpRequest, found: AllocationRound, user: User) -> HttpResponse:
+    form = BeaconForm(request.POST)
+    if not form.is_valid():
+        return round_step_failed(request, found, None, beacon_form=form)
+    try:
+        declared_rounds.declaration_publish(round_=found, by=user, beacon_round=form.cleaned_data["beacon_round"])
+    except (InvalidInput, ConcurrentChange, Refused, LifecycleError) as exc:
+        return round_step_failed(request, found, exc, beacon_form=form)
+    messages.success(request, f"Round {found.number} is published with its declaration. Once beacon round "
+                              f"{form.cleaned_data['beacon_round']} is out and every holder has revealed their "
+                              "secret, draw it.")
+    return redirect("web:round", code=found.scheme.code, number=found.number)
+
+
+def _draw_v2(request: HttpRequest, found: AllocationRound, user: User) -> HttpResponse:
+    form = SignatureForm(request.POST)
+    if not form.is_valid():
+        return round_step_failed(request, found, None, signature_form=form)
+    try:
+        drawn = declared_rounds.round_draw_v2(round_=found, by=user, signature=form.cleaned_data["signature"])
+    except (InvalidInput, ConcurrentChange, Refused, LifecycleError) as exc:
+        return round_step_failed(request, found, exc, signature_form=form)
+    return _drawn(request, drawn)
+
+
+def _drawn(request: HttpRequest, drawn: AllocationRound) -> HttpResponse:
     counts = rounds.result_counts(drawn)
     messages.success(request, f"Round {drawn.number} is drawn: {counts['selected']} allocated a place, "
                               f"{counts['waitlisted'] + counts['duplicate']} waitlisted. The employers are being "
                               "emailed.")
-    return redirect("web:round", code=code, number=number)
+    return redirect("web:round", code=drawn.scheme.code, number=drawn.number)

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from bordercase.cases.models import AllocationRound
-from bordercase.cases.services import rounds
+from bordercase.cases.services import declared_rounds, rounds
 
 VERIFY_ORDER = ("manifest.json", "entries.csv", "results.csv")
 
@@ -44,6 +44,9 @@ def published_round(request: HttpRequest, code: str, number: int) -> HttpRespons
         # One file a line, so the command fits a narrow screen and still pastes into a shell as it is.
         "verify": " \\\n  ".join(["bordercase ballot verify", *(file_name(found, n) for n in VERIFY_ORDER)]),
         "is_ballot": found.method == AllocationRound.Method.BALLOT,
+        "declared": declared_rounds.declared_round(found),
+        "declaration_text": bytes(found.declaration_json).decode(),
+        "chances": rounds.chances_of(found),
     }
     return render(request, "web/allocation/published_round.html", context)
 

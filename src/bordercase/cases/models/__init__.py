@@ -1,6 +1,6 @@
 """The case records: who applies, for whom, under which scheme, and every change since."""
 
-from bordercase.cases.models.allocation import AllocationEntry, AllocationRound, Reallocation
+from bordercase.cases.models.allocation import AllocationEntry, AllocationRound, Reallocation, SecretHolder
 from bordercase.cases.models.assessments import CriterionFinding, DeclineProposal
 from bordercase.cases.models.documents import Document
 from bordercase.cases.models.evaluations import Evaluation
@@ -15,5 +15,5 @@ from bordercase.cases.models.windows import IntakeWindow
 __all__ = [
     "AllocationEntry", "AllocationRound", "CriterionFinding", "DeclineProposal", "Document", "Evaluation", "Event",
     "IdempotencyRecord", "IntakeWindow", "NoticeWaiting", "Person", "Reallocation",
-    "Request", "Scheme",
+    "Request", "Scheme", "SecretHolder",
 ]

@@ -25,10 +25,18 @@ class AllocationRound(models.Model):
         PUBLISHED = "published", "Published, waiting for the draw"
         DRAWN = "drawn", "Drawn"
         ALLOCATED = "allocated", "Every entry allocated without a draw"
+        CANCELLED = "cancelled", "Cancelled before the draw"
+
+    FINISHED = (Status.DRAWN, Status.ALLOCATED, Status.CANCELLED)
+
+    class Protocol(models.TextChoices):
+        V1 = "bordercase-ballot-v1", "v1: a free-text public value"
+        V2 = "bordercase-ballot-v2", "v2: a declaration, holders' secrets and a checked drand beacon"
 
     scheme = models.ForeignKey("cases.Scheme", on_delete=models.PROTECT, related_name="allocation_rounds")
     number = models.PositiveIntegerField(help_text="1 for the scheme's first round, then 2, 3, …")
     method = models.CharField(max_length=20, choices=Method.choices)
+    protocol = models.CharField(max_length=30, choices=Protocol.choices, default=Protocol.V1)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     places = models.PositiveIntegerField(null=True, blank=True, help_text="The places this round fills, at freezing.")
     category_caps = models.JSONField(default=dict, blank=True)
@@ -45,6 +53,16 @@ class AllocationRound(models.Model):
     results_sha256 = models.CharField(max_length=64, blank=True)
     manifest_json = models.BinaryField(blank=True, default=b"")
     manifest_sha256 = models.CharField(max_length=64, blank=True)
+    # v2: the declaration as published (RFC 8785 bytes), the beacon round it names, and that round's signature.
+    declaration_json = models.BinaryField(blank=True, default=b"")
+    declaration_sha256 = models.CharField(max_length=64, blank=True)
+    beacon_round = models.PositiveBigIntegerField(null=True, blank=True)
+    beacon_signature = models.CharField(max_length=96, blank=True)
+    # v2: each entry's chance before the draw (bordercase.ballot.odds), and the self-tests after it.
+    odds = models.JSONField(default=dict, blank=True)
+    self_tests = models.JSONField(default=list, blank=True)
+    flagged_for_review = models.BooleanField(default=False, help_text="A self-test failed: the result stands, and "
+                                                                      "the round is looked at again.")
     opened_at = models.DateTimeField()
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     frozen_at = models.DateTimeField(null=True, blank=True)
@@ -56,6 +74,10 @@ class AllocationRound(models.Model):
     drawn_at = models.DateTimeField(null=True, blank=True)
     drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="+")
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    cancel_reason = models.TextField(blank=True, help_text="Public: why the round was cancelled.")
 
     class Meta:
         ordering = ["scheme", "number"]
@@ -64,7 +86,8 @@ class AllocationRound(models.Model):
             # One round at a time, so two rounds can never both count the same remaining places.
             models.UniqueConstraint(fields=["scheme"], condition=Q(status__in=["open", "frozen", "published"]),
                                     name="one_unfinished_round_per_scheme"),
-            models.CheckConstraint(condition=Q(status__in=["open", "frozen", "published", "drawn", "allocated"]),
+            models.CheckConstraint(condition=Q(status__in=["open", "frozen", "published", "drawn", "allocated",
+                                                           "cancelled"]),
                                    name="round_status_known"),
         ]
 
@@ -73,7 +96,41 @@ class AllocationRound(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.DRAWN, self.Status.ALLOCATED)
+        return self.status in self.FINISHED
+
+    @property
+    def is_v2_ballot(self) -> bool:
+        return self.method == self.Method.BALLOT and self.protocol == self.Protocol.V2
+
+
+class SecretHolder(models.Model):
+    """One holder of a secret mixed into a v2 round's seed: the administrator, or an observer they named.
+
+    Each commits to their secret (its SHA-256) before the round is published and reveals it at the draw; the round
+    is not drawn without every one, so no single holder could have known the outcome in advance. bordercase keeps
+    the commitment and, once revealed, the secret; a holder who keeps their own secret never gives it to bordercase
+    before the draw.
+    """
+
+    round = models.ForeignKey(AllocationRound, on_delete=models.PROTECT, related_name="holders")
+    position = models.PositiveSmallIntegerField(help_text="The order the secrets are mixed in: 1 is the "
+                                                          "administrator's.")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    commitment = models.CharField(max_length=64, blank=True)
+    secret = models.CharField(max_length=64, blank=True, help_text="Hexadecimal; stored only once revealed.")
+    named_at = models.DateTimeField()
+    committed_at = models.DateTimeField(null=True, blank=True)
+    revealed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["round", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "position"], name="holder_position_per_round"),
+            models.UniqueConstraint(fields=["round", "user"], name="holder_once_per_round"),
+        ]
+
+    def __str__(self) -> str:
+        return f"holder {self.position} of round {self.round_id}"
 
 
 class AllocationEntry(models.Model):
@@ -94,7 +151,9 @@ class AllocationEntry(models.Model):
         ordering = ["round", "position"]
         constraints = [
             # A request is entered once: a waitlisted or allocated request is no longer in the eligible pool.
-            models.UniqueConstraint(fields=["request"], name="request_entered_once"),
+            # Once a round: a request is in one round at a time because only eligible requests are entered and a
+            # round's end moves them all on; a cancelled round's requests stay eligible for the next.
+            models.UniqueConstraint(fields=["round", "request"], name="request_entered_once_per_round"),
             models.UniqueConstraint(fields=["round", "entry_id"], name="entry_id_once_per_round"),
         ]
 

@@ -45,12 +45,12 @@ Method, Status = AllocationRound.Method, AllocationRound.Status
 DECLARATION_MAX = 1000
 
 
-def _require_administrator(by: User) -> None:
+def require_administrator(by: User) -> None:
     if not is_administrator(by):
         raise Refused("Only a scheme administrator can run an allocation round.")
 
 
-def _locked(round_: AllocationRound, *expected: str) -> AllocationRound:
+def locked_round(round_: AllocationRound, *expected: str) -> AllocationRound:
     current = AllocationRound.objects.select_for_update().select_related("scheme").get(pk=round_.pk)
     if current.status not in expected:
         raise ConcurrentChange(
@@ -62,9 +62,11 @@ def _locked(round_: AllocationRound, *expected: str) -> AllocationRound:
 # --- opening -------------------------------------------------------------------------------------------------------
 
 
-def round_open(*, scheme: Scheme, by: User) -> AllocationRound:
-    """Announce a round: its method comes from the scheme's ``allocation_method`` as in force today."""
-    _require_administrator(by)
+def round_open(*, scheme: Scheme, by: User, protocol: str = AllocationRound.Protocol.V2) -> AllocationRound:
+    """Announce a round: its method comes from the scheme's ``allocation_method`` as in force today. A ballot is
+    declared and drawn under bordercase-ballot-v2; v1 remains for rounds published before it and for checking
+    the drawing of v1 itself."""
+    require_administrator(by)
     if Step.ALLOCATION not in scheme.steps:
         raise InvalidInput({"scheme": f"{scheme.title} has no capped places, so it has no allocation rounds."})
     method = str(parameter_today(scheme, "allocation_method", Method.BALLOT))
@@ -77,8 +79,8 @@ def round_open(*, scheme: Scheme, by: User) -> AllocationRound:
             raise InvalidInput({"scheme": f"{scheme.title} has a round that is not finished: finish it before "
                                           "opening another, so two rounds never count the same places."})
         number = (scheme.allocation_rounds.aggregate(n=Max("number"))["n"] or 0) + 1
-        return AllocationRound.objects.create(scheme=scheme, number=number, method=method, opened_by=by,
-                                              opened_at=timezone.now())
+        return AllocationRound.objects.create(scheme=scheme, number=number, method=method, protocol=protocol,
+                                              opened_by=by, opened_at=timezone.now())
 
 
 # --- freezing ------------------------------------------------------------------------------------------------------
@@ -138,9 +140,9 @@ def _entries(round_: AllocationRound, pool: Sequence[Request]) -> dict[str, tupl
 
 def round_freeze(*, round_: AllocationRound, by: User) -> AllocationRound:
     """Fix the pool: every eligible request of the scheme, as an entry. If every entry fits, allocate them all."""
-    _require_administrator(by)
+    require_administrator(by)
     with notifications.notices_together(f"round {round_.number}, where every entry fitted"), transaction.atomic():
-        current = _locked(round_, Status.OPEN)
+        current = locked_round(round_, Status.OPEN)
         scheme = current.scheme
         intake = scheme_intake(scheme)
         if intake.is_open and intake.current is not None:
@@ -214,9 +216,10 @@ class Published:
 
 def round_publish(*, round_: AllocationRound, by: User, declaration: str = "") -> Published:
     """Publish the entries; for a ballot, also the commitment to a fresh secret and the public value to come."""
-    _require_administrator(by)
+    require_administrator(by)
     with transaction.atomic():
-        current = _locked(round_, Status.FROZEN)
+        current = locked_round(round_, Status.FROZEN)
+        _not_v2(current)
         secret = b""
         if current.method == Method.BALLOT:
             declaration = declaration.strip()
@@ -231,6 +234,13 @@ def round_publish(*, round_: AllocationRound, by: User, declaration: str = "") -
         current.status, current.published_at, current.published_by = Status.PUBLISHED, timezone.now(), by
         current.save()
     return Published(current, secret.hex())
+
+
+def _not_v2(round_: AllocationRound) -> None:
+    # A v2 ballot is published and drawn only with its declaration, its holders' secrets and a checked beacon.
+    if round_.is_v2_ballot:
+        raise InvalidInput({"round": f"Round {round_.number} is a bordercase-ballot-v2 ballot: publish its "
+                                     "declaration with a beacon round, and draw it with the beacon's signature."})
 
 
 # --- the draw ------------------------------------------------------------------------------------------------------
@@ -282,9 +292,10 @@ def _manifest(round_: AllocationRound) -> ballot.Manifest:
 
 def round_draw(*, round_: AllocationRound, by: User, secret: str = "", public_value: str = "") -> AllocationRound:
     """Reveal the secret and the public value, draw, and move every entry's request; all of it, or nothing."""
-    _require_administrator(by)
+    require_administrator(by)
     with notifications.notices_together(f"the draw of round {round_.number}"), transaction.atomic():
-        current = _locked(round_, Status.PUBLISHED)
+        current = locked_round(round_, Status.PUBLISHED)
+        _not_v2(current)
         entries_bytes = bytes(current.entries_csv)
         entries = ballot.read_entries(entries_bytes)
         caps = round_caps(current)
@@ -310,11 +321,11 @@ def round_draw(*, round_: AllocationRound, by: User, secret: str = "", public_va
         current.manifest_sha256 = ballot.sha256_hex(current.manifest_json)
         current.status, current.drawn_at, current.drawn_by = Status.DRAWN, timezone.now(), by
         current.save()
-        _apply(current, results, by)
+        results_apply(current, results, by)
     return current
 
 
-def _apply(round_: AllocationRound, results: Sequence[ballot.Result], by: User) -> None:
+def results_apply(round_: AllocationRound, results: Sequence[ballot.Result], by: User) -> None:
     rows = {r.entry_id: r for r in round_.entries.select_related("request")}
     first_rank: dict[str, int] = {}
     waitlisted, gone = 0, []

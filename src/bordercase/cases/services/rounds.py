@@ -84,7 +84,7 @@ def rounds_of(scheme: Scheme) -> list[AllocationRound]:
 
 
 def round_in_progress(scheme: Scheme) -> AllocationRound | None:
-    return scheme.allocation_rounds.exclude(status__in=[Status.DRAWN, Status.ALLOCATED]).first()
+    return scheme.allocation_rounds.exclude(status__in=AllocationRound.FINISHED).first()
 
 
 def round_get(scheme_code: str, number: int) -> AllocationRound:
@@ -104,12 +104,22 @@ def published_files(round_: AllocationRound) -> dict[str, PublishedFile]:
     """The files the round has made public so far, by name.
 
     The entries are public from publishing (or from freezing, when every entry had a place and there is nothing
-    to publish before a draw); the results and the manifest, which holds the secret, from the draw.
+    to publish before a draw), with a v2 round's declaration; the results and the manifest, which holds the
+    secrets, from the draw.
     """
     files = {}
-    if round_.status in (Status.PUBLISHED, Status.DRAWN, Status.ALLOCATED):
+    # A round cancelled after publishing keeps what it published, its declaration with it.
+    if round_.status in (Status.PUBLISHED, Status.DRAWN, Status.ALLOCATED) or round_.published_at is not None:
         files["entries.csv"] = PublishedFile("entries.csv", "text/csv; charset=utf-8", bytes(round_.entries_csv),
                                              round_.entries_sha256)
+    if round_.odds:
+        chances = "".join(f"{e},{c:.6f}\n" for e, c in sorted(round_.odds["chance"].items())).encode()
+        content = b"entry_id,chance\n" + chances
+        files["chances.csv"] = PublishedFile("chances.csv", "text/csv; charset=utf-8", content,
+                                             ballot.sha256_hex(content))
+    if round_.declaration_json:
+        files["declaration.json"] = PublishedFile("declaration.json", "application/json",
+                                                  bytes(round_.declaration_json), round_.declaration_sha256)
     if round_.status == Status.DRAWN:
         files["results.csv"] = PublishedFile("results.csv", "text/csv; charset=utf-8", bytes(round_.results_csv),
                                              round_.results_sha256)
@@ -131,3 +141,28 @@ def result_counts(round_: AllocationRound) -> dict[str, int]:
     for result in round_.entries.exclude(result="").values_list("result", flat=True):
         counts[result] = counts.get(result, 0) + 1
     return counts
+
+
+@dataclass(frozen=True)
+class Chances:
+    """A v2 round's chances before the draw, as its public page shows them."""
+
+    exact: bool
+    draws: int
+    margin: float
+    entries_by_chance: list[tuple[float, int]]  # each chance (to four places) and how many entries have it
+    per_category: list[tuple[str, float]]
+    per_employer: list[tuple[str, float]]
+
+
+def chances_of(round_: AllocationRound) -> Chances | None:
+    if not round_.odds:
+        return None
+    odds = round_.odds
+    by_chance: dict[float, int] = {}
+    for chance in odds["chance"].values():
+        by_chance[round(chance, 4)] = by_chance.get(round(chance, 4), 0) + 1
+    return Chances(exact=odds["exact"], draws=odds["draws"], margin=odds["margin"],
+                   entries_by_chance=sorted(by_chance.items(), reverse=True),
+                   per_category=sorted(odds["per_category"].items()), per_employer=sorted(
+                       odds["per_employer"].items(), key=lambda item: (-item[1], item[0])))
