@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import rfc8785
 import time_machine
 from playwright.sync_api import Browser, expect
 
+from bordercase.ballot import cli as ballot_cli
 from bordercase.ballot.manifest_v2 import ManifestV2, verify_v2
 from bordercase.cases.models import AllocationEntry, AllocationRound, Request
 from tests.allocation_support import TECH, close_intake, eligible
@@ -56,7 +58,8 @@ def september_2023(settings: Any) -> Iterator[Any]:
 
 
 def test_an_administrator_and_an_observer_run_a_v2_ballot_and_anyone_checks_it(
-    pages: Pages, observer_pages: Pages, visitor: Pages, world: World, smtp: MailServer, september_2023: Any
+    pages: Pages, observer_pages: Pages, visitor: Pages, world: World, smtp: MailServer, september_2023: Any,
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
     window_around(TECH, dt.datetime(2023, 9, 15, 8, 0, tzinfo=dt.UTC))
     set_places(2)
@@ -172,6 +175,7 @@ def test_an_administrator_and_an_observer_run_a_v2_ballot_and_anyone_checks_it(
     manifest = ManifestV2.from_json(files["manifest.json"])
     assert manifest.declaration.canonical() == files["declaration.json"]
     assert verify_v2(manifest, files["entries.csv"], files["results.csv"]) == []
+    verified_as_downloaded(files, tmp_path, capsys)
     expect(public.locator("pre").last).to_contain_text("bordercase ballot verify")
     visitor.assert_accessible("allocation-round-public-drawn")
 
@@ -184,3 +188,37 @@ def test_an_administrator_and_an_observer_run_a_v2_ballot_and_anyone_checks_it(
     waitlisted = AllocationEntry.objects.get(round=drawn, rank=3)  # no caps, no duplicates: the third was waitlisted
     expect(row).to_contain_text(waitlisted.entry_id)
     visitor.assert_accessible("allocation-round-public-reallocated")
+
+
+def verified_as_downloaded(files: dict[str, bytes], folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`bordercase ballot verify` accepts the files as downloaded, and refuses each change with its own message."""
+    def verify(manifest: dict[str, Any] | None = None, entries: bytes | None = None,
+               results: bytes | None = None) -> tuple[int, str]:
+        paths = folder / "manifest.json", folder / "entries.csv", folder / "results.csv"
+        paths[0].write_bytes(rfc8785.dumps(manifest) if manifest else files["manifest.json"])
+        paths[1].write_bytes(files["entries.csv"] if entries is None else entries)
+        paths[2].write_bytes(files["results.csv"] if results is None else results)
+        code = ballot_cli.main(["verify", *map(str, paths)])
+        return code, capsys.readouterr().err
+
+    assert verify() == (0, "")
+    original = json.loads(files["manifest.json"])
+
+    def changed(change: Any) -> dict[str, Any]:
+        manifest = json.loads(json.dumps(original))
+        change(manifest)
+        return manifest
+
+    refusals = {
+        "The declaration is not the one published": verify(changed(lambda m: m["declaration"].update(places=3))),
+        "Secret 2 does not match commitment 2": verify(changed(lambda m: m["secrets"].__setitem__(1, "ab" * 32))),
+        "is not drand-quicknet's for round 657413": verify(changed(
+            lambda m: m["beacon"].update(signature=TOO_EARLY["signature"]))),
+        "before the declaration was published": verify(changed(
+            lambda m: m["declaration"].update(published_at="2023-09-15T11:30:00Z"))),
+        "The entries file is not the one declared": verify(entries=files["entries.csv"] + b"ZZZ,1,,,\n"),
+        "The results file is not the one published": verify(results=files["results.csv"].replace(
+            b"selected", b"waitlisted", 1)),
+    }
+    for words, (code, said) in refusals.items():
+        assert code == 1 and words in said, (words, said)

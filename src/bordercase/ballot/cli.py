@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -56,6 +57,10 @@ def _fail(message: str) -> int:
     return 2
 
 
+def _cores() -> int:
+    return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8))
+
+
 def _cap(text: str) -> tuple[str, int]:
     category, _, number = text.rpartition("=")
     if not category or not number.isdigit():
@@ -85,6 +90,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="the most places one category may take; repeat for each capped category")
     run.add_argument("--employer-cap", type=int, help="the most places any one employer may take")
     run.add_argument("--out", help="write the results here instead of to standard output")
+    run.add_argument("--workers", type=int, default=_cores(), help="how many processes key the entries of a large "
+                     "file (the results are the same for any number); default: this machine's cores")
     check = actions.add_parser("verify", help="check a published round: every digest, the commitment, the results")
     check.add_argument("manifest", help="the manifest JSON")
     check.add_argument("entries", help="the entries CSV")
@@ -113,7 +120,7 @@ def _draw(options: argparse.Namespace) -> int:
         # A ballot is drawn from the file as columns (see draw_file): the same results, in a fraction of the time
         # and memory of reading every entry into an object.
         output = (iter([results_csv(rank_by_receipt(read_entries(data), caps))]) if receipt else
-                  draw_file(data, caps, options.seed, progress))
+                  draw_file(data, caps, options.seed, progress, max(1, options.workers)))
     except (BallotFileError, ValueError) as exc:
         return _fail(str(exc))
     with open(options.out, "wb") if options.out else contextlib.nullcontext(sys.stdout.buffer) as out:
@@ -138,8 +145,8 @@ def _verify(options: argparse.Namespace) -> int:
     if progress:
         print(f"Checking {len(entries) / 1e6:,.0f} MB of entries: re-running the draw…", file=sys.stderr, flush=True)
     results = _read(options.results, "results")
-    problems = (verify_v2(manifest, entries, results, progress) if isinstance(manifest, ManifestV2) else
-                verify(manifest, entries, results, progress))
+    problems = (verify_v2(manifest, entries, results, progress, _cores()) if isinstance(manifest, ManifestV2) else
+                verify(manifest, entries, results, progress, _cores()))
     for problem in problems:
         print(f"FAIL: {problem}", file=sys.stderr)
     if problems:

@@ -13,8 +13,10 @@ came in, or when an entry was lodged. docs/ballot.md is the published definition
 from __future__ import annotations
 
 import gc
+import multiprocessing
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Protocol
@@ -161,19 +163,31 @@ class _Entries:
         return value
 
 
-def _leading_keys(pool: _Pool, seed: bytes, progress: Progress | None) -> np.ndarray:
+def _leading_keys(pool: _Pool, seed: bytes, progress: Progress | None, workers: int = 1) -> np.ndarray:
     """The first 8 bytes of every entry's key, as big-endian integers, which order as the bytes do.
 
     The one loop of the draw that runs in Python once for every entry, and its time: the hash objects are copied
     from the padded keys, as in _hmac_sha256, written out here because a function call for each of twenty million
     entries would cost more than a tenth again. Each entry's message ``entry_id#weight`` is its ticket k = weight;
     entries of more tickets then have the others hashed too, and keep the smallest, compared in full.
+
+    With ``workers`` above 1 and enough entries, the entries are split between this process and workers forked
+    from it, each keying its share (the keys are the same whoever computes them).
     """
     n = len(pool)
+    if workers > 1 and n >= PARALLEL_FROM:
+        return _keys_in_parallel(pool, seed, progress, workers)
+    return _keys_between(pool, seed, 0, n, progress)
+
+
+def _keys_between(pool: _Pool, seed: bytes, begin: int, end: int, progress: Progress | None,
+                  report: Callable[[int], int] = lambda done: done) -> np.ndarray:
+    """The leading keys of the entries from ``begin`` to ``end``."""
+    n = end - begin
     inner, outer = _pads(seed)
     leading = np.empty(n, dtype=np.uint64)
-    for start in range(0, n, _CHUNK):
-        stop = min(start + _CHUNK, n)
+    for start in range(begin, end, _CHUNK):
+        stop = min(start + _CHUNK, end)
         messages = pool.messages(start, stop)
         keys: list[bytes] = []
         keep = keys.append
@@ -199,10 +213,42 @@ def _leading_keys(pool: _Pool, seed: bytes, progress: Progress | None) -> np.nda
                 if key < smallest:
                     smallest = key
             keys[i] = smallest
-        leading[start:stop] = np.frombuffer(b"".join(keys), dtype=">u8")[::KEY_BYTES // 8]
+        leading[start - begin:stop - begin] = np.frombuffer(b"".join(keys), dtype=">u8")[::KEY_BYTES // 8]
         if progress:
-            progress("keys", stop, n)
+            progress("keys", report(stop - begin), len(pool))
     return leading
+
+
+# Below this many entries a draw takes well under a second, and forking workers would cost more than it saves.
+PARALLEL_FROM = 200_000
+# What the forked workers read: set just before they are forked, so they inherit it rather than being sent it.
+_FORKED: tuple[_Pool, bytes] | None = None
+
+
+def _forked_keys(begin: int, end: int) -> np.ndarray:
+    if _FORKED is None:
+        raise RuntimeError("A keying worker was started without the pool to key: it must be forked.")
+    pool, seed = _FORKED
+    return _keys_between(pool, seed, begin, end, None)
+
+
+def _keys_in_parallel(pool: _Pool, seed: bytes, progress: Progress | None, workers: int) -> np.ndarray:
+    global _FORKED
+    n = len(pool)
+    bounds = [n * i // workers for i in range(workers + 1)]
+    _FORKED = (pool, seed)
+    try:
+        # Forked, not spawned: the workers start at once and share the file's bytes with this process.
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as executor:
+            others = [executor.submit(_forked_keys, bounds[i], bounds[i + 1]) for i in range(1, workers)]
+            # This process keys the first share, and reports progress as if the others keep pace with it.
+            mine = _keys_between(pool, seed, 0, bounds[1], progress, report=lambda done: done * workers)
+            return np.concatenate([mine, *(other.result() for other in others)])
+    finally:
+        _FORKED = None
+
+
 
 
 def _rank(leading: np.ndarray, tie_key: Callable[[int], tuple[bytes, bytes]]) -> np.ndarray:
@@ -279,11 +325,12 @@ def _statuses(order: np.ndarray, duplicate: np.ndarray, pool: _Pool, caps: Caps,
     return status
 
 
-def _draw(pool: _Pool, caps: Caps, seed: bytes, progress: Progress | None) -> tuple[np.ndarray, np.ndarray]:
+def _draw(pool: _Pool, caps: Caps, seed: bytes, progress: Progress | None, workers: int = 1
+          ) -> tuple[np.ndarray, np.ndarray]:
     """The ranking (entry indices in rank order) and each rank's status code."""
     digest = _hmac_sha256(seed)
     weight = pool.weight
-    order = _rank(_leading_keys(pool, seed, progress),
+    order = _rank(_leading_keys(pool, seed, progress, workers),
                   lambda i: (_key(digest, pool.entry_id(i), int(weight[i])), pool.entry_id(i)))
     return order, _statuses(order, _duplicates(pool, order), pool, caps, progress)
 
@@ -300,7 +347,8 @@ def draw(entries: Sequence[Entry], caps: Caps, seed: bytes, progress: Progress |
     return _results(entries, order, status)
 
 
-def draw_file(data: bytes, caps: Caps, seed: bytes, progress: Progress | None = None) -> Iterator[bytes]:
+def draw_file(data: bytes, caps: Caps, seed: bytes, progress: Progress | None = None, workers: int = 1
+              ) -> Iterator[bytes]:
     """A ballot drawn from the bytes of an entries file: the results file, in pieces to write one after another.
 
     The same bytes as ``results_csv(draw(read_entries(data), caps, seed))``, from the file read as columns
@@ -311,7 +359,7 @@ def draw_file(data: bytes, caps: Caps, seed: bytes, progress: Progress | None = 
     columns = entry_columns(data, progress)
     if columns is None:
         return iter([results_csv(draw(read_entries(data), caps, seed, progress))])
-    order, status = _draw(columns, caps, seed, progress)
+    order, status = _draw(columns, caps, seed, progress, workers)
     return columns.results(order, status, progress)
 
 

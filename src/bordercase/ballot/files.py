@@ -7,6 +7,7 @@ a file that was changed in transit must not be silently accepted.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -19,8 +20,13 @@ BALLOT_HEADER = "entry_id,weight,beneficiary_id,category,employer_id"
 RECEIPT_HEADER = "entry_id,priority,lodged_at,beneficiary_id,category,employer_id"
 RESULTS_HEADER = "rank,entry_id,status"
 # Fields are plain tokens, so no quoting is ever needed and the bytes of a file are fixed by its rows.
-_FORBIDDEN = frozenset(',"\r\n')
 MAX_WEIGHT = 1000
+# Every text field of an entries or results file: at most 64 of these characters (an entry_id at least one), so
+# that one id has one spelling, sorts the same as text and as bytes, and every reader reads the same bytes.
+FIELD_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:"
+FIELD_MAX = 64
+FIELD_RULE = f"at most {FIELD_MAX} of the letters A-Z and a-z, the digits 0-9 and - _ . :"
+_FIELD = re.compile(f"[{re.escape(FIELD_CHARACTERS)}]{{0,{FIELD_MAX}}}")
 
 
 class BallotFileError(ValueError):
@@ -58,9 +64,15 @@ class Result:
 
 
 def _plain(value: str, what: str) -> str:
-    if _FORBIDDEN & set(value):
-        raise BallotFileError(f"{what} {value!r} contains a comma, quote or line break, which the file format "
-                              "does not allow: use letters, digits and -_.:")
+    if not _FIELD.fullmatch(value):
+        raise BallotFileError(f"{what} {value[:80]!r} is not {FIELD_RULE}.")
+    return value
+
+
+def _field(number: int, value: str, what: str) -> str:
+    if not _FIELD.fullmatch(value):
+        raise BallotFileError(f"Line {number} of the entries file has {what} {value[:80]!r}: each field is "
+                              f"{FIELD_RULE}.")
     return value
 
 
@@ -100,6 +112,9 @@ def read_entries(data: bytes) -> list[Entry]:
         entry_id = fields[0]
         if not entry_id:
             raise BallotFileError(f"Line {number} of the entries file has no entry_id.")
+        for value, what in zip(fields, (RECEIPT_HEADER if receipt else BALLOT_HEADER).split(","), strict=True):
+            if what not in ("weight", "priority"):
+                _field(number, value, what)
         if entry_id in seen:
             raise BallotFileError(f"Line {number} of the entries file repeats entry_id {entry_id!r}: each entry "
                                   "appears once.")
@@ -160,7 +175,8 @@ def result_line(number: int, line: str) -> Result:
     """Line ``number`` of a results file (after its header), or the error naming it."""
     fields = line.split(",")
     statuses = {s.value: s for s in Status}
-    if len(fields) != 3 or not _ascii_digits(fields[0]) or fields[2] not in statuses:
+    if (len(fields) != 3 or not _ascii_digits(fields[0]) or fields[2] not in statuses or not fields[1]
+            or not _FIELD.fullmatch(fields[1])):
         raise BallotFileError(f"Line {number} of the results file is {line!r}: it must be rank,entry_id,status "
                               f"with status one of {', '.join(statuses)}.")
     return Result(int(fields[0]), fields[1], statuses[fields[2]])
@@ -178,6 +194,7 @@ def result_line(number: int, line: str) -> Result:
 # The status codes of a draw's numpy arrays, in this order.
 STATUS_CODES = (Status.SELECTED, Status.WAITLISTED, Status.DUPLICATE)
 _BALLOT_START = (BALLOT_HEADER + "\n").encode()
+_FILE_BYTES = (FIELD_CHARACTERS + ",\n").encode()
 _COMMA, _LF, _HASH = ord(","), ord("\n"), ord("#")
 _SEPARATORS = np.array([_COMMA] * 4 + [_LF], dtype=np.uint8)  # of every line of five fields
 _BLOCK_BYTES = 1 << 23  # lines are checked some 8 MB at a time, so that no array is as big as the file
@@ -375,22 +392,6 @@ def _line_breaks(octets: np.ndarray, scratch: np.ndarray) -> int:
     return count
 
 
-def _utf8(data: bytes) -> bool:
-    """Whether the bytes are UTF-8, decoded some 64 MB at a time (never splitting a character: each piece ends at a
-    line break) rather than all at once into a string as big as the file."""
-    if data.isascii():
-        return True
-    view, at = memoryview(data), 0
-    while at < len(data):
-        end = data.find(b"\n", min(at + (1 << 26), len(data)) - 1) + 1
-        try:
-            str(view[at:end], "utf-8")
-        except UnicodeDecodeError:
-            return False
-        at = end
-    return True
-
-
 class EntryColumns:
     """A ballot entries file as columns: what a draw needs of each entry, in file order, without an object for each.
 
@@ -538,7 +539,7 @@ def entry_columns(data: bytes, progress: Callable[[str, int, int], None] | None 
     read_entries can name the line to fix, or read what only it reads, such as a weight in non-ASCII digits.
     """
     if (sys.byteorder != "little" or not data.startswith(_BALLOT_START) or not data.endswith(b"\n")
-            or not _utf8(data)):
+            or data.translate(None, _FILE_BYTES)):  # a byte no field, comma or line break may be
         return None
     octets = np.frombuffer(data, dtype=np.uint8)
     low = np.empty(_BLOCK_BYTES + (1 << 16), dtype=bool)  # reused, block after block
@@ -566,7 +567,9 @@ def entry_columns(data: bytes, progress: Callable[[str, int, int], None] | None 
         start = np.concatenate([[at], separators[:-1, 4] + 1])
         comma = separators[:, 0]
         length, weight_length = comma - start, separators[:, 1] - comma - 1
-        if length.min() < 1 or weight_length.min() < 1 or weight_length.max() > 4:
+        widths = np.diff(separators, axis=1) - 1  # of the weight, beneficiary, category and employer fields
+        if (length.min() < 1 or length.max() > FIELD_MAX or weight_length.min() < 1 or weight_length.max() > 4
+                or widths[:, 1:].max() > FIELD_MAX):
             return None
         weights = _weights(octets, comma + 1, weight_length)
         # Sorted by entry_id, and so each one once: within the block, and from the last one of the block before.

@@ -96,7 +96,8 @@ class Manifest:
 _HEX_FIELDS = ("entries_sha256", "results_sha256", "commitment", "secret", "seed")
 
 
-def verify(manifest: Manifest, entries: bytes, results: bytes, progress: Progress | None = None) -> list[str]:
+def verify(manifest: Manifest, entries: bytes, results: bytes, progress: Progress | None = None,
+           workers: int = 1) -> list[str]:
     """Every way the files fail to match the manifest, each saying which check failed; empty when all match."""
     problems = []
     if manifest.algorithm != ALGORITHM:
@@ -131,7 +132,7 @@ def verify(manifest: Manifest, entries: bytes, results: bytes, progress: Progres
         # Drawn from the file as columns and compared a piece at a time, as `ballot draw` writes it: twenty million
         # entries are checked in a few gigabytes, where an object for each line would take some twenty.
         try:
-            problems.extend(compare_results(draw_file(entries, manifest.caps, seed, progress), results))
+            problems.extend(compare_results(draw_file(entries, manifest.caps, seed, progress, workers), results))
         except BallotFileError as exc:
             problems.append(str(exc))
         return problems

@@ -125,7 +125,8 @@ def beacon_check(declaration: Declaration, beacon: DrawnBeacon) -> tuple[list[st
     return problems, (randomness if not problems else None)
 
 
-def verify_v2(manifest: ManifestV2, entries: bytes, results: bytes, progress: Progress | None = None) -> list[str]:
+def verify_v2(manifest: ManifestV2, entries: bytes, results: bytes, progress: Progress | None = None,
+              workers: int = 1) -> list[str]:
     """Every way the round fails to check, each saying which check failed and why; empty when all hold."""
     declaration = manifest.declaration
     problems = []
@@ -158,7 +159,7 @@ def verify_v2(manifest: ManifestV2, entries: bytes, results: bytes, progress: Pr
         problems.append("The seed is not SHA-256(declaration digest ‖ secrets ‖ beacon randomness): that gives "
                         f"{seed.hex()}, the manifest says {manifest.seed}.")
     try:
-        problems.extend(compare_results(draw_file(entries, declaration.caps, seed, progress), results))
+        problems.extend(compare_results(draw_file(entries, declaration.caps, seed, progress, workers), results))
     except BallotFileError as exc:
         problems.append(str(exc))
     return problems

@@ -193,7 +193,8 @@ def tech_load(users: dict[str, User], named: Iterator[Person], crowd: Iterator[P
     request_withdraw(request=_fresh(leaving), by=kowhai_employer, reason="The worker's start date moved a year out.")
 
     # Round 2: three more found eligible after round 1 froze, for the places given up; the round is open, for the
-    # administrator to freeze, publish and draw.
+    # administrator to freeze, publish and draw. Both rounds are v1 (a public value named in words): a v2 round is
+    # drawn only with a drand round due after its publication, which a demo made now, offline, cannot have.
     world.round_two_pool = [found_eligible(request, assessor) for request, assessor in still_assessed]
     allocation.round_open(scheme=scheme, by=admin, protocol=AllocationRound.Protocol.V1)
     window_add(scheme=scheme, opens_at=now + timedelta(days=21), closes_at=now + timedelta(days=63), by=admin,

@@ -170,8 +170,13 @@ def round_freeze(*, round_: AllocationRound, by: User) -> AllocationRound:
         current.places = places
         current.category_caps, current.employer_cap = settings.category_caps, settings.employer_cap
         entered = _entries(current, pool)
-        current.entries_csv = ballot.entries_csv([e for _, e in entered.values()],
-                                                 receipt=current.method == Method.ORDER_OF_RECEIPT)
+        try:
+            current.entries_csv = ballot.entries_csv([e for _, e in entered.values()],
+                                                     receipt=current.method == Method.ORDER_OF_RECEIPT)
+        except ballot.BallotFileError as exc:
+            raise InvalidInput({"round": f"The entries file cannot be written: {exc} A category is taken from the "
+                                         "answer the scheme's ballot_category names: make it a code, such as the "
+                                         "first four digits of anzsco_code."}) from exc
         current.entries_sha256 = ballot.sha256_hex(current.entries_csv)
         current.frozen_at, current.frozen_by = timezone.now(), by
         # The file's order (by entry id, or by tier and lodging) is each entry's position.
