@@ -49,6 +49,10 @@ class Network:
         """The first round published after ``moment``."""
         return max(1, int((moment.timestamp() - self.genesis_time) // self.period_seconds) + 2)
 
+    def round_url(self, round_number: int) -> str:
+        """Where the network's HTTP API gives the round's signature."""
+        return f"https://api.drand.sh/{self.chain_hash}/public/{round_number}"
+
     def randomness(self, round_number: int, signature: str) -> bytes:
         """The round's randomness, SHA-256 of its signature, once the signature checks against the network's key.
 

@@ -36,6 +36,11 @@ def parsed_json(data: bytes) -> Any:
         raise BallotFileError(f"The manifest is not JSON: {exc}.") from exc
 
 
+def pasted(text: str) -> str:
+    """Hexadecimal as a person may paste it, from a page or an email: spaces and line breaks dropped, lower case."""
+    return "".join(text.split()).lower()
+
+
 def shown(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)[:40]
 

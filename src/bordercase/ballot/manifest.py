@@ -105,12 +105,8 @@ def verify(manifest: Manifest, entries: bytes, results: bytes, progress: Progres
     if manifest.method not in METHODS:
         problems.append(f"The manifest names method {manifest.method!r}; it must be one of {', '.join(METHODS)}.")
         return problems
-    if sha256_hex(entries) != manifest.entries_sha256:
-        problems.append("The entries file is not the one published: its SHA-256 is "
-                        f"{sha256_hex(entries)}, the manifest's entries_sha256 is {manifest.entries_sha256}.")
-    if sha256_hex(results) != manifest.results_sha256:
-        problems.append("The results file is not the one published: its SHA-256 is "
-                        f"{sha256_hex(results)}, the manifest's results_sha256 is {manifest.results_sha256}.")
+    problems += digest_mismatch("entries", entries, manifest.entries_sha256)
+    problems += digest_mismatch("results", results, manifest.results_sha256)
     seed = None
     if manifest.method == "ballot":
         secret = hex_bytes(manifest.secret, SEED_BYTES)
@@ -142,6 +138,16 @@ def verify(manifest: Manifest, entries: bytes, results: bytes, progress: Progres
         return [*problems, str(exc)]
     problems.extend(compare_results(iter([rerun]), results))
     return problems
+
+
+def digest_mismatch(name: str, data: bytes, expected: str, given_by: str = "manifest") -> list[str]:
+    """Nothing when the file's SHA-256 is the one the manifest (or the declaration) gives; else what is wrong."""
+    found = sha256_hex(data)
+    if found == expected:
+        return []
+    how = "declared" if given_by == "declaration" else "published"
+    return [f"The {name} file is not the one {how}: its SHA-256 is {found}, the {given_by}'s {name}_sha256 is "
+            f"{expected}."]
 
 
 def compare_results(rerun: Iterator[bytes], published: bytes) -> list[str]:

@@ -21,7 +21,7 @@ from bordercase.ballot.declaration import Declaration, seed_of, utc_text
 from bordercase.ballot.draw import ALGORITHM, Progress, draw_file
 from bordercase.ballot.fields import Fields, parsed_json
 from bordercase.ballot.files import BallotFileError
-from bordercase.ballot.manifest import compare_results, sha256_hex
+from bordercase.ballot.manifest import compare_results, digest_mismatch, sha256_hex
 
 _FIELDS = ("algorithm", "declaration", "declaration_sha256", "secrets", "beacon", "seed", "results_sha256",
            "drawn_at")
@@ -146,12 +146,8 @@ def verify_v2(manifest: ManifestV2, entries: bytes, results: bytes, progress: Pr
                             f"{hashlib.sha256(secret).hexdigest()}, the commitment is {committed}.")
     beacon_problems, randomness = beacon_check(declaration, manifest.beacon)
     problems.extend(beacon_problems)
-    if sha256_hex(entries) != declaration.entries_sha256:
-        problems.append("The entries file is not the one declared: its SHA-256 is "
-                        f"{sha256_hex(entries)}, the declaration's entries_sha256 is {declaration.entries_sha256}.")
-    if sha256_hex(results) != manifest.results_sha256:
-        problems.append("The results file is not the one published: its SHA-256 is "
-                        f"{sha256_hex(results)}, the manifest's results_sha256 is {manifest.results_sha256}.")
+    problems += digest_mismatch("entries", entries, declaration.entries_sha256, given_by="declaration")
+    problems += digest_mismatch("results", results, manifest.results_sha256)
     if randomness is None:
         return problems
     seed = seed_of(digest, secrets, randomness)

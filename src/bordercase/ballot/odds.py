@@ -44,10 +44,6 @@ class Odds:
         return {"exact": self.exact, "draws": self.draws, "chance": self.chance, "margin": self.margin,
                 "per_category": self.per_category, "per_employer": self.per_employer}
 
-    @classmethod
-    def from_json(cls, raw: Mapping[str, object]) -> Odds:
-        return cls(**raw)  # type: ignore[arg-type]
-
 
 def odds(entries: Sequence[Entry], caps: Caps, *, seed: bytes, draws: int = SIMULATED_DRAWS) -> Odds:
     """The chances for these entries under these caps. ``seed`` fixes the simulation, so anyone re-running it from

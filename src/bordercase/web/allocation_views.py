@@ -31,6 +31,7 @@ from bordercase.web.allocation_forms import (
     RevealForm,
     SignatureForm,
 )
+from bordercase.web.forms import errors_among
 from bordercase.web.plumbing import user_of
 
 Status = AllocationRound.Status
@@ -117,12 +118,7 @@ def round_step_failed(request: HttpRequest, found: AllocationRound, exc: Excepti
     if exc is None:
         return _render_round(request, found, None, **forms)
     if isinstance(exc, InvalidInput):
-        for form in forms.values():
-            for field, message in exc.errors.items():
-                if field in form.fields:
-                    form.add_error(field, message)
-        loose = {f: m for f, m in exc.errors.items() if not any(f in form.fields for form in forms.values())}
-        return _render_round(request, found, loose, **forms)
+        return _render_round(request, found, errors_among(forms.values(), exc), **forms)
     return _render_round(request, found, {"round": str(exc)}, **forms)
 
 

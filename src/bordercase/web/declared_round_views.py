@@ -6,6 +6,8 @@ own for the round. Each view parses the form and calls one service in cases.serv
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,6 +23,7 @@ from bordercase.lib.errors import ConcurrentChange, InvalidInput, NotFound, Refu
 from bordercase.web.administration_views import administrator_or_404
 from bordercase.web.allocation_forms import CancelForm, CommitmentForm, ObserverForm, RevealForm
 from bordercase.web.allocation_views import round_of, round_step_failed
+from bordercase.web.forms import errors_among
 from bordercase.web.plumbing import user_of
 
 FAILED = (InvalidInput, ConcurrentChange, Refused, LifecycleError)
@@ -79,16 +82,12 @@ def _render_holder(request: HttpRequest, found: AllocationRound, errors: dict[st
     return render(request, "web/allocation/holder.html", context)
 
 
-def _failed(request: HttpRequest, found: AllocationRound, exc: Exception | None, **forms: object) -> HttpResponse:
+def _failed(request: HttpRequest, found: AllocationRound, exc: Exception | None, **forms: Any) -> HttpResponse:
     if is_administrator(user_of(request)):
         return round_step_failed(request, found, exc, **forms)
-    if isinstance(exc, InvalidInput):
-        for form in forms.values():
-            for field, message in exc.errors.items():
-                if field in form.fields:  # type: ignore[attr-defined]
-                    form.add_error(field, message)  # type: ignore[attr-defined]
-    errors = {} if exc is None or isinstance(exc, InvalidInput) else {"round": str(exc)}
-    return _render_holder(request, found, errors, **forms)  # type: ignore[arg-type]
+    errors = (errors_among(forms.values(), exc) if isinstance(exc, InvalidInput) else
+              {} if exc is None else {"round": str(exc)})
+    return _render_holder(request, found, errors, **forms)
 
 
 @login_required

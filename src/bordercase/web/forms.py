@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 import pycountry
@@ -21,6 +22,17 @@ def errors_onto(form: forms.Form, exc: InvalidInput) -> None:
     for field, message in exc.errors.items():
         name = f"{field}_day" if field in dates else field
         form.add_error(name if name in form.fields else None, message)
+
+
+def errors_among(page_forms: Iterable[forms.Form], exc: InvalidInput) -> dict[str, str]:
+    """A service's refusal on a page of several forms: each message on the form whose field it names; those no
+    form has are returned, for the page to show above them."""
+    page_forms = list(page_forms)
+    for form in page_forms:
+        for field, message in exc.errors.items():
+            if field in form.fields:
+                form.add_error(field, message)
+    return {f: m for f, m in exc.errors.items() if not any(f in form.fields for form in page_forms)}
 
 
 class DateGroup:

@@ -27,7 +27,8 @@ class AllocationRound(models.Model):
         ALLOCATED = "allocated", "Every entry allocated without a draw"
         CANCELLED = "cancelled", "Cancelled before the draw"
 
-    FINISHED = (Status.DRAWN, Status.ALLOCATED, Status.CANCELLED)
+    # Over: nothing more happens to the round (reallocation.FINISHED is the narrower "its places are allocated").
+    ENDED = (Status.DRAWN, Status.ALLOCATED, Status.CANCELLED)
 
     class Protocol(models.TextChoices):
         V1 = "bordercase-ballot-v1", "v1: a free-text public value"
@@ -96,7 +97,7 @@ class AllocationRound(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in self.FINISHED
+        return self.status in self.ENDED
 
     @property
     def is_v2_ballot(self) -> bool:

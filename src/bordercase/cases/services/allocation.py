@@ -23,6 +23,7 @@ from django.utils.crypto import salted_hmac
 from bordercase import ballot
 from bordercase.accounts.models import User
 from bordercase.accounts.roles import is_administrator
+from bordercase.ballot.fields import pasted
 from bordercase.cases import notifications
 from bordercase.cases.allocation import HOLDS_PLACE, all_fit, category_of, priority_tier, weight_of
 from bordercase.cases.lifecycle import EventKind, State, Step
@@ -252,7 +253,7 @@ def _not_v2(round_: AllocationRound) -> None:
 
 
 def _secret_bytes(secret: str, commitment: str) -> bytes:
-    text = "".join(secret.split()).lower()
+    text = pasted(secret)
     if not text:
         raise InvalidInput({"secret": "Enter the secret you were shown when the round was published."})
     try:

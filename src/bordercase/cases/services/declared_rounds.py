@@ -24,7 +24,7 @@ from bordercase.accounts.models import User
 from bordercase.accounts.roles import is_administrator, roles_of
 from bordercase.ballot.beacon import QUICKNET, BeaconError
 from bordercase.ballot.declaration import PROTOCOL, BeaconRound, Declaration, utc_text
-from bordercase.ballot.fields import hex_bytes, parsed_json
+from bordercase.ballot.fields import hex_bytes, parsed_json, pasted
 from bordercase.ballot.manifest_v2 import draw_v2, verify_v2
 from bordercase.ballot.odds import SelfTest, odds, self_tests
 from bordercase.cases import notifications
@@ -109,7 +109,7 @@ def commitment_enter(*, round_: AllocationRound, by: User, commitment: str = "")
         if is_administrator(by) and current.holders.filter(user=by).first() is None:
             _administrator_holder(current, by)
         holder = holder_of(current, by)
-        text = "".join(commitment.split()).lower()
+        text = pasted(commitment)
         made = b""
         if not text:
             made = secrets.token_bytes(32)
@@ -164,11 +164,11 @@ def declaration_publish(*, round_: AllocationRound, by: User, beacon_round: int)
             category_caps=dict(current.category_caps), employer_cap=current.employer_cap,
             entries_sha256=current.entries_sha256, commitments=tuple(h.commitment for h in holders),
             beacon=BeaconRound(QUICKNET.name, QUICKNET.chain_hash, beacon_round), published_at=utc_text(now))
+        digest = declaration.digest()
         # The chances are estimated from the declaration's own digest, so anyone can re-run the estimate.
-        current.odds = odds(ballot.read_entries(bytes(current.entries_csv)), declaration.caps,
-                            seed=declaration.digest()).as_json()
+        current.odds = odds(ballot.read_entries(bytes(current.entries_csv)), declaration.caps, seed=digest).as_json()
         current.declaration_json = declaration.canonical()
-        current.declaration_sha256 = declaration.digest().hex()
+        current.declaration_sha256 = digest.hex()
         current.beacon_round = beacon_round
         current.status, current.published_at, current.published_by = Status.PUBLISHED, now, by
         current.save()
@@ -202,7 +202,7 @@ def declared_round(round_: AllocationRound, reader: User | None = None) -> Decla
         holders=holders, mine=next((h for h in holders if reader is not None and h.user_id == reader.pk), None),
         declaration=declaration, beacon_due=QUICKNET.round_time(beacon) if beacon else None,
         beacon_suggested=beacon_round_suggested(),
-        beacon_url=f"https://api.drand.sh/{QUICKNET.chain_hash}/public/{beacon}" if beacon else "")
+        beacon_url=QUICKNET.round_url(beacon) if beacon else "")
 
 
 def secret_reveal(*, round_: AllocationRound, by: User, secret: str) -> SecretHolder:
@@ -211,7 +211,7 @@ def secret_reveal(*, round_: AllocationRound, by: User, secret: str) -> SecretHo
         current = locked_round(round_, Status.PUBLISHED)
         _v2_ballot(current)
         holder = holder_of(current, by)
-        text = "".join(secret.split()).lower()
+        text = pasted(secret)
         value = hex_bytes(text, 32)
         if value is None:
             raise InvalidInput({"secret": "The secret is 64 characters, 0 to 9 and a to f (32 bytes): check you "
@@ -241,15 +241,14 @@ def round_draw_v2(*, round_: AllocationRound, by: User, signature: str) -> Alloc
         if timezone.now() < due:
             raise InvalidInput({"signature": f"Beacon round {declaration.beacon.round} is due at {utc_text(due)}: "
                                              "draw after then, with its signature."})
-        text = "".join(signature.split()).lower()
+        text = pasted(signature)
         entries = bytes(current.entries_csv)
         try:
             manifest, results = draw_v2(declaration, [bytes.fromhex(h.secret) for h in holders], text, entries,
                                         utc_text(timezone.now()))
         except BeaconError as exc:
             raise InvalidInput({"signature": f"{exc} Copy the signature of round {declaration.beacon.round} from "
-                                             f"https://api.drand.sh/{QUICKNET.chain_hash}/public/"
-                                             f"{declaration.beacon.round}."}) from exc
+                                             f"{QUICKNET.round_url(declaration.beacon.round)}."}) from exc
         problems = verify_v2(manifest, entries, results)
         if problems:
             # What anyone re-running the round would find: never publish a round that does not check.
@@ -258,13 +257,12 @@ def round_draw_v2(*, round_: AllocationRound, by: User, signature: str) -> Alloc
         current.results_csv, current.results_sha256 = results, manifest.results_sha256
         current.manifest_json = manifest.to_json()
         current.manifest_sha256 = ballot.sha256_hex(current.manifest_json)
-        current.status, current.drawn_at, current.drawn_by = Status.DRAWN, timezone.now(), by
-        current.save()
         drawn = ballot.read_results(results)
         tests = _self_tests(current, drawn)
         current.self_tests = [t.as_json() for t in tests]
         current.flagged_for_review = any(t.failed for t in tests)
-        current.save(update_fields=["self_tests", "flagged_for_review"])
+        current.status, current.drawn_at, current.drawn_by = Status.DRAWN, timezone.now(), by
+        current.save()
         results_apply(current, drawn, by)
     return current
 

@@ -84,7 +84,7 @@ def rounds_of(scheme: Scheme) -> list[AllocationRound]:
 
 
 def round_in_progress(scheme: Scheme) -> AllocationRound | None:
-    return scheme.allocation_rounds.exclude(status__in=AllocationRound.FINISHED).first()
+    return scheme.allocation_rounds.exclude(status__in=AllocationRound.ENDED).first()
 
 
 def round_get(scheme_code: str, number: int) -> AllocationRound:
