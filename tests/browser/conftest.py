@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from bordercase.accounts.models import User
 from tests.browser.axe import axe_violations
@@ -70,6 +70,10 @@ class Pages:
         A screenshot of the page is kept in test-artifacts/ when either check fails, and of every page checked
         when BORDERCASE_SCREENSHOTS is set: a full-page PNG costs more than the check itself.
         """
+        # A click that navigates returns before the next page is parsed; axe run on a half-made document reports
+        # a page with no main landmark and no heading, so wait for the parts every page of ours has.
+        self.page.wait_for_load_state()
+        expect(self.page.locator("main h1")).to_have_count(1)
         violations = axe_violations(self.page, AXE)
         if violations or self.console_errors or os.environ.get("BORDERCASE_SCREENSHOTS"):
             ARTIFACTS.mkdir(exist_ok=True)

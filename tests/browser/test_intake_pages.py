@@ -64,6 +64,7 @@ def lodge_tech_nomination(pages: Pages) -> Request:
     expect(page.get_by_role("heading", level=1)).to_have_text("Nominate a worker")
     pages.assert_accessible("intake-task-list")
     page.get_by_role("link", name="The worker's details").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("The worker's details")
     pages.assert_accessible("intake-person")
     fill_person(page, given="Emily", family="Hartley", day="3", month="9", year="1985", nationality="GBR",
                 passport="533201987", email="emily.hartley@example.com")
