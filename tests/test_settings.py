@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -78,17 +77,6 @@ def test_development_keeps_a_random_secret_key_of_its_own_outside_the_repository
     other = tmp_path / "other"
     run(SETTINGS, other)
     assert (other / "var" / "secret-key").read_text() != first
-
-
-def test_the_default_database_is_sqlite_under_var_in_wal_mode(tmp_path: Path) -> None:
-    migrate = [sys.executable, "-c", "from bordercase.cli import main; main()", "migrate", "--verbosity", "0"]
-    result = run(migrate, tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert "System check identified" not in result.stdout + result.stderr  # an operator is told of nothing to do
-    database = tmp_path / "var" / "bordercase.sqlite3"
-    with sqlite3.connect(database) as connection:
-        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert connection.execute("SELECT count(*) FROM cases_scheme").fetchone()[0] == 8
 
 
 def test_time_is_stored_in_utc_and_shown_in_new_zealand_time(settings: object) -> None:

@@ -20,7 +20,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import chi2
 
 from bordercase.ballot.draw import Caps, Walk
 from bordercase.ballot.files import Entry
@@ -134,5 +133,9 @@ def _chi_squared(name: str, group_of: Mapping[str, str], entries: Sequence[Entry
         return SelfTest(name, groups, 0.0, 0, None)
     statistic = sum((o - x) ** 2 / x for o, x in compared)
     degrees = len(compared) - 1
+    # scipy.stats takes a second to import, which every process of ours would pay at start for the one draw that
+    # runs these tests.
+    from scipy.stats import chi2
+
     p_value = float(chi2.sf(statistic, degrees))
     return SelfTest(name, groups, statistic, degrees, p_value if math.isfinite(p_value) else None)

@@ -9,28 +9,39 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Sequence
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display on a server, and the backend must be chosen before pyplot loads
-from matplotlib import pyplot as plt
-from matplotlib.figure import Figure
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 _BLUE, _RED, _GREY = "#1d70b8", "#d4351c", "#505a5f"
-matplotlib.rcParams.update({"svg.fonttype": "none", "font.family": "sans-serif", "font.size": 10,
-                            "svg.hashsalt": "bordercase"})  # a fixed salt: the same figures draw the same bytes
+
+
+@cache
+def _pyplot() -> Any:
+    """pyplot, set up once when the first chart is drawn: loading it at import would cost every process a third of a
+    second, the command line and the API included, which draw no charts."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display on a server, and the backend must be chosen before pyplot loads
+    matplotlib.rcParams.update({"svg.fonttype": "none", "font.family": "sans-serif", "font.size": 10,
+                                "svg.hashsalt": "bordercase"})  # a fixed salt: the same figures draw the same bytes
+    from matplotlib import pyplot
+
+    return pyplot
 
 
 def _svg(figure: Figure) -> bytes:
     out = io.BytesIO()
     figure.savefig(out, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(figure)
+    _pyplot().close(figure)
     return out.getvalue()
 
 
 def bars_by_category(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[int]]]) -> bytes:
     """Horizontal bars, one group per category and one bar per series (say declined and invited)."""
-    figure, axes = plt.subplots(figsize=(8, 0.5 + 0.55 * max(len(labels), 1) * max(len(series), 1) / 1.5))
+    figure, axes = _pyplot().subplots(figsize=(8, 0.5 + 0.55 * max(len(labels), 1) * max(len(series), 1) / 1.5))
     height = 0.8 / max(len(series), 1)
     colours = (_RED, _BLUE, _GREY)
     for index, (name, values) in enumerate(series):
@@ -46,7 +57,7 @@ def bars_by_category(title: str, labels: Sequence[str], series: Sequence[tuple[s
 
 
 def lodgements_over_time(title: str, weeks: Sequence[tuple[dt.date, int]]) -> bytes:
-    figure, axes = plt.subplots(figsize=(8, 3))
+    figure, axes = _pyplot().subplots(figsize=(8, 3))
     axes.bar([w for w, _ in weeks], [n for _, n in weeks], width=5, color=_BLUE, label="Requests lodged")
     axes.set_title(title, loc="left", fontsize=11)
     axes.set_ylabel("Requests lodged a week")
