@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -590,6 +591,23 @@ def test_a_letter_keeps_macrons_with_a_unicode_font_and_drops_them_without_one(
     monkeypatch.setattr(letters, "FONT_CANDIDATES", ())
     plain = pdf_text(letters.render(letter))
     assert "Kowhai Software Limited" in plain and "Aroha Ngata" in plain and "A paragraph - with a dash." in plain
+
+
+def test_a_letter_takes_the_first_installed_font_with_every_character_it_writes(settings: Any) -> None:
+    from bordercase.immigration import letters
+
+    settings.LETTER_FONT = ""
+    first, second = letters.FONT_CANDIDATES  # Liberation Sans, then DejaVu Sans: both come with Debian's fonts
+    assert all(Path(path).is_file() for pair in letters.FONT_CANDIDATES for path in pair)
+    to = ["Aroha Ngāta", "Kōwhai Software Limited"]
+    plain = letters.render(letters.Letter("Invitation to apply", "BX-1234-5678", dt.date(2022, 3, 1), to, []))
+    assert b"LiberationSans" in plain and b"DejaVuSans" not in plain
+    # Liberation Sans has no ế: a name with one takes DejaVu Sans, which spells it, rather than losing the letter.
+    vietnamese = letters.render(letters.Letter("Invitation to apply", "BX-1234-5678", dt.date(2022, 3, 1),
+                                               ["Nguyễn Thị Huế", *to[1:]], []))
+    assert b"DejaVuSans" in vietnamese and b"LiberationSans" not in vietnamese
+    assert "Nguyễn Thị Huế" in pdf_text(vietnamese)
+    assert first[0].endswith("LiberationSans-Regular.ttf") and second[0].endswith("DejaVuSans.ttf")
 
 
 def test_a_letter_font_that_is_not_a_file_is_refused_at_start(tmp_path: Any) -> None:

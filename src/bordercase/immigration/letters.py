@@ -4,9 +4,13 @@ This module only lays a letter out; what a letter says is decided by the service
 (``services.invitations``, ``services.visas``), so the wording sits with the rule it reports.
 
 Names here are New Zealand names (Kōwhai, Ngāti …), which the PDF core fonts cannot show: a Unicode TrueType font
-is embedded when one is installed (the setting ``LETTER_FONT``, from ``BORDERCASE_LETTER_FONT``, else DejaVu Sans or
-Liberation Sans where Debian puts them). Without one the letter falls back to Helvetica and writes each letter
+is embedded when one is installed (the setting ``LETTER_FONT``, from ``BORDERCASE_LETTER_FONT``, else Liberation Sans
+or DejaVu Sans where Debian puts them). Without one the letter falls back to Helvetica and writes each letter
 without its macron, so a letter is always sent, if less well spelt.
+
+Of the installed fonts a letter takes the first that has every character it writes: Liberation Sans (Latin, Greek,
+Cyrillic) is embedded in a third of the time DejaVu Sans takes, which a bulk invitation of hundreds of letters
+feels, and a name Liberation cannot spell (Vietnamese, Armenian, …) takes DejaVu, which can.
 """
 
 from __future__ import annotations
@@ -15,18 +19,22 @@ import datetime as dt
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from django.conf import settings
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+# From the quickest to embed to the most characters: a letter takes the first that has all of its own.
 FONT_CANDIDATES = (
-    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
     ("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
      "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf"),
+    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
 )
 SENDER = "Immigration New Zealand"
+FOOTER = "Reference {reference}  ·  page {page} of {{nb}}"
 
 
 @dataclass(frozen=True)
@@ -41,13 +49,31 @@ class Letter:
     sections: Sequence[tuple[str, Sequence[str]]] = field(default_factory=tuple)
 
 
-def _fonts() -> tuple[str, str] | None:
+def _fonts(letter: Letter) -> tuple[str, str] | None:
     chosen = getattr(settings, "LETTER_FONT", "") if settings.configured else ""
     if chosen:
         # One file given: used for bold too, which a reader still tells apart by the larger size of headings.
         return chosen, chosen
-    return next(((regular, bold) for regular, bold in FONT_CANDIDATES
-                 if Path(regular).is_file() and Path(bold).is_file()), None)
+    installed = [(regular, bold) for regular, bold in FONT_CANDIDATES
+                 if Path(regular).is_file() and Path(bold).is_file()]
+    written = {ord(c) for c in _words(letter) if not c.isspace()}
+    # None may have every character (a name in Chinese, say): the last, with the most, then shows what it can.
+    return next((pair for pair in installed if written <= _characters(pair[0]) & _characters(pair[1])),
+                installed[-1] if installed else None)
+
+
+@cache
+def _characters(path: str) -> frozenset[int]:
+    """The characters a font has a glyph for, read once for the process (its character map only)."""
+    with TTFont(path, lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def _words(letter: Letter) -> str:
+    """Everything the letter writes, its footer included."""
+    return "".join([SENDER, FOOTER, letter.title, letter.reference, f"{letter.dated:%B}", *letter.to,
+                    *(label + value for label, value in letter.facts),
+                    *(heading + "".join(paragraphs) for heading, paragraphs in letter.sections)])
 
 
 def _latin1(text: str) -> str:
@@ -68,7 +94,7 @@ class _Pdf(FPDF):
     def __init__(self, letter: Letter) -> None:
         super().__init__(format="A4")
         self.letter = letter
-        fonts = _fonts()
+        fonts = _fonts(letter)
         if fonts is None:
             self._family, self.clean = "Helvetica", _latin1
         else:
@@ -85,8 +111,7 @@ class _Pdf(FPDF):
     def footer(self) -> None:
         self.set_y(-14)
         self.set_font(self._family, "", 8)
-        self.cell(0, 5, self.clean(f"Reference {self.letter.reference}  ·  page {self.page_no()} of {{nb}}"),
-                  align="C")
+        self.cell(0, 5, self.clean(FOOTER.format(reference=self.letter.reference, page=self.page_no())), align="C")
 
     def line_of(self, text: str, *, size: float = 11, bold: bool = False, gap: float = 1.5) -> None:
         self.set_font(self._family, "B" if bold else "", size)
