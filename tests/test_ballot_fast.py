@@ -29,6 +29,7 @@ from bordercase.ballot import (
     Result,
     Status,
     commitment,
+    cores,
     draw,
     entries_csv,
     rank_by_receipt,
@@ -40,7 +41,8 @@ from bordercase.ballot import (
 )
 from bordercase.ballot import cli as ballot_cli
 from bordercase.ballot import files as ballot_files
-from bordercase.ballot.files import entry_columns, sharing
+from bordercase.ballot import keys as keys_module
+from bordercase.ballot.files import entry_columns, line_cuts, sharing
 
 draw_module = sys.modules["bordercase.ballot.draw"]  # the module, which the package's `draw` function hides
 draw_file = draw_module.draw_file
@@ -237,7 +239,7 @@ def test_blocks_chunks_and_pieces_make_no_difference(monkeypatch: pytest.MonkeyP
     expected = reference_draw(pool, cap, seed)
     monkeypatch.setattr(ballot_files, "_BLOCK_BYTES", 100)
     monkeypatch.setattr(ballot_files, "_ROWS", 7)
-    monkeypatch.setattr(draw_module, "_CHUNK", 5)
+    monkeypatch.setattr(keys_module, "_CHUNK", 5)
     assert b"".join(draw_file(entries_csv(pool), cap, seed)) == expected
     assert results_csv(draw(pool, cap, seed)) == expected
     for at in range(1, 40):  # two lines swapped, in a block or across two
@@ -317,13 +319,13 @@ CRAFTS = {
 @pytest.mark.parametrize("craft", CRAFTS.values(), ids=CRAFTS.keys())
 def test_keys_that_tie_are_ranked_as_published(monkeypatch: pytest.MonkeyPatch, craft: Callable[[bytes], bytes]
                                                ) -> None:
-    real_pads = draw_module._pads
+    real_pads = keys_module.pads
 
     def crafted_pads(seed: bytes) -> tuple[object, object]:
         inner, outer = real_pads(seed)
         return inner, _Crafted(outer, craft)
 
-    monkeypatch.setattr(draw_module, "_pads", crafted_pads)
+    monkeypatch.setattr(keys_module, "pads", crafted_pads)
     rng = random.Random(3)
     pool = [Entry("".join(rng.choices("AB:z", k=rng.randint(1, 9))) + str(i), rng.randint(1, 4), f"w{i % 50}",
                   rng.choice(["", "c"]), rng.choice(["", "e1", "e2"])) for i in range(400)]
@@ -491,7 +493,32 @@ def test_keyed_on_several_cores_the_draw_is_the_same(monkeypatch: pytest.MonkeyP
     seed, cap = hashlib.sha256(b"cores").digest(), Caps(200, {"2613": 60}, 80)
     expected = reference_draw(pool, cap, seed)
     monkeypatch.setattr(draw_module, "PARALLEL_FROM", 100)
-    monkeypatch.setattr(draw_module, "_CHUNK", 97)  # shares and chunks that do not line up
-    for workers in (2, 3):
-        assert b"".join(draw_file(entries_csv(pool), cap, seed, workers=workers)) == expected
-    assert draw_module._FORKED is None  # nothing of the draw is left for the next
+    monkeypatch.setattr(keys_module, "_CHUNK", 97)  # shares and chunks that do not line up
+    for read_in_parts_from in (10 ** 12, 0):  # keyed in parallel after reading; read and keyed in parallel
+        monkeypatch.setattr(draw_module, "PARALLEL_FROM_BYTES", read_in_parts_from)
+        for workers in (2, 3, 7):
+            assert b"".join(draw_file(entries_csv(pool), cap, seed, workers=workers)) == expected
+    assert cores._FORKED is cores._FORKED_FILE is None  # nothing is left for the next draw
+
+
+@pytest.mark.parametrize("spoil", ["swap at the cut", "bad byte in the last part", "short line in the middle"])
+def test_a_file_read_in_parts_is_refused_as_read_whole(monkeypatch: pytest.MonkeyPatch, spoil: str) -> None:
+    pool = [Entry(f"E{i:05d}", 1 + i % 3, f"w{i % 700}", "2613" if i % 4 else "", f"e{i % 9}") for i in range(1000)]
+    data = entries_csv(pool)
+    cuts = line_cuts(data, 2)
+    if spoil == "swap at the cut":  # each part is in order; where they meet is not
+        before_cut = data.rindex(b"\n", 0, cuts[1] - 1) + 1
+        after_cut = data.index(b"\n", cuts[1]) + 1
+        data = data[:before_cut] + data[cuts[1]:after_cut] + data[before_cut:cuts[1]] + data[after_cut:]
+    elif spoil == "bad byte in the last part":
+        at = data.rindex(b"w", cuts[1])
+        data = data[:at] + "ŵ".encode() + data[at + 1:]
+    else:
+        at = data.index(b"\n", len(data) // 2) + 1
+        data = data[:at] + b"E00500x\n" + data[at:]
+    with pytest.raises(BallotFileError) as whole:
+        read_entries(data)
+    monkeypatch.setattr(draw_module, "PARALLEL_FROM_BYTES", 0)
+    with pytest.raises(BallotFileError) as in_parts:
+        b"".join(draw_file(data, Caps(10), bytes(32), workers=2))
+    assert str(in_parts.value) == str(whole.value)

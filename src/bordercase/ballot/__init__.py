@@ -3,7 +3,7 @@
 Pure: no Django. Anyone can re-run a round with the published files and ``bordercase ballot verify``.
 """
 
-from bordercase.ballot.draw import ALGORITHM, Caps, draw, entry_key, promote_next, rank_by_receipt
+from bordercase.ballot.draw import ALGORITHM, Caps, draw, promote_next, rank_by_receipt
 from bordercase.ballot.files import (
     BallotFileError,
     Entry,
@@ -14,6 +14,7 @@ from bordercase.ballot.files import (
     read_results,
     results_csv,
 )
+from bordercase.ballot.keys import entry_key
 from bordercase.ballot.manifest import METHODS, Manifest, commitment, seed_from, sha256_hex, verify
 
 __all__ = [

@@ -13,16 +13,17 @@ came in, or when an entry was lodged. docs/ballot.md is the published definition
 from __future__ import annotations
 
 import gc
-import multiprocessing
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import groupby
-from typing import Protocol
 
 import numpy as np
 
+from bordercase.ballot.cores import (
+    keys_in_parallel,
+    read_and_key_in_parallel,
+)
 from bordercase.ballot.files import (
     STATUS_CODES,
     Entry,
@@ -30,29 +31,19 @@ from bordercase.ballot.files import (
     Status,
     alike_runs,
     entry_columns,
+    is_ballot_file,
     packed_sort,
     read_entries,
     results_csv,
     sharing,
 )
-
-try:
-    # CPython's own SHA-256, not OpenSSL's: for messages of a few dozen bytes the work is in making and copying hash
-    # objects, which it does faster, so a draw takes some 15% less time. Same digests, of course.
-    from _sha256 import sha256 as _sha256  # Python 3.11
-except ImportError:  # pragma: no cover - Python 3.12 and later, or a build without it
-    try:
-        from _sha2 import sha256 as _sha256  # type: ignore[no-redef, unused-ignore]
-    except ImportError:
-        from hashlib import sha256 as _sha256  # type: ignore[no-redef, unused-ignore]
+from bordercase.ballot.keys import Pool, Progress, hmac_sha256, key_of, keys_between, pads
 
 ALGORITHM = "bordercase-ballot-v1"
-SEED_BYTES = 32
-KEY_BYTES = 32
-# Called now and then on a long draw: (stage, done, total), for a progress display.
-Progress = Callable[[str, int, int], None]
-_CHUNK = 1 << 16  # entries keyed at a time
-_DECIMAL = [str(k).encode("ascii") for k in range(1001)]  # the k of a ticket's message, for every weight a file has
+# Below this many entries, or a file of this many bytes (some 200,000 entries as bordercase writes them), a draw
+# takes well under a second, and forking workers would cost more than it saves.
+PARALLEL_FROM = 200_000
+PARALLEL_FROM_BYTES = 20_000_000
 _SELECTED, _WAITLISTED, _DUPLICATE = (STATUS_CODES.index(s) for s in (Status.SELECTED, Status.WAITLISTED,
                                                                         Status.DUPLICATE))
 
@@ -69,72 +60,8 @@ class Caps:
         if self.places < 0 or any(v < 0 for v in self.category.values()) or (self.employer or 0) < 0:
             raise ValueError("Places and caps are whole numbers, 0 or more.")
 
-
-class _Hash(Protocol):
-    """A SHA-256 in progress, as hashlib's and CPython's own both are."""
-
-    def copy(self) -> _Hash: ...
-
-    def update(self, data: bytes, /) -> None: ...
-
-    def digest(self) -> bytes: ...
-
-
-def _pads(seed: bytes) -> tuple[_Hash, _Hash]:
-    """SHA-256 with HMAC's inner and outer padded keys already hashed in (RFC 2104), to copy for each message.
-
-    Hashing the two padded-key blocks once rather than for every message makes HMAC-SHA256 about twice as fast as
-    ``hmac.digest`` for millions of short messages.
-    """
-    if len(seed) != SEED_BYTES:
-        raise ValueError(f"The seed is {SEED_BYTES} bytes (64 hexadecimal characters); this one is {len(seed)}.")
-    block = seed.ljust(64, b"\0")
-    return _sha256(bytes(b ^ 0x36 for b in block)), _sha256(bytes(b ^ 0x5C for b in block))
-
-
-def _hmac_sha256(seed: bytes) -> Callable[[bytes], bytes]:
-    """HMAC-SHA256 keyed with the seed: the same function as ``hmac.digest(seed, message, "sha256")``."""
-    inner, outer = _pads(seed)
-
-    def digest(message: bytes) -> bytes:
-        first = inner.copy()
-        first.update(message)
-        second = outer.copy()
-        second.update(first.digest())
-        return second.digest()
-
-    return digest
-
-
-def _key(digest: Callable[[bytes], bytes], entry_id: bytes, weight: int) -> bytes:
-    prefix = entry_id + b"#"
-    return min(digest(prefix + str(k).encode("ascii")) for k in range(1, weight + 1))
-
-
-def entry_key(seed: bytes, entry_id: str, weight: int) -> bytes:
-    """The entry's key: its smallest ticket."""
-    return _key(_hmac_sha256(seed), entry_id.encode("utf-8"), weight)
-
-
-class _Pool(Protocol):
-    """The entries of a draw as the draw reads them, in some fixed order: EntryColumns from a file, or _Entries."""
-
-    weight: np.ndarray
-    shared_beneficiary: tuple[np.ndarray, np.ndarray]
-
-    def __len__(self) -> int: ...
-
-    def messages(self, start: int, stop: int) -> list[bytes]: ...
-
-    def entry_id(self, index: int) -> bytes: ...
-
-    def fields(self, indices: Sequence[int]) -> tuple[Sequence[object], Sequence[object]]: ...
-
-    def text(self, value: str) -> object: ...
-
-
 class _Entries:
-    """Entry objects as a _Pool."""
+    """Entry objects as a Pool."""
 
     def __init__(self, entries: Sequence[Entry]) -> None:
         self.entries = entries
@@ -162,94 +89,16 @@ class _Entries:
     def text(value: str) -> str:
         return value
 
-
-def _leading_keys(pool: _Pool, seed: bytes, progress: Progress | None, workers: int = 1) -> np.ndarray:
-    """The first 8 bytes of every entry's key, as big-endian integers, which order as the bytes do.
-
-    The one loop of the draw that runs in Python once for every entry, and its time: the hash objects are copied
-    from the padded keys, as in _hmac_sha256, written out here because a function call for each of twenty million
-    entries would cost more than a tenth again. Each entry's message ``entry_id#weight`` is its ticket k = weight;
-    entries of more tickets then have the others hashed too, and keep the smallest, compared in full.
+def _leading_keys(pool: Pool, seed: bytes, progress: Progress | None, workers: int = 1) -> np.ndarray:
+    """The first 8 bytes of every entry's key (keys.keys_between).
 
     With ``workers`` above 1 and enough entries, the entries are split between this process and workers forked
     from it, each keying its share (the keys are the same whoever computes them).
     """
     n = len(pool)
     if workers > 1 and n >= PARALLEL_FROM:
-        return _keys_in_parallel(pool, seed, progress, workers)
-    return _keys_between(pool, seed, 0, n, progress)
-
-
-def _keys_between(pool: _Pool, seed: bytes, begin: int, end: int, progress: Progress | None,
-                  report: Callable[[int], int] = lambda done: done) -> np.ndarray:
-    """The leading keys of the entries from ``begin`` to ``end``."""
-    n = end - begin
-    inner, outer = _pads(seed)
-    leading = np.empty(n, dtype=np.uint64)
-    for start in range(begin, end, _CHUNK):
-        stop = min(start + _CHUNK, end)
-        messages = pool.messages(start, stop)
-        keys: list[bytes] = []
-        keep = keys.append
-        for message in messages:
-            first = inner.copy()
-            first.update(message)
-            second = outer.copy()
-            second.update(first.digest())
-            keep(second.digest())
-        weight = pool.weight[start:stop]
-        several = np.flatnonzero(weight > 1)
-        for i, tickets in zip(several.tolist(), weight[several].tolist(), strict=True):
-            # The message less its k, hashed once for all the entry's tickets.
-            base = inner.copy()
-            base.update(messages[i][:len(messages[i]) - len(str(tickets))])
-            smallest = keys[i]
-            for k in range(1, tickets):
-                first = base.copy()
-                first.update(_DECIMAL[k] if k < len(_DECIMAL) else str(k).encode("ascii"))
-                second = outer.copy()
-                second.update(first.digest())
-                key = second.digest()
-                if key < smallest:
-                    smallest = key
-            keys[i] = smallest
-        leading[start - begin:stop - begin] = np.frombuffer(b"".join(keys), dtype=">u8")[::KEY_BYTES // 8]
-        if progress:
-            progress("keys", report(stop - begin), len(pool))
-    return leading
-
-
-# Below this many entries a draw takes well under a second, and forking workers would cost more than it saves.
-PARALLEL_FROM = 200_000
-# What the forked workers read: set just before they are forked, so they inherit it rather than being sent it.
-_FORKED: tuple[_Pool, bytes] | None = None
-
-
-def _forked_keys(begin: int, end: int) -> np.ndarray:
-    if _FORKED is None:
-        raise RuntimeError("A keying worker was started without the pool to key: it must be forked.")
-    pool, seed = _FORKED
-    return _keys_between(pool, seed, begin, end, None)
-
-
-def _keys_in_parallel(pool: _Pool, seed: bytes, progress: Progress | None, workers: int) -> np.ndarray:
-    global _FORKED
-    n = len(pool)
-    bounds = [n * i // workers for i in range(workers + 1)]
-    _FORKED = (pool, seed)
-    try:
-        # Forked, not spawned: the workers start at once and share the file's bytes with this process.
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as executor:
-            others = [executor.submit(_forked_keys, bounds[i], bounds[i + 1]) for i in range(1, workers)]
-            # This process keys the first share, and reports progress as if the others keep pace with it.
-            mine = _keys_between(pool, seed, 0, bounds[1], progress, report=lambda done: done * workers)
-            return np.concatenate([mine, *(other.result() for other in others)])
-    finally:
-        _FORKED = None
-
-
-
+        return keys_in_parallel(pool, seed, progress, workers)
+    return keys_between(pool, seed, 0, n, progress)
 
 def _rank(leading: np.ndarray, tie_key: Callable[[int], tuple[bytes, bytes]]) -> np.ndarray:
     """Indices of the entries by ascending key, ties by entry_id, given the keys' first 8 bytes as integers.
@@ -271,7 +120,7 @@ def _rank(leading: np.ndarray, tie_key: Callable[[int], tuple[bytes, bytes]]) ->
     return order
 
 
-def _duplicates(pool: _Pool, order: np.ndarray) -> np.ndarray:
+def _duplicates(pool: Pool, order: np.ndarray) -> np.ndarray:
     """Whether each rank's entry is a duplicate: its beneficiary_id is that of an entry ranked before it."""
     duplicate = np.zeros(len(order), dtype=bool)
     members, groups = pool.shared_beneficiary
@@ -289,7 +138,7 @@ def _duplicates(pool: _Pool, order: np.ndarray) -> np.ndarray:
     return duplicate
 
 
-def _statuses(order: np.ndarray, duplicate: np.ndarray, pool: _Pool, caps: Caps,
+def _statuses(order: np.ndarray, duplicate: np.ndarray, pool: Pool, caps: Caps,
               progress: Progress | None) -> np.ndarray:
     """The walk: each rank's status code. Duplicates are known already; places go to the others in rank order,
     as the caps allow, and once they are all taken everyone else is waitlisted, with nothing more to look at."""
@@ -325,13 +174,17 @@ def _statuses(order: np.ndarray, duplicate: np.ndarray, pool: _Pool, caps: Caps,
     return status
 
 
-def _draw(pool: _Pool, caps: Caps, seed: bytes, progress: Progress | None, workers: int = 1
+def _draw(pool: Pool, caps: Caps, seed: bytes, progress: Progress | None, workers: int = 1
           ) -> tuple[np.ndarray, np.ndarray]:
     """The ranking (entry indices in rank order) and each rank's status code."""
-    digest = _hmac_sha256(seed)
+    return _ranked(pool, caps, seed, _leading_keys(pool, seed, progress, workers), progress)
+
+
+def _ranked(pool: Pool, caps: Caps, seed: bytes, leading: np.ndarray, progress: Progress | None
+            ) -> tuple[np.ndarray, np.ndarray]:
+    digest = hmac_sha256(seed)
     weight = pool.weight
-    order = _rank(_leading_keys(pool, seed, progress, workers),
-                  lambda i: (_key(digest, pool.entry_id(i), int(weight[i])), pool.entry_id(i)))
+    order = _rank(leading, lambda i: (key_of(digest, pool.entry_id(i), int(weight[i])), pool.entry_id(i)))
     return order, _statuses(order, _duplicates(pool, order), pool, caps, progress)
 
 
@@ -342,7 +195,7 @@ def draw(entries: Sequence[Entry], caps: Caps, seed: bytes, progress: Progress |
         raise ValueError("Two entries have the same entry_id: each entry appears once.")
     if any(e.weight < 1 for e in entries):
         raise ValueError("Every entry's weight is a whole number, 1 or more.")
-    _pads(seed)
+    pads(seed)
     order, status = _draw(_Entries(entries), caps, seed, progress)
     return _results(entries, order, status)
 
@@ -355,7 +208,12 @@ def draw_file(data: bytes, caps: Caps, seed: bytes, progress: Progress | None = 
     (EntryColumns) rather than as an Entry object for each line, which for twenty million entries would take many
     minutes and tens of gigabytes. A file that read_entries refuses raises its BallotFileError, naming the line.
     """
-    _pads(seed)
+    pads(seed)
+    if workers > 1 and len(data) >= PARALLEL_FROM_BYTES and is_ballot_file(data):
+        read = read_and_key_in_parallel(data, seed, progress, workers)
+        if read is not None:
+            order, status = _ranked(read[0], caps, seed, read[1], progress)
+            return read[0].results(order, status, progress)
     columns = entry_columns(data, progress)
     if columns is None:
         return iter([results_csv(draw(read_entries(data), caps, seed, progress))])

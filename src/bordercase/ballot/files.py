@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from itertools import groupby
+from itertools import groupby, pairwise
 
 import numpy as np
 
@@ -198,7 +198,7 @@ _FILE_BYTES = (FIELD_CHARACTERS + ",\n").encode()
 _COMMA, _LF, _HASH = ord(","), ord("\n"), ord("#")
 _SEPARATORS = np.array([_COMMA] * 4 + [_LF], dtype=np.uint8)  # of every line of five fields
 _BLOCK_BYTES = 1 << 23  # lines are checked some 8 MB at a time, so that no array is as big as the file
-_ROWS = 1 << 18  # results rows written at a time
+_ROWS = 1 << 16  # results rows made at a time: a piece whose rows fit in the processor's cache is made quicker
 _POWERS = 10 ** np.arange(19, dtype=np.int64)
 _STATUS_TEXT = [f"{s.value}\n".encode() for s in STATUS_CODES]
 _STATUS_BYTES = np.array([list(t.ljust(11, b"\0")) for t in _STATUS_TEXT], dtype=np.uint8)
@@ -383,15 +383,6 @@ def _weights(octets: np.ndarray, at: np.ndarray, size: np.ndarray) -> np.ndarray
     return value if (value <= MAX_WEIGHT).all() else None
 
 
-def _line_breaks(octets: np.ndarray, scratch: np.ndarray) -> int:
-    """How many line breaks: counted by numpy a block at a time, some times faster than bytes.count."""
-    count = 0
-    for start in range(0, len(octets), len(scratch)):
-        block = octets[start:start + len(scratch)]
-        count += int(np.count_nonzero(np.equal(block, _LF, out=scratch[:len(block)])))
-    return count
-
-
 class EntryColumns:
     """A ballot entries file as columns: what a draw needs of each entry, in file order, without an object for each.
 
@@ -405,6 +396,7 @@ class EntryColumns:
         self._same_id_length = int(id_length[0]) if len(id_length) and (id_length == id_length[0]).all() else None
         self.shared_beneficiary = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         self._octets = np.frombuffer(data, dtype=np.uint8)
+        self._padding: bool | None = None
 
     def __len__(self) -> int:
         return len(self.weight)
@@ -480,16 +472,17 @@ class EntryColumns:
         """The results file in pieces, as results_csv writes it: ``order`` are the entries in rank order, ``status``
         their STATUS_CODES. Made a piece at a time as they are written, so the whole file is never held at once."""
         yield (RESULTS_HEADER + "\n").encode()
-        # NUL bytes, which no entry_id here has, can pad the rows and be dropped in one pass (see _rows).
-        padding = b"\0" not in self.data
-        start = 0
-        while start < len(order):
-            # Each piece has ranks of as many digits, so that the rank is a column of fixed width.
-            stop = min(len(order), start + _ROWS, 10 ** len(str(start + 1)) - 1)
-            yield self._rows(start + 1, order[start:stop], status[start:stop], padding)
+        for start, stop in result_pieces(len(order)):
+            yield self.result_rows(order, status, start, stop)
             if progress:
                 progress("write", stop, len(order))
-            start = stop
+
+    def result_rows(self, order: np.ndarray, status: np.ndarray, start: int, stop: int) -> bytes:
+        """The rows of the results from rank ``start + 1`` to rank ``stop``: one of the result_pieces."""
+        if self._padding is None:
+            # NUL bytes, which no entry_id here has, can pad the rows and be dropped in one pass (see _rows).
+            self._padding = b"\0" not in self.data
+        return self._rows(start + 1, order[start:stop], status[start:stop], self._padding)
 
     def _rows(self, first_rank: int, entries: np.ndarray, status: np.ndarray, padding: bool) -> bytes:
         # The rows `rank,entry_id,status\n` laid out in an array, the entry_id and the status padded with zeros to
@@ -516,6 +509,17 @@ class EntryColumns:
         return rows[keep].tobytes()
 
 
+def result_pieces(count: int) -> list[tuple[int, int]]:
+    """Where the results file of ``count`` rows is cut to be made a piece at a time: (start, stop) of the ranks
+    less one. Each piece has ranks of as many digits, so that the rank is a column of fixed width."""
+    pieces, start = [], 0
+    while start < count:
+        stop = min(count, start + _ROWS, 10 ** len(str(start + 1)) - 1)
+        pieces.append((start, stop))
+        start = stop
+    return pieces
+
+
 # The decimal digits of 0 to 9999, four bytes each, to write ranks four digits at a time.
 _FOUR_DIGITS = (np.arange(10_000)[:, None] // np.array([1000, 100, 10, 1]) % 10 + ord("0")).astype(np.uint8).view(
     "<u4")[:, 0]
@@ -538,56 +542,97 @@ def entry_columns(data: bytes, progress: Callable[[str, int, int], None] | None 
     None for anything but a ballot file (with the ballot header) that passes every check outright, so that
     read_entries can name the line to fix, or read what only it reads, such as a weight in non-ASCII digits.
     """
-    if (sys.byteorder != "little" or not data.startswith(_BALLOT_START) or not data.endswith(b"\n")
-            or data.translate(None, _FILE_BYTES)):  # a byte no field, comma or line break may be
+    if not is_ballot_file(data):
         return None
+    lines = entry_lines(data, len(_BALLOT_START), len(data), progress)
+    return None if lines is None else columns_of(data, [lines])
+
+
+def is_ballot_file(data: bytes) -> bool:
+    """Whether the file starts with the ballot header and ends with a line break: what entry_lines assumes."""
+    return sys.byteorder == "little" and data.startswith(_BALLOT_START) and data.endswith(b"\n")
+
+
+def line_cuts(data: bytes, parts: int) -> list[int]:
+    """Where to cut a ballot file's lines into ``parts`` of about as many bytes: each cut at a line's start."""
+    begin, end = len(_BALLOT_START), len(data)
+    inner = [data.find(b"\n", begin + (end - begin) * i // parts) + 1 for i in range(1, parts)]
+    return [begin, *sorted(set(cut for cut in inner if begin < cut < end)), end]
+
+
+@dataclass(frozen=True)
+class EntryLines:
+    """The lines of an entries file from one offset to another, read and checked: where each starts, the length
+    of its entry_id, its weight, and a hash of its beneficiary_id (``present`` where it has one)."""
+
+    start: int
+    stop: int
+    bounds: np.ndarray
+    id_length: np.ndarray
+    weight: np.ndarray
+    hashes: np.ndarray
+    present: np.ndarray
+
+
+def entry_lines(data: bytes, start: int, stop: int, progress: Callable[[str, int, int], None] | None = None
+                ) -> EntryLines | None:
+    """The lines of a ballot file from ``start`` to ``stop`` (each at a line's start), checked as read_entries checks
+    them, but for the order of the ids across the lines before and after; None if any check fails."""
     octets = np.frombuffer(data, dtype=np.uint8)
     low = np.empty(_BLOCK_BYTES + (1 << 16), dtype=bool)  # reused, block after block
-    n = _line_breaks(octets, low) - 1
-    bounds, id_length = np.empty(n + 1, dtype=np.int64), np.empty(n, dtype=np.int32)
-    weight, hashes, present = np.empty(n, dtype=np.uint16), np.empty(n, dtype=np.uint64), np.empty(n, dtype=bool)
-    done, at, previous = 0, len(_BALLOT_START), b""
-    while at < len(data):
-        end = data.find(b"\n", min(at + _BLOCK_BYTES, len(data)) - 1) + 1
+    pieces: list[tuple[np.ndarray, ...]] = []
+    at, previous = start, b""
+    while at < stop:
+        end = data.find(b"\n", min(at + _BLOCK_BYTES, stop) - 1) + 1
+        if data[at:end].translate(None, _FILE_BYTES):  # a byte no field, comma or line break may be
+            return None
         block = octets[at:end]
         # Every line has its five fields: the commas and line breaks of the block come four and one, line by line.
-        # They are found as the bytes up to ",", which is quicker than looking for both; a block with other such
-        # bytes is looked at again for just the two, unless one is a CR, which the format refuses.
+        # Of the bytes the check above lets through only those two are "," or below, which is quicker to look for.
         found = np.flatnonzero(np.less_equal(block, _COMMA, out=low[:len(block)]) if len(block) <= len(low) else
                                block <= _COMMA)
         separator = block[found]
         if len(found) % 5 or not (separator.reshape(-1, 5) == _SEPARATORS).all():
-            if (separator == ord("\r")).any():
-                return None
-            found = np.flatnonzero((block == _COMMA) | (block == _LF))
-            separator = block[found]
-            if len(found) % 5 or not (separator.reshape(-1, 5) == _SEPARATORS).all():
-                return None
+            return None
         separators = found.reshape(-1, 5) + at
-        start = np.concatenate([[at], separators[:-1, 4] + 1])
+        begin = np.concatenate([[at], separators[:-1, 4] + 1])
         comma = separators[:, 0]
-        length, weight_length = comma - start, separators[:, 1] - comma - 1
+        length, weight_length = comma - begin, separators[:, 1] - comma - 1
         widths = np.diff(separators, axis=1) - 1  # of the weight, beneficiary, category and employer fields
         if (length.min() < 1 or length.max() > FIELD_MAX or weight_length.min() < 1 or weight_length.max() > 4
                 or widths[:, 1:].max() > FIELD_MAX):
             return None
         weights = _weights(octets, comma + 1, weight_length)
         # Sorted by entry_id, and so each one once: within the block, and from the last one of the block before.
-        ids = _spans(octets, start, length, _words_for(length))
+        ids = _spans(octets, begin, length, _words_for(length))
         if weights is None or not _ascending(ids, length) or not previous < data[at:int(comma[0])]:
             return None
-        previous = data[int(start[-1]):int(comma[-1])]
+        previous = data[int(begin[-1]):int(comma[-1])]
         beneficiary = separators[:, 1] + 1
         beneficiary_length = separators[:, 2] - beneficiary
-        lines = slice(done, done + len(start))
-        hashes[lines] = _hash(_spans(octets, beneficiary, beneficiary_length, _words_for(beneficiary_length)),
-                              beneficiary_length)
-        present[lines] = beneficiary_length > 0
-        bounds[lines], id_length[lines], weight[lines] = start, length, weights
-        done, at = lines.stop, end
+        hashes = _hash(_spans(octets, beneficiary, beneficiary_length, _words_for(beneficiary_length)),
+                       beneficiary_length)
+        pieces.append((begin, length.astype(np.int32), weights, hashes, beneficiary_length > 0))
+        at = end
         if progress:
-            progress("read", at, len(data))
-    bounds[n] = len(data)
-    columns = EntryColumns(data, bounds, id_length, weight)
-    columns.shared_beneficiary = sharing(hashes, present, columns.beneficiaries, columns.same_beneficiary)
+            progress("read", at - start, stop - start)
+    bounds, id_length, weight, hashes, present = (
+        np.concatenate([piece[i] for piece in pieces]) if pieces else np.zeros(0, dtype=kind)
+        for i, kind in enumerate((np.int64, np.int32, np.uint16, np.uint64, bool)))
+    return EntryLines(start, stop, bounds, id_length, weight, hashes, present)
+
+
+def columns_of(data: bytes, parts: Sequence[EntryLines]) -> EntryColumns | None:
+    """The columns of a whole file from its lines read in parts, in order; None if the ids are out of order where
+    one part meets the next (each part has checked its own)."""
+    for before, after in pairwise(part for part in parts if len(part.bounds)):
+        last, first = int(before.bounds[-1]), int(after.bounds[0])
+        if not data[last:last + int(before.id_length[-1])] < data[first:first + int(after.id_length[0])]:
+            return None
+    bounds = np.concatenate([*(part.bounds for part in parts), [len(data)]])
+    columns = EntryColumns(data, bounds, np.concatenate([part.id_length for part in parts]),
+                           np.concatenate([part.weight for part in parts]))
+    columns.shared_beneficiary = sharing(np.concatenate([part.hashes for part in parts]),
+                                         np.concatenate([part.present for part in parts]),
+                                         columns.beneficiaries, columns.same_beneficiary)
     return columns

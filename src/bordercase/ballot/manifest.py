@@ -14,9 +14,10 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from bordercase.ballot.draw import ALGORITHM, SEED_BYTES, Caps, Progress, draw_file, rank_by_receipt
+from bordercase.ballot.draw import ALGORITHM, Caps, draw_file, rank_by_receipt
 from bordercase.ballot.fields import LOWER_HEX, hex_bytes, is_count, parsed_json
 from bordercase.ballot.files import RESULTS_HEADER, BallotFileError, read_entries, result_line, results_csv
+from bordercase.ballot.keys import SEED_BYTES, Progress
 
 METHODS = ("ballot", "order_of_receipt")
 

@@ -18,9 +18,10 @@ import rfc8785
 
 from bordercase.ballot.beacon import NETWORKS, BeaconError
 from bordercase.ballot.declaration import Declaration, seed_of, utc_text
-from bordercase.ballot.draw import ALGORITHM, Progress, draw_file
+from bordercase.ballot.draw import ALGORITHM, draw_file
 from bordercase.ballot.fields import Fields, parsed_json
 from bordercase.ballot.files import BallotFileError
+from bordercase.ballot.keys import Progress
 from bordercase.ballot.manifest import compare_results, digest_mismatch, sha256_hex
 
 _FIELDS = ("algorithm", "declaration", "declaration_sha256", "secrets", "beacon", "seed", "results_sha256",
