@@ -1,6 +1,7 @@
 """A large draw's work shared with processes forked from the one drawing: reading the file and keying the
-entries, in parts at once. The results are byte for byte those of one process (the tests draw
-every way and compare); only the time differs.
+entries, in parts at once. The results are byte for byte those of one process (the tests draw every way and
+compare); only the time differs.
+
 Writing the results is left to one process: gathering entry_ids in rank order is bound by memory, not by the
 processor, and two processes made it no quicker here.
 
@@ -53,8 +54,6 @@ def keys_in_parallel(pool: Pool, seed: bytes, progress: Progress | None, workers
             return np.concatenate([mine, *(other.result() for other in others)])
     finally:
         _FORKED = None
-
-
 
 
 def _read_and_key(data: bytes, seed: bytes, start: int, stop: int, progress: Progress | None
