@@ -498,7 +498,7 @@ def test_keyed_on_several_cores_the_draw_is_the_same(monkeypatch: pytest.MonkeyP
         monkeypatch.setattr(draw_module, "PARALLEL_FROM_BYTES", read_in_parts_from)
         for workers in (2, 3, 7):
             assert b"".join(draw_file(entries_csv(pool), cap, seed, workers=workers)) == expected
-    assert cores._FORKED is cores._FORKED_FILE is None  # nothing is left for the next draw
+    assert cores._SHARED is None  # nothing is left for the next draw
 
 
 @pytest.mark.parametrize("spoil", ["swap at the cut", "bad byte in the last part", "short line in the middle"])

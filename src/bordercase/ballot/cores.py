@@ -5,15 +5,17 @@ compare); only the time differs.
 Writing the results is left to one process: gathering entry_ids in rank order is bound by memory, not by the
 processor, and two processes made it no quicker here.
 
-Forked, not spawned: the workers start at once and share the file's bytes with this process. What they read is
-set in a module variable just before they are forked, so they inherit it rather than being sent it, and cleared
-after.
+Forked, not spawned: the workers start at once and share the file's bytes with this process, inheriting what
+they work on rather than being sent it.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from itertools import pairwise
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -26,34 +28,45 @@ from bordercase.ballot.files import (
 )
 from bordercase.ballot.keys import Pool, Progress, keys_between
 
-# What the forked workers read, each kind of work its own.
-_FORKED: tuple[Pool, bytes] | None = None
-_FORKED_FILE: tuple[bytes, bytes] | None = None
+T = TypeVar("T")
+
+# What the forked workers read: set just before they are forked and cleared after (see _in_parts).
+_SHARED: Any = None
+
+
+def _in_parts(shared: Any, spans: list[tuple[int, int]], forked: Callable[[int, int], T],
+              here: Callable[[int, int], T]) -> list[T]:
+    """``here`` on the first span in this process and ``forked`` on each other span at the same time, in workers
+    forked from this process that inherit ``shared``: the results in the spans' order."""
+    global _SHARED
+    _SHARED = shared
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=max(1, len(spans) - 1), mp_context=context) as executor:
+            others = [executor.submit(forked, *span) for span in spans[1:]]
+            return [here(*spans[0]), *(other.result() for other in others)]
+    finally:
+        _SHARED = None
+
+
+def _inherited() -> Any:
+    if _SHARED is None:
+        raise RuntimeError("A worker was started without what it works on: it must be forked by _in_parts.")
+    return _SHARED
 
 
 def _forked_keys(begin: int, end: int) -> np.ndarray:
-    if _FORKED is None:
-        raise RuntimeError("A keying worker was started without the pool to key: it must be forked.")
-    pool, seed = _FORKED
+    pool, seed = _inherited()
     return keys_between(pool, seed, begin, end, None)
 
 
 def keys_in_parallel(pool: Pool, seed: bytes, progress: Progress | None, workers: int) -> np.ndarray:
     """The leading keys of entries already read, keyed in ``workers`` shares at once, this process keying the
-    first."""
-    global _FORKED
-    n = len(pool)
-    bounds = [n * i // workers for i in range(workers + 1)]
-    _FORKED = (pool, seed)
-    try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as executor:
-            others = [executor.submit(_forked_keys, bounds[i], bounds[i + 1]) for i in range(1, workers)]
-            # This process keys the first share, and reports progress as if the others keep pace with it.
-            mine = keys_between(pool, seed, 0, bounds[1], progress, report=lambda done: done * workers)
-            return np.concatenate([mine, *(other.result() for other in others)])
-    finally:
-        _FORKED = None
+    first and reporting progress as if the others keep pace with it."""
+    bounds = [len(pool) * i // workers for i in range(workers + 1)]
+    keyed = _in_parts((pool, seed), list(pairwise(bounds)), _forked_keys, lambda begin, end: keys_between(
+        pool, seed, begin, end, progress, report=lambda done: done * workers))
+    return np.concatenate(keyed)
 
 
 def _read_and_key(data: bytes, seed: bytes, start: int, stop: int, progress: Progress | None
@@ -67,30 +80,19 @@ def _read_and_key(data: bytes, seed: bytes, start: int, stop: int, progress: Pro
 
 
 def _forked_read_and_key(start: int, stop: int) -> tuple[EntryLines, np.ndarray] | None:
-    if _FORKED_FILE is None:
-        raise RuntimeError("A reading worker was started without the file to read: it must be forked.")
-    data, seed = _FORKED_FILE
+    data, seed = _inherited()
     return _read_and_key(data, seed, start, stop, None)
 
 
 def read_and_key_in_parallel(data: bytes, seed: bytes, progress: Progress | None, workers: int
-                              ) -> tuple[EntryColumns, np.ndarray] | None:
-    """The file read and keyed in ``workers`` parts at once, this process doing the first; None for a file that
-    entry_columns would leave to read_entries, which then names the line to fix."""
-    global _FORKED_FILE
-    cuts = line_cuts(data, workers)
-    _FORKED_FILE = (data, seed)
-    try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=max(1, len(cuts) - 2), mp_context=context) as executor:
-            others = [executor.submit(_forked_read_and_key, cuts[i], cuts[i + 1]) for i in range(1, len(cuts) - 1)]
-            # This process reads the first part, and reports progress as if the others keep pace with it.
-            parts = len(cuts) - 1
-            mine = _read_and_key(data, seed, cuts[0], cuts[1], progress and (
-                lambda stage, done, total: progress(stage, done * parts, total * parts)))
-            read = [mine, *(other.result() for other in others)]
-    finally:
-        _FORKED_FILE = None
+                             ) -> tuple[EntryColumns, np.ndarray] | None:
+    """The file read and keyed in ``workers`` parts at once, this process doing the first and reporting progress as
+    if the others keep pace with it; None for a file that entry_columns would leave to read_entries, which then
+    names the line to fix."""
+    spans = list(pairwise(line_cuts(data, workers)))
+    scaled = progress and (lambda stage, done, total: progress(stage, done * len(spans), total * len(spans)))
+    read = _in_parts((data, seed), spans, _forked_read_and_key,
+                     lambda start, stop: _read_and_key(data, seed, start, stop, scaled))
     done = [part for part in read if part is not None]
     if len(done) < len(read):
         return None

@@ -396,7 +396,6 @@ class EntryColumns:
         self._same_id_length = int(id_length[0]) if len(id_length) and (id_length == id_length[0]).all() else None
         self.shared_beneficiary = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         self._octets = np.frombuffer(data, dtype=np.uint8)
-        self._padding: bool | None = None
 
     def __len__(self) -> int:
         return len(self.weight)
@@ -472,17 +471,16 @@ class EntryColumns:
         """The results file in pieces, as results_csv writes it: ``order`` are the entries in rank order, ``status``
         their STATUS_CODES. Made a piece at a time as they are written, so the whole file is never held at once."""
         yield (RESULTS_HEADER + "\n").encode()
-        for start, stop in result_pieces(len(order)):
-            yield self.result_rows(order, status, start, stop)
+        # NUL bytes, which no entry_id here has, can pad the rows and be dropped in one pass (see _rows).
+        padding = b"\0" not in self.data
+        start = 0
+        while start < len(order):
+            # Each piece has ranks of as many digits, so that the rank is a column of fixed width.
+            stop = min(len(order), start + _ROWS, 10 ** len(str(start + 1)) - 1)
+            yield self._rows(start + 1, order[start:stop], status[start:stop], padding)
             if progress:
                 progress("write", stop, len(order))
-
-    def result_rows(self, order: np.ndarray, status: np.ndarray, start: int, stop: int) -> bytes:
-        """The rows of the results from rank ``start + 1`` to rank ``stop``: one of the result_pieces."""
-        if self._padding is None:
-            # NUL bytes, which no entry_id here has, can pad the rows and be dropped in one pass (see _rows).
-            self._padding = b"\0" not in self.data
-        return self._rows(start + 1, order[start:stop], status[start:stop], self._padding)
+            start = stop
 
     def _rows(self, first_rank: int, entries: np.ndarray, status: np.ndarray, padding: bool) -> bytes:
         # The rows `rank,entry_id,status\n` laid out in an array, the entry_id and the status padded with zeros to
@@ -507,17 +505,6 @@ class EntryColumns:
         keep[:, wide + 1:status_at - 1] = np.arange(longest) < id_length[:, None]
         keep[:, status_at:] = np.arange(_STATUS_BYTES.shape[1]) < _STATUS_LENGTHS[status][:, None]
         return rows[keep].tobytes()
-
-
-def result_pieces(count: int) -> list[tuple[int, int]]:
-    """Where the results file of ``count`` rows is cut to be made a piece at a time: (start, stop) of the ranks
-    less one. Each piece has ranks of as many digits, so that the rank is a column of fixed width."""
-    pieces, start = [], 0
-    while start < count:
-        stop = min(count, start + _ROWS, 10 ** len(str(start + 1)) - 1)
-        pieces.append((start, stop))
-        start = stop
-    return pieces
 
 
 # The decimal digits of 0 to 9999, four bytes each, to write ranks four digits at a time.
