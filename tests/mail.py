@@ -5,6 +5,7 @@ Free of Django, so scripts/production_journey.py can use it against a server in 
 
 from __future__ import annotations
 
+import logging
 import re
 import socket
 import threading
@@ -48,6 +49,9 @@ class MailServer:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
+        # aiosmtpd logs each connection at INFO from its own thread, which can outlive the test that started it and
+        # write into a later test's captured output.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         controller = Controller(self, hostname="127.0.0.1", port=port)
         controller.start()
         return controller, port

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from ninja.throttling import AuthRateThrottle
 
 from bordercase.accounts.models import User
 from bordercase.api import requests as request_routes
 from bordercase.api.api import api
+from bordercase.api.throttle import CallRateThrottle
 from bordercase.cases.models import Document, Event, Person, Request
 from tests.conftest import ANSWERS, API, World, api_post, request_snapshot, signed_in, verified_client
 from tests.test_api import NOMINEE
@@ -218,7 +218,7 @@ def test_too_many_calls_is_a_429_in_the_error_shape_with_when_to_retry(
     world: World, api_client: ClientFor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     [throttle] = api.throttle
-    assert isinstance(throttle, AuthRateThrottle)
+    assert isinstance(throttle, CallRateThrottle)
     monkeypatch.setattr(throttle, "num_requests", 2)
     monkeypatch.setattr(throttle, "duration", 60)
     client = api_client(world.employer_a)

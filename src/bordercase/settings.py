@@ -141,6 +141,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The queue's index carries its columns for PostgreSQL (INCLUDE); SQLite keeps the index without them and
     # needs nothing from the operator, so its warning on every command would only teach people to ignore warnings.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters sent apart from the statement, so psycopg prepares what a connection runs often (a lodging's
+    # inserts): PostgreSQL parses and plans each once per connection, and neither side quotes values into text.
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

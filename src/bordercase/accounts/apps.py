@@ -5,3 +5,12 @@ class AccountsConfig(AppConfig):
     name = "bordercase.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        from bordercase.accounts.models import ApiToken, Membership, Organisation, User
+        from bordercase.accounts.roles import held_roles
+        from bordercase.accounts.tokens import held_tokens
+
+        # What the held tokens and roles are read from: a change to any of it is read afresh everywhere.
+        held_tokens.follow(ApiToken, User)
+        held_roles.follow(Membership, Organisation, User)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bordercase.accounts.models import Membership, Organisation, User
 from bordercase.lib.errors import NotFound
+from bordercase.lib.held import Held
 
 Role = Membership.Role
 
@@ -33,7 +34,18 @@ class Roles:
 def roles_of(user: User) -> Roles:
     if not user.is_authenticated or not user.is_active:
         return Roles(None, frozenset(), frozenset(), False, False)
-    memberships = list(user.memberships.select_related("organisation"))
+    roles = held_roles.get(user.pk, lambda: _read(user))
+    assert roles is not None  # noqa: S101 - _read always answers
+    return roles
+
+
+# Held per process (lib.held): read on nearly every call, changed when someone joins or leaves an organisation.
+held_roles: Held[Roles] = Held("roles")
+
+
+
+def _read(user: User) -> Roles:
+    memberships = list(Membership.objects.filter(user_id=user.pk).select_related("organisation"))
     rows = [(m.role, m.organisation_id, m.organisation.kind) for m in memberships]
     # Acting for an employer: an employer's membership of an employer (one rule for the pages, the API, lodging).
     employers = tuple(m.organisation for m in memberships

@@ -23,6 +23,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from bordercase.accounts.models import Invitation, Membership, Organisation, User
 from bordercase.accounts.organisations import employer_create, membership_add
+from bordercase.accounts.tokens import held_tokens
 from bordercase.lib.email import absolute_url, email_send
 from bordercase.lib.errors import InvalidInput, Refused
 
@@ -375,3 +376,4 @@ def invitation_revoke(*, invitation: Invitation, by: User) -> None:
 def notices_daily_set(*, user: User, daily: bool) -> None:
     """Whether the person gets their requests' status changes as one email a day (`bordercase notices digest`)."""
     User.objects.filter(pk=user.pk).update(notices_daily=daily)
+    held_tokens.changed()  # an update sends no signal

@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from bordercase.accounts.administration import action_record, administrator_require, reason_require
 from bordercase.accounts.models import ApiToken, Invitation, Membership, Organisation, User
 from bordercase.accounts.services import invitation_issue, normalised_email
+from bordercase.accounts.tokens import held_tokens
 from bordercase.lib.errors import InvalidInput, NotFound, Refused
 
 STAFF_ROLES = (Membership.Role.ASSESSOR, Membership.Role.INZ_OFFICER, Membership.Role.ADMINISTRATOR)
@@ -130,6 +131,7 @@ def staff_deactivate(*, user: User, by: User, reason: str) -> User:
         # Django signs a session in only while the account is active, so every session ends on its next request.
         User.objects.filter(pk=user.pk).update(is_active=False)
         revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        held_tokens.changed()  # updates send no signal
         action_record(by=by, action="staff_deactivate", subject=user.email, reason=why,
                       details={"user": user.pk, "tokens_revoked": revoked})
     user.refresh_from_db()

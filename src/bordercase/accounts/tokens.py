@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import secrets
@@ -11,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bordercase.accounts.models import ApiToken, User
+from bordercase.lib.held import Held
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 TOKEN_PREFIX = "bc"  # noqa: S105 - the label every token starts with, so scanners can spot leaked ones
@@ -38,7 +40,8 @@ def token_authenticate(presented: str) -> User | None:
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
     _, prefix, secret = parts
-    token = ApiToken.objects.select_related("user").filter(prefix=prefix, revoked_at__isnull=True).first()
+    token = held_tokens.get(prefix, lambda: ApiToken.objects.select_related("user")
+                        .filter(prefix=prefix, revoked_at__isnull=True).first())
     if token is None or not token.user.is_active:
         return None
     if not hmac.compare_digest(token.secret_hash, _digest(secret)):
@@ -46,8 +49,16 @@ def token_authenticate(presented: str) -> User | None:
     now = timezone.now()
     # Recorded to the minute: a write on every call would make each API request pay for a second query.
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)  # held: kept on the held token below
+        token.last_used_at = now  # the held token too, or it would write on every call after the first minute
+    # A copy: the held user is shared by every call this process serves, and a call may change its own.
+    return copy.copy(token.user)
+
+
+# Live tokens with their users, by prefix, held per process (lib.held); a revoked token, a deactivated user or any
+# other change to either is read afresh everywhere on the next call.
+held_tokens: Held[ApiToken] = Held("api-tokens")
+
 
 
 def token_revoke(*, user: User, token_id: int) -> ApiToken:

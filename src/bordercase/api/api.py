@@ -6,7 +6,6 @@ from typing import Any
 
 from django.conf import settings
 from ninja import NinjaAPI
-from ninja.throttling import AuthRateThrottle
 
 from bordercase.api.administration import router as administration_router
 from bordercase.api.allocation import router as allocation_router
@@ -19,6 +18,7 @@ from bordercase.api.immigration import router as immigration_router
 from bordercase.api.requests import router as requests_router
 from bordercase.api.schemes import router as schemes_router
 from bordercase.api.stats import router as stats_router
+from bordercase.api.throttle import CallRateThrottle
 
 
 class BordercaseAPI(NinjaAPI):
@@ -35,7 +35,7 @@ api = BordercaseAPI(
     auth=ApiTokenAuth(),
     urls_namespace="api-v1",
     # Calls per token (or per address, for the public routes), counted in Django's cache.
-    throttle=[AuthRateThrottle(settings.API_RATE)],
+    throttle=[CallRateThrottle(settings.API_RATE)],
 )
 register(api)
 api.add_router("/", requests_router)

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.core import checks
-from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.db.models.signals import m2m_changed, post_migrate
 
 
 def _sync_schemes(sender: AppConfig, **kwargs: Any) -> None:
@@ -21,14 +21,12 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from bordercase.cases.models import IntakeWindow, Scheme
-        from bordercase.cases.services.scheme_cache import schemes_changed
+        from bordercase.cases.services.scheme_cache import held_schemes
         from bordercase.deploy_checks import site_address_named
 
         post_migrate.connect(_sync_schemes, sender=self)
         # What lodging reads from the scheme cache: a change to any of it is read afresh everywhere.
-        for model in (Scheme, IntakeWindow, "accounts.Organisation"):
-            post_save.connect(schemes_changed, sender=model, dispatch_uid=f"scheme_cache.save.{model}")
-            post_delete.connect(schemes_changed, sender=model, dispatch_uid=f"scheme_cache.delete.{model}")
-        m2m_changed.connect(schemes_changed, sender=Scheme.assessing_bodies.through,
+        held_schemes.follow(Scheme, IntakeWindow, "accounts.Organisation")
+        m2m_changed.connect(held_schemes.changed, sender=Scheme.assessing_bodies.through, weak=False,
                             dispatch_uid="scheme_cache.bodies")
         checks.register(site_address_named, deploy=True)

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
+from django_tasks_db import DatabaseBackend
 
 from bordercase.accounts.models import Membership, User
 from bordercase.cases.lifecycle import TRANSITIONS
@@ -102,12 +103,24 @@ _TOGETHER: ContextVar[list[int] | None] = ContextVar("bordercase_notices_togethe
 
 
 def notice_after_commit(event_id: int) -> None:
-    """Tell the applicant of a transition once it has committed: on its own, or with the rest of a bulk step."""
+    """Tell the applicant of a transition once it has committed: on its own, or with the rest of a bulk step.
+
+    A queue that is a table of this database takes the notice in the transition's own transaction, so the two
+    commit together (no notice of a change rolled back, no change without its notice if the process dies between
+    the two) and the transition pays for one commit, not two; a worker sees the task only once it has committed.
+    Any other queue is given it after the commit.
+    """
     collecting = _TOGETHER.get()
     if collecting is not None:
         collecting.append(event_id)
+    elif _queued_in_this_database() and transaction.get_connection().in_atomic_block:
+        request_changed(event_id)
     else:
         transaction.on_commit(partial(request_changed, event_id))
+
+
+def _queued_in_this_database() -> bool:
+    return isinstance(request_changed_task.get_backend(), DatabaseBackend)
 
 
 @contextmanager

@@ -8,6 +8,7 @@ from typing import Any
 from bordercase.cases.allocation import place_released, waitlist_given_up
 from bordercase.cases.lifecycle import TRANSITIONS
 from bordercase.cases.models import Event, Request
+from bordercase.lib.rows import rows_insert
 from bordercase.reporting.models import Milestones
 from bordercase.workdays import working_days_waited
 
@@ -25,7 +26,7 @@ def event_recorded(sender: type[Event], instance: Event, created: bool, **kwargs
 def milestone_record(request: Request, transition: str, from_state: str, to_state: str, at: dt.datetime) -> None:
     if transition == "lodge":
         # A request is lodged once (only a draft can be), so its row is new.
-        Milestones.objects.create(request=request, category=request.scheme.code, lodged_at=at)
+        rows_insert(Milestones(request=request, category=request.scheme.code, lodged_at=at))
         return
     changes = _changes(request, transition, at)
     if from_state and request.scheme.places is not None:

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from bordercase.accounts.models import User
 from bordercase.cases.models import IdempotencyRecord
 from bordercase.lib.errors import IdempotencyMismatch, InvalidInput
+from bordercase.lib.rows import rows_insert
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
@@ -48,8 +49,8 @@ def once(*, user: User, key: str, operation: str, payload: Any,
         try:
             with transaction.atomic():
                 status, response = action()
-                IdempotencyRecord.objects.create(user=user, key=key, fingerprint=digest, status_code=status,
-                                                 response=response)
+                rows_insert(IdempotencyRecord(user=user, key=key, fingerprint=digest, status_code=status,
+                                              response=response))
                 return status, response, False
         except Exception as exc:  # the key's clash (an IntegrityError) or a refusal of what was done already
             previous = IdempotencyRecord.objects.filter(user=user, key=key).first()

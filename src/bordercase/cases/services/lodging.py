@@ -36,6 +36,7 @@ from bordercase.cases.services.windows import intake_require_open
 from bordercase.cases.services.workers import identity_of, same_worker_requests
 from bordercase.lib.errors import InvalidInput
 from bordercase.lib.identifiers import entry_id_new, reference_new
+from bordercase.lib.rows import rows_insert
 
 
 def request_lodge(*, request: Request, by: Actor, reason: str = "") -> Request:
@@ -100,7 +101,7 @@ def request_create_lodged(
                                  parties=held, steps=scheme.steps, reason=reason)
     evaluation = evaluation_new(request)  # checks every answer, as lodging a draft does
     with transaction.atomic(savepoint=False):
-        person.save(force_insert=True)  # the request takes its id when it is saved
+        rows_insert(person)  # the request takes its id
         extra = Extra()
         _identify(request, extra)
         created = event_new(request=request, by=by, transition=CREATED, from_state="", to_state=State.DRAFT,
@@ -112,15 +113,15 @@ def request_create_lodged(
         request.events_count, request.events_head_hash = 2, lodged.hash
         request.stored_clock = clock_after("lodge", now, None)
         request.clock_target = target_working_days(request)
-        request.save(force_insert=True)
-        Event.objects.bulk_create([created, lodged])
+        rows_insert(request, created, lodged)
         for event in (created, lodged):
-            # bulk_create sends no signal; the projections of the event log (the statistics' milestones) need one.
+            # Written without the ORM's save, which sends the signal the event log's projections (the statistics'
+            # milestones) are made from.
             post_save.send(sender=Event, instance=event, created=True, raw=False, using=request._state.db,
                            update_fields=None)
         if evaluation is not None:
             evaluation.request = request
-            evaluation.save(force_insert=True)
+            rows_insert(evaluation)
             request._prefetched_objects_cache = {"evaluations": [evaluation]}
         notifications.notice_after_commit(lodged.pk)
         for then in extra.after_commit:

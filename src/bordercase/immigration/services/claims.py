@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from bordercase.accounts.models import User
 from bordercase.accounts.services import password_problems
+from bordercase.accounts.tokens import held_tokens
 from bordercase.cases.lifecycle import State
 from bordercase.cases.models import Person, Request
 from bordercase.immigration.models import Invitation, TravelRequest
@@ -68,6 +69,7 @@ def invitation_claim(*, token: str, user: User) -> Request:
     if user.email_verified_at is None:
         # The link reached this inbox, which proves the address as well as a confirmation link would.
         User.objects.filter(pk=user.pk).update(email_verified_at=now)
+        held_tokens.changed()  # an update sends no signal
         user.email_verified_at = now
     return request
 

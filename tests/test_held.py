@@ -1,0 +1,182 @@
+"""The busy path's shortcuts keep to the rules: what a process holds is read afresh after any change, anywhere;
+rows written without the ORM's save read back as saved; the API's limit counts every call on every server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.test import Client, RequestFactory
+
+from bordercase.accounts.models import Membership, Organisation, User
+from bordercase.accounts.roles import roles_of
+from bordercase.accounts.tokens import token_create
+from bordercase.api.throttle import CallRateThrottle
+from bordercase.cases.models import Evaluation, IdempotencyRecord, Person, Request, Scheme
+from bordercase.lib.held import Held
+from bordercase.lib.rows import rows_insert
+from tests.conftest import API, World
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "bordercase"
+
+
+# --- held per process, read afresh after a change -------------------------------------------------------------
+
+
+def test_a_held_value_is_read_once_and_again_after_a_change_made_in_another_process(db: None) -> None:
+    # Two Held of one name stand for two server processes sharing the cache.
+    here, there = Held[str]("test-things"), Held[str]("test-things")
+    reads: list[str] = []
+
+    def load() -> str:
+        reads.append("read")
+        return f"value {len(reads)}"
+
+    assert here.get("k", load) == "value 1"
+    assert here.get("k", load) == "value 1" and len(reads) == 1
+    there.changed()  # a change committed by the other process
+    assert here.get("k", load) == "value 2" and len(reads) == 2
+
+
+def test_nothing_found_is_not_held_and_a_full_store_starts_again(db: None) -> None:
+    held = Held[str]("test-limits", limit=2)
+    misses: list[int] = []
+    assert held.get("gone", lambda: misses.append(1)) is None
+    assert held.get("gone", lambda: misses.append(1)) is None
+    assert len(misses) == 2  # a token not found is looked for again, so one made since is found
+    for key in ("a", "b", "c"):
+        held.get(key, lambda key=key: key)
+    loaded: list[str] = []
+    assert held.get("c", lambda: loaded.append("c") or "c") == "c" and loaded == []
+    assert held.get("a", lambda: loaded.append("a") or "a") == "a" and loaded == ["a"]
+
+
+def test_a_role_given_or_taken_away_counts_at_once(world: World) -> None:
+    user = world.outsider
+    assert roles_of(user).employer_of == frozenset()
+    membership = Membership.objects.create(user=user, organisation=world.org_b, role=Membership.Role.EMPLOYER)
+    assert roles_of(user).employer_of == {world.org_b.pk}
+    membership.delete()
+    assert roles_of(user).employer_of == frozenset()
+
+
+def test_an_organisation_changing_kind_changes_the_roles_it_gives(world: World) -> None:
+    assert roles_of(world.employer_a).employer_of == {world.org_a.pk}
+    world.org_a.kind = Organisation.Kind.ASSESSING_BODY
+    world.org_a.save()
+    assert roles_of(world.employer_a).employer_of == frozenset()
+
+
+def test_a_token_answers_until_its_user_is_changed_to_inactive_by_a_save(world: World) -> None:
+    _, text = token_create(user=world.employer_b, name="HR system")
+    client = Client(headers={"Authorization": f"Bearer {text}"})
+    assert client.get(f"{API}/requests").status_code == 200
+    assert client.get(f"{API}/requests").status_code == 200  # held now
+    user = User.objects.get(pk=world.employer_b.pk)
+    user.is_active = False
+    user.save()
+    assert client.get(f"{API}/requests").status_code == 401
+
+
+def test_nothing_changes_what_is_held_without_telling_it() -> None:
+    # A queryset's update() sends no signal, so a change made that way would stay unseen in every process's copy:
+    # a deactivated user's token would go on working. Each such line is followed by the held store's changed().
+    held = {
+        r"(IntakeWindow|Scheme|Organisation)\.objects[^\n]*\.update\(|\.windows\.[^\n]*\.update\(":
+            "schemes_changed()",
+        r"(User|ApiToken)\.objects[^\n]*\.update\(": "held_tokens.changed()",
+        r"(Membership|Organisation)\.objects[^\n]*\.update\(": "held_roles.changed()",
+    }
+    untold = []
+    for path in SRC.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for n, line in enumerate(lines):
+            for pattern, teller in held.items():
+                told = any(teller in later for later in lines[n:n + 3]) or "# held:" in line
+                if re.search(pattern, line) and not told:
+                    untold.append(f"{path.relative_to(SRC)}:{n + 1} needs {teller}")
+    assert untold == []
+
+
+# --- rows written without the ORM's save --------------------------------------------------------------------------
+
+
+def test_rows_inserted_read_back_as_rows_saved(world: World) -> None:
+    fields = {"given_names": "Ana", "family_name": "Silva", "date_of_birth": dt.date(1990, 5, 17),
+              "nationality": "BRA", "passport_number": "FX123456", "email": "ana@example.com"}
+    saved = Person.objects.create(**fields)
+    inserted = Person(**{**fields, "passport_number": "FX123457"})
+    rows_insert(inserted)
+    assert inserted.pk is not None and not inserted._state.adding
+    columns = {f.attname for f in Person._meta.concrete_fields} - {"id", "passport_number", "created_at"}
+    read = Person.objects.filter(pk__in=[saved.pk, inserted.pk]).values(*columns, "created_at")
+    first, second = sorted(read, key=lambda row: row["created_at"])
+    assert {k: first[k] for k in columns} == {k: second[k] for k in columns}
+    assert second["created_at"] >= first["created_at"]  # auto_now_add made by the field, as save makes it
+
+
+def test_a_row_takes_the_id_of_the_row_inserted_before_it_and_json_reads_back(world: World) -> None:
+    person = Person(given_names="Ana", family_name="Silva", date_of_birth=dt.date(1990, 5, 17), nationality="BRA",
+                    passport_number="FX123458", email="ana@example.com")
+    request = Request(reference="BC-HELD-0001", scheme=Scheme.objects.get(code="tech-specialists-2022"),
+                      organisation=world.org_a, created_by=world.employer_a, nominee=person,
+                      answers={"annual_salary_nzd": 145000, "industry_memberships": ["NZTech", "ITP"]})
+    evaluation = Evaluation(request=request, policy_version="v", as_at=dt.date(2022, 3, 1), outcome="eligible",
+                            criteria=[{"id": "salary", "outcome": "met", "reason": "ā ū ē"}], answers={})
+    rows_insert(person, request, evaluation)
+    read = Request.objects.get(pk=request.pk)
+    assert read.nominee_id == person.pk and read.answers == request.answers
+    assert Evaluation.objects.get(pk=evaluation.pk).criteria == evaluation.criteria
+
+
+def test_a_saved_row_is_refused_and_a_clash_rolls_back_like_a_save(world: World) -> None:
+    record = IdempotencyRecord.objects.create(user=world.employer_a, key="k-1", fingerprint="f", status_code=201,
+                                              response={})
+    with pytest.raises(ValueError, match="not a new row"):
+        rows_insert(record)
+    again = IdempotencyRecord(user=world.employer_a, key="k-1", fingerprint="g", status_code=201, response={})
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows_insert(again)
+    assert again.pk is None
+    assert list(IdempotencyRecord.objects.values_list("fingerprint", flat=True)) == ["f"]
+
+
+# --- the API's limit, counted on every server ---------------------------------------------------------------------
+
+
+def _call(user: User) -> Any:
+    request = RequestFactory().get(f"{API}/schemes")
+    request.auth = user  # type: ignore[attr-defined]
+    return request
+
+
+def test_calls_on_two_servers_count_against_one_limit_and_a_new_window_starts_afresh(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one, two = CallRateThrottle("3/m"), CallRateThrottle("3/m")  # one per server, sharing the cache
+    now = [60 * 16_666 + 20.0]  # 20 seconds into a minute
+    monkeypatch.setattr("bordercase.api.throttle.time.time", lambda: now[0])
+    answers = [server.allow_request(_call(world.employer_a)) for server in (one, two, one, two)]
+    assert answers == [True, True, True, False]
+    assert two.wait() == pytest.approx(40.0)  # until the minute ends
+    assert one.allow_request(_call(world.employer_b))  # another caller has a count of their own
+    now[0] += 40.0
+    assert two.allow_request(_call(world.employer_a))
+
+
+def test_a_callers_count_is_one_number_however_many_calls_came_before(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ninja's own throttle keeps every call's time in one list, read and written whole on each call.
+    monkeypatch.setattr("bordercase.api.throttle.time.time", lambda: 1_000_020.0)
+    throttle = CallRateThrottle("10000/m")
+    for _ in range(500):
+        assert throttle.allow_request(_call(world.employer_a))
+    assert cache.get(f"{throttle.get_cache_key(_call(world.employer_a))}:{1_000_020 // 60}") == 500
