@@ -5,6 +5,7 @@ tests.walking's."""
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -44,6 +45,15 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings: Any) -> None:
     settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+@pytest.fixture(autouse=True)
+def _log_handlers_outlive_the_test() -> Iterator[None]:
+    yield
+    # A handler made during a test (setting Django up again does it) writes to that test's captured output, which
+    # closes when it ends; every later record in the process then fails onto whichever test's output is current.
+    closed = [h for h in logging.getLogger().handlers if getattr(getattr(h, "stream", None), "closed", False)]
+    assert not closed, f"the test left the log writing to its own closed output: {closed}"
 
 
 @pytest.fixture(autouse=True)

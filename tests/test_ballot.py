@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
+import io
 import json
 import random
 import subprocess
@@ -39,6 +40,7 @@ from bordercase.ballot import (
     verify,
 )
 from bordercase.ballot import cli as ballot_cli
+from bordercase.ballot.manifest import compare_results
 
 SECRET = bytes(range(32))
 PUBLIC_VALUE = "drand quicknet round 12345678: 8c1f…"
@@ -362,6 +364,34 @@ def test_any_manifest_is_refused_with_a_message_or_checked_never_a_failure_of_th
         assert str(refused).startswith("The manifest")
         return
     assert all(isinstance(problem, str) for problem in verify(manifest, entries, results))
+
+
+_CHANGES = {
+    "extra row": lambda lines: [*lines, b"121,E9999,waitlisted"],
+    "last row gone": lambda lines: lines[:-1],
+    "other entry": lambda lines: [*lines[:60], b"60,E9999,selected", *lines[61:]],
+    "bad status": lambda lines: [*lines[:100], b"100,E0004,chosen", *lines[101:]],
+    "the same": lambda lines: lines,
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(sorted(_CHANGES)), st.lists(st.integers(0, 4000), max_size=8), st.booleans())
+def test_the_first_difference_is_named_alike_however_the_rerun_comes_and_the_file_is_read(
+    change: str, cuts: list[int], cut_short: bool
+) -> None:
+    # The published results are read a piece at a time beside the re-run's pieces: where the pieces are cut, and
+    # whether the file is bytes in memory or a file being read, must not change what is found.
+    pool = [Entry(f"E{i:04d}", 1 + i % 2, f"w{i % 90}", f"c{i % 2}", f"org{i % 9}") for i in range(120)]
+    rerun = results_csv(draw(pool, Caps(30, {"c1": 10}, 5), SEED))
+    published = b"\n".join(_CHANGES[change](rerun.split(b"\n")[:-1])) + b"\n"
+    if cut_short:
+        published = published[:-7]  # ends inside its last line
+    at = sorted({min(cut, len(rerun)) for cut in cuts})
+    pieces = [rerun[a:b] for a, b in zip([0, *at], [*at, len(rerun)], strict=True)]
+    whole = compare_results(iter([rerun]), published)
+    assert compare_results(iter(pieces), io.BytesIO(published)) == whole
+    assert (whole == []) == (published == rerun)
 
 
 @pytest.mark.parametrize(("change", "words"), [

@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from bordercase.ballot.declaration import PROTOCOL
 from bordercase.ballot.draw import ALGORITHM, Caps, draw_file, rank_by_receipt
@@ -48,6 +48,13 @@ class _Progress:
 def _read(path: str, what: str) -> bytes:
     try:
         return Path(path).read_bytes()
+    except OSError as exc:
+        raise SystemExit(_fail(f"Cannot read the {what} file {path}: {exc.strerror}. Check the path.")) from exc
+
+
+def _open(path: str, what: str) -> BinaryIO:
+    try:
+        return open(path, "rb")
     except OSError as exc:
         raise SystemExit(_fail(f"Cannot read the {what} file {path}: {exc.strerror}. Check the path.")) from exc
 
@@ -144,9 +151,10 @@ def _verify(options: argparse.Namespace) -> int:
     progress = _Progress(sys.stderr) if len(entries) >= PROGRESS_FROM_BYTES else None
     if progress:
         print(f"Checking {len(entries) / 1e6:,.0f} MB of entries: re-running the draw…", file=sys.stderr, flush=True)
-    results = _read(options.results, "results")
-    problems = (verify_v2(manifest, entries, results, progress, _cores()) if isinstance(manifest, ManifestV2) else
-                verify(manifest, entries, results, progress, _cores()))
+    # Read as it is checked, a piece at a time, beside the re-run: never held whole.
+    with _open(options.results, "results") as results:
+        problems = (verify_v2(manifest, entries, results, progress, _cores()) if isinstance(manifest, ManifestV2)
+                    else verify(manifest, entries, results, progress, _cores()))
     for problem in problems:
         print(f"FAIL: {problem}", file=sys.stderr)
     if problems:

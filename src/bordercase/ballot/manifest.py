@@ -9,10 +9,11 @@ administrator, who did not know the public value, nor anyone else, who did not k
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 from bordercase.ballot.draw import ALGORITHM, Caps, draw_file, rank_by_receipt
 from bordercase.ballot.fields import LOWER_HEX, hex_bytes, is_count, parsed_json
@@ -97,7 +98,7 @@ class Manifest:
 _HEX_FIELDS = ("entries_sha256", "results_sha256", "commitment", "secret", "seed")
 
 
-def verify(manifest: Manifest, entries: bytes, results: bytes, progress: Progress | None = None,
+def verify(manifest: Manifest, entries: bytes, results: bytes | BinaryIO, progress: Progress | None = None,
            workers: int = 1) -> list[str]:
     """Every way the files fail to match the manifest, each saying which check failed; empty when all match."""
     problems = []
@@ -141,9 +142,11 @@ def verify(manifest: Manifest, entries: bytes, results: bytes, progress: Progres
     return problems
 
 
-def digest_mismatch(name: str, data: bytes, expected: str, given_by: str = "manifest") -> list[str]:
-    """Nothing when the file's SHA-256 is the one the manifest (or the declaration) gives; else what is wrong."""
-    found = sha256_hex(data)
+def digest_mismatch(name: str, data: bytes | BinaryIO, expected: str, given_by: str = "manifest") -> list[str]:
+    """Nothing when the file's SHA-256 is the one the manifest (or the declaration) gives; else what is wrong.
+
+    An open file is read a piece at a time from its start, and left at its start again."""
+    found = sha256_hex(data) if isinstance(data, bytes) else _sha256_of_file(data)
     if found == expected:
         return []
     how = "declared" if given_by == "declaration" else "published"
@@ -151,25 +154,54 @@ def digest_mismatch(name: str, data: bytes, expected: str, given_by: str = "mani
             f"{expected}."]
 
 
-def compare_results(rerun: Iterator[bytes], published: bytes) -> list[str]:
-    """How the results re-run differ from the published ones, if they do: the first line that differs."""
-    view, at = memoryview(published), 0
+def _sha256_of_file(source: BinaryIO) -> str:
+    digest = hashlib.sha256()
+    source.seek(0)
+    for chunk in iter(lambda: source.read(1 << 20), b""):
+        digest.update(chunk)
+    source.seek(0)
+    return digest.hexdigest()
+
+
+def compare_results(rerun: Iterator[bytes], published: bytes | BinaryIO) -> list[str]:
+    """How the results re-run differ from the published ones, if they do: the first line that differs.
+
+    The published file is read as the re-run comes, a piece of the one against a piece of the other, so that
+    neither is held whole: twenty million rows are some 900 MB.
+    """
+    source = io.BytesIO(published) if isinstance(published, bytes) else published
+    # The published lines before ``tail``, the line the pieces so far have begun and not ended.
+    lines, tail = 0, b""
     for piece in rerun:
-        theirs = view[at:at + len(piece)]
+        theirs = source.read(len(piece))
         if theirs != piece:
             # The first byte that differs, or where the published file ends.
-            differs = at + next((i for i, (a, b) in enumerate(zip(piece, theirs, strict=False)) if a != b),
-                                len(theirs))
-            return [_difference(published, differs, piece[differs - at:], rerun)]
-        at += len(piece)
-    return [] if at == len(published) else [_difference(published, at, b"", rerun)]
+            differs = next((i for i, (a, b) in enumerate(zip(piece, theirs, strict=False)) if a != b), len(theirs))
+            window = tail + theirs + _rest_of_line(source, theirs[differs:])
+            return [_difference(window, lines, len(tail) + differs, piece[differs:], rerun)]
+        cut = piece.rfind(b"\n") + 1
+        lines, tail = (lines + piece.count(b"\n"), piece[cut:]) if cut else (lines, tail + piece)
+    more = source.read(1)
+    return [] if not more else [_difference(tail + more + _rest_of_line(source, more), lines, len(tail), b"", rerun)]
 
 
-def _difference(published: bytes, differs: int, rest: bytes, rerun: Iterator[bytes]) -> str:
-    """What is wrong with results that agree with the re-run up to byte ``differs``; ``rest``, then what is left of
-    ``rerun``, is the re-run from there."""
+def _rest_of_line(source: BinaryIO, read: bytes) -> bytes:
+    """What follows in ``source`` up to the end of the line ``read`` ends in (nothing if it ended one)."""
+    more = bytearray()
+    while b"\n" not in read and b"\n" not in more:
+        chunk = source.read(4096)
+        if not chunk:
+            break
+        more += chunk
+    return bytes(more)
+
+
+def _difference(published: bytes, lines: int, differs: int, rest: bytes, rerun: Iterator[bytes]) -> str:
+    """What is wrong with results that agree with the re-run up to byte ``differs`` of ``published``, a window of
+    the published file that starts at a line's start after ``lines`` lines and ends at a line's end or the file's;
+    ``rest``, then what is left of ``rerun``, is the re-run from there."""
     start = published.rfind(b"\n", 0, differs) + 1  # the line both have the beginning of
-    number = published.count(b"\n", 0, start) + 1
+    number = lines + published.count(b"\n", 0, start) + 1
     end = published.find(b"\n", start)
     theirs = published[start:end if end >= 0 else len(published)]
     following = bytearray(rest)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 import rfc8785
 
@@ -126,7 +126,7 @@ def beacon_check(declaration: Declaration, beacon: DrawnBeacon) -> tuple[list[st
     return problems, (randomness if not problems else None)
 
 
-def verify_v2(manifest: ManifestV2, entries: bytes, results: bytes, progress: Progress | None = None,
+def verify_v2(manifest: ManifestV2, entries: bytes, results: bytes | BinaryIO, progress: Progress | None = None,
               workers: int = 1) -> list[str]:
     """Every way the round fails to check, each saying which check failed and why; empty when all hold."""
     declaration = manifest.declaration
