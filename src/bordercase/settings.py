@@ -144,7 +144,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Parameters sent apart from the statement, so psycopg prepares what a connection runs often (a lodging's
     # inserts): PostgreSQL parses and plans each once per connection, and neither side quotes values into text.
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True}
+    # A pooler that hands one connection's statements to another (PgBouncer in transaction mode before 1.21) needs
+    # it off.
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": env_bool("DATABASE_PREPARED", True)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
