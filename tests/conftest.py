@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
+import django
 import pytest
 from django.core.cache import cache
 from django.db import transaction
@@ -48,10 +49,12 @@ def _fast_passwords(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _log_handlers_outlive_the_test() -> Iterator[None]:
+def _log_handlers_outlive_the_test(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # Django is set up before any test. A command run in-process (bordercase's main) would set it up again, and its
+    # new log handler would write to the test's captured output, which closes when the test ends: every later
+    # record in the process would then fail onto whichever test's output is current.
+    monkeypatch.setattr(django, "setup", lambda *args, **kwargs: None)
     yield
-    # A handler made during a test (setting Django up again does it) writes to that test's captured output, which
-    # closes when it ends; every later record in the process then fails onto whichever test's output is current.
     closed = [h for h in logging.getLogger().handlers if getattr(getattr(h, "stream", None), "closed", False)]
     assert not closed, f"the test left the log writing to its own closed output: {closed}"
 

@@ -547,10 +547,11 @@ def line_cuts(data: bytes, parts: int) -> list[int]:
     return [begin, *sorted(set(cut for cut in inner if begin < cut < end)), end]
 
 
-@dataclass(frozen=True)
+@dataclass
 class EntryLines:
     """The lines of an entries file from one offset to another, read and checked: where each starts, the length
-    of its entry_id, its weight, and a hash of its beneficiary_id (``present`` where it has one)."""
+    of its entry_id, its weight, and a hash of its beneficiary_id (``present`` where it has one). Joining the
+    parts of a file into its columns (columns_of) empties them."""
 
     start: int
     stop: int
@@ -611,15 +612,24 @@ def entry_lines(data: bytes, start: int, stop: int, progress: Callable[[str, int
 
 def columns_of(data: bytes, parts: Sequence[EntryLines]) -> EntryColumns | None:
     """The columns of a whole file from its lines read in parts, in order; None if the ids are out of order where
-    one part meets the next (each part has checked its own)."""
+    one part meets the next (each part has checked its own). The parts are emptied as their columns are joined, so
+    that a large file's columns are never held twice."""
     for before, after in pairwise(part for part in parts if len(part.bounds)):
         last, first = int(before.bounds[-1]), int(after.bounds[0])
         if not data[last:last + int(before.id_length[-1])] < data[first:first + int(after.id_length[0])]:
             return None
-    bounds = np.concatenate([*(part.bounds for part in parts), [len(data)]])
-    columns = EntryColumns(data, bounds, np.concatenate([part.id_length for part in parts]),
-                           np.concatenate([part.weight for part in parts]))
-    columns.shared_beneficiary = sharing(np.concatenate([part.hashes for part in parts]),
-                                         np.concatenate([part.present for part in parts]),
-                                         columns.beneficiaries, columns.same_beneficiary)
+    bounds = np.concatenate([*_taken(parts, "bounds"), [len(data)]])
+    columns = EntryColumns(data, bounds, np.concatenate(_taken(parts, "id_length")),
+                           np.concatenate(_taken(parts, "weight")))
+    hashes = np.concatenate(_taken(parts, "hashes"))
+    columns.shared_beneficiary = sharing(hashes, np.concatenate(_taken(parts, "present")), columns.beneficiaries,
+                                         columns.same_beneficiary)
     return columns
+
+
+def _taken(parts: Sequence[EntryLines], name: str) -> list[np.ndarray]:
+    """One column of each part, the parts no longer holding it."""
+    taken = [getattr(part, name) for part in parts]
+    for part in parts:
+        setattr(part, name, taken[0][:0])
+    return taken
