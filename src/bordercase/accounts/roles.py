@@ -43,7 +43,6 @@ def roles_of(user: User) -> Roles:
 held_roles: Held[Roles] = Held("roles")
 
 
-
 def _read(user: User) -> Roles:
     memberships = list(Membership.objects.filter(user_id=user.pk).select_related("organisation"))
     rows = [(m.role, m.organisation_id, m.organisation.kind) for m in memberships]

@@ -60,7 +60,6 @@ def token_authenticate(presented: str) -> User | None:
 held_tokens: Held[ApiToken] = Held("api-tokens")
 
 
-
 def token_revoke(*, user: User, token_id: int) -> ApiToken:
     """Revoke one of the user's own tokens; another user's token is not found."""
     token = ApiToken.objects.get(pk=token_id, user=user)
