@@ -424,3 +424,15 @@ def test_verify_names_the_first_line_where_the_results_differ_from_the_rerun(
     again = dataclasses.replace(manifest, results_sha256=sha256_hex(changed))
     problems = verify(again, entries_path.read_bytes(), changed)
     assert len(problems) == 1 and words in problems[0], problems
+
+
+def test_verify_reads_the_results_from_a_pipe(tmp_path: Path) -> None:
+    # A pipe is read once: the results are held for their digest and the comparison, as a file is read twice.
+    manifest, entries_file, results_file, _ = published_round(tmp_path)
+    command = [sys.executable, "-c", "from bordercase.cli import main; main()", "ballot", "verify", str(manifest),
+               str(entries_file), "/dev/stdin"]
+    done = subprocess.run(command, input=results_file.read_bytes(), capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr
+    changed = results_file.read_bytes().replace(b",selected\n", b",waitlisted\n", 1)
+    refused = subprocess.run(command, input=changed, capture_output=True, check=False)
+    assert refused.returncode == 1 and b"The results file is not the one published" in refused.stderr

@@ -126,13 +126,3 @@ def test_the_cache_every_server_process_shares_is_chosen_by_name(tmp_path: Path)
     assert refused.returncode != 0
     assert "BORDERCASE_CACHE must be file, redis or local, not 'memcached'" in refused.stderr
 
-
-def test_postgresql_prepares_statements_unless_told_not_to(tmp_path: Path) -> None:
-    show = [sys.executable, "-c", "from bordercase import settings; "
-            "print(settings.DATABASES['default'].get('OPTIONS', {}).get('server_side_binding'))"]
-    url = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test"}
-    assert run(show, tmp_path, **url).stdout.split() == ["True"]
-    assert run(show, tmp_path, **url, DATABASE_PREPARED="false").stdout.split() == ["False"]
-    assert run(show, tmp_path).stdout.split() == ["None"]  # SQLite has no such thing
-    refused = run(show, tmp_path, **url, DATABASE_PREPARED="sometimes")
-    assert refused.returncode != 0 and "DATABASE_PREPARED" in refused.stderr

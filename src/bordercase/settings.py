@@ -141,12 +141,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The queue's index carries its columns for PostgreSQL (INCLUDE); SQLite keeps the index without them and
     # needs nothing from the operator, so its warning on every command would only teach people to ignore warnings.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Parameters sent apart from the statement, so psycopg prepares what a connection runs often (a lodging's
-    # inserts): PostgreSQL parses and plans each once per connection, and neither side quotes values into text.
-    # A pooler that hands one connection's statements to another (PgBouncer in transaction mode before 1.21) needs
-    # it off.
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": env_bool("DATABASE_PREPARED", True)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -303,8 +297,8 @@ if PRODUCTION:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # The API's rate limit: calls per token (per address on the public routes), "N/s", "N/m", "N/h" or "N/d". Counted in
-# Django's cache, which is each server process's own memory, so with WEB_CONCURRENCY workers a client may make up
-# to that many times the figure.
+# Django's cache (api.throttle): exactly across servers with redis, nearly so across one machine's processes with
+# file, whose counts two processes can each write at once.
 API_RATE = env_str("BORDERCASE_API_RATE", "600/m")
 if not re.fullmatch(r"[1-9]\d*/(s|m|h|d)", API_RATE):
     raise ImproperlyConfigured(f"BORDERCASE_API_RATE must be a number of calls over s, m, h or d, such as 600/m, "

@@ -11,6 +11,8 @@ class AccountsConfig(AppConfig):
         from bordercase.accounts.roles import held_roles
         from bordercase.accounts.tokens import held_tokens
 
-        # What the held tokens and roles are read from: a change to any of it is read afresh everywhere.
-        held_tokens.follow(ApiToken, User)
-        held_roles.follow(Membership, Organisation, User)
+        # What the held tokens and roles are read from: a change to any of it is read afresh everywhere. A sign-in
+        # saves only when it was, which a token does not depend on; whether a user is active is checked per call
+        # before their roles are looked up.
+        held_tokens.follow(ApiToken, User, ignoring=("last_login",))
+        held_roles.follow(Membership, Organisation)

@@ -81,9 +81,11 @@ def _claim_email_slot(user: User) -> bool:
     sign-up, resend or password reset from filling someone's inbox.
     """
     now = timezone.now()
-    return User.objects.filter(
+    sent = User.objects.filter(
         Q(confirmation_sent_at__isnull=True) | Q(confirmation_sent_at__lte=now - RESEND_AFTER), pk=user.pk,
     ).update(confirmation_sent_at=now) == 1
+    held_tokens.changed()  # an update sends no signal
+    return sent
 
 
 # --- signing up ----------------------------------------------------------------------------------------------------

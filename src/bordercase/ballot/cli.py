@@ -11,7 +11,6 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from bordercase.ballot.declaration import PROTOCOL
@@ -46,10 +45,8 @@ class _Progress:
 
 
 def _read(path: str, what: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise SystemExit(_fail(f"Cannot read the {what} file {path}: {exc.strerror}. Check the path.")) from exc
+    with _open(path, what) as source:
+        return source.read()
 
 
 def _open(path: str, what: str) -> BinaryIO:
@@ -152,7 +149,9 @@ def _verify(options: argparse.Namespace) -> int:
     if progress:
         print(f"Checking {len(entries) / 1e6:,.0f} MB of entries: re-running the draw…", file=sys.stderr, flush=True)
     # Read as it is checked, a piece at a time, beside the re-run: never held whole.
-    with _open(options.results, "results") as results:
+    with _open(options.results, "results") as source:
+        # A pipe (/dev/stdin, <(curl …)) cannot be read twice, for its digest and beside the re-run: held instead.
+        results = source if source.seekable() else source.read()
         problems = (verify_v2(manifest, entries, results, progress, _cores()) if isinstance(manifest, ManifestV2)
                     else verify(manifest, entries, results, progress, _cores()))
     for problem in problems:

@@ -618,18 +618,16 @@ def columns_of(data: bytes, parts: Sequence[EntryLines]) -> EntryColumns | None:
         last, first = int(before.bounds[-1]), int(after.bounds[0])
         if not data[last:last + int(before.id_length[-1])] < data[first:first + int(after.id_length[0])]:
             return None
-    bounds = np.concatenate([*_taken(parts, "bounds"), [len(data)]])
-    columns = EntryColumns(data, bounds, np.concatenate(_taken(parts, "id_length")),
-                           np.concatenate(_taken(parts, "weight")))
-    hashes = np.concatenate(_taken(parts, "hashes"))
-    columns.shared_beneficiary = sharing(hashes, np.concatenate(_taken(parts, "present")), columns.beneficiaries,
+    bounds = np.append(_joined(parts, "bounds"), len(data))
+    columns = EntryColumns(data, bounds, _joined(parts, "id_length"), _joined(parts, "weight"))
+    columns.shared_beneficiary = sharing(_joined(parts, "hashes"), _joined(parts, "present"), columns.beneficiaries,
                                          columns.same_beneficiary)
     return columns
 
 
-def _taken(parts: Sequence[EntryLines], name: str) -> list[np.ndarray]:
-    """One column of each part, the parts no longer holding it."""
+def _joined(parts: Sequence[EntryLines], name: str) -> np.ndarray:
+    """One column of the whole file, the parts no longer holding theirs."""
     taken = [getattr(part, name) for part in parts]
     for part in parts:
-        setattr(part, name, taken[0][:0])
-    return taken
+        setattr(part, name, np.empty(0, dtype=taken[0].dtype))  # not a view, which would keep the column alive
+    return taken[0] if len(taken) == 1 else np.concatenate(taken)

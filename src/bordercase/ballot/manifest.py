@@ -145,22 +145,19 @@ def verify(manifest: Manifest, entries: bytes, results: bytes | BinaryIO, progre
 def digest_mismatch(name: str, data: bytes | BinaryIO, expected: str, given_by: str = "manifest") -> list[str]:
     """Nothing when the file's SHA-256 is the one the manifest (or the declaration) gives; else what is wrong.
 
-    An open file is read a piece at a time from its start, and left at its start again."""
-    found = sha256_hex(data) if isinstance(data, bytes) else _sha256_of_file(data)
-    if found == expected:
-        return []
-    how = "declared" if given_by == "declaration" else "published"
-    return [f"The {name} file is not the one {how}: its SHA-256 is {found}, the {given_by}'s {name}_sha256 is "
-            f"{expected}."]
-
-
-def _sha256_of_file(source: BinaryIO) -> str:
+    The file is read a piece at a time from its start, and left at its start again."""
+    source = io.BytesIO(data) if isinstance(data, bytes) else data
     digest = hashlib.sha256()
     source.seek(0)
     for chunk in iter(lambda: source.read(1 << 20), b""):
         digest.update(chunk)
     source.seek(0)
-    return digest.hexdigest()
+    found = digest.hexdigest()
+    if found == expected:
+        return []
+    how = "declared" if given_by == "declaration" else "published"
+    return [f"The {name} file is not the one {how}: its SHA-256 is {found}, the {given_by}'s {name}_sha256 is "
+            f"{expected}."]
 
 
 def compare_results(rerun: Iterator[bytes], published: bytes | BinaryIO) -> list[str]:

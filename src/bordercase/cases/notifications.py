@@ -1,7 +1,9 @@
 """Telling applicants, by email, what happened to their requests and what to do next.
 
-Called after the commit of every transition (``request_changed``) and of a lodging whose worker is nominated
-elsewhere (``same_worker_nominated``). Nobody is emailed about a request they may not see.
+Every transition's notice is queued (``request_changed``): in its own transaction when the queue is a table of this
+database, else after its commit; either way the email is sent only once the transition has committed. The notice
+of a lodging whose worker is nominated elsewhere (``same_worker_nominated``) is queued after the commit. Nobody is
+emailed about a request they may not see.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Field, Model
+from django.db.models import NOT_PROVIDED, Field, Model
 
 
 class _Insert(NamedTuple):
@@ -59,6 +59,9 @@ def _insert_for(model: type[Model], count: int, connection: BaseDatabaseWrapper)
     if built is None:
         meta, quote = model._meta, connection.ops.quote_name
         pk = meta.pk
+        if meta.parents or any(f.generated or f.db_default is not NOT_PROVIDED for f in meta.local_concrete_fields):
+            # Rows over several tables, and values the database makes, are what the ORM's compiler is for.
+            raise ValueError(f"{meta.label} has inherited tables or database-made values: save its rows instead.")
         fields = [f for f in meta.local_concrete_fields if f is not pk or not f.db_returning]
         row = f"({', '.join(['%s'] * len(fields))})"
         # Only the model's own table and column names, quoted by the database's rules; every value is a parameter.

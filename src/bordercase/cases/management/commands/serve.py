@@ -47,10 +47,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if unapplied_migrations():
             raise CommandError("The database is not up to date: run `bordercase migrate` first.")
-        if settings.CACHE_KIND == "local" and options["workers"] > 1:
-            raise CommandError("BORDERCASE_CACHE=local keeps the cache in each process, so a window closed by one "
-                               "worker would stay open in the others: use file (the default) or redis, or serve "
-                               "with --workers 1.")
+        if settings.CACHE_KIND == "local":
+            raise CommandError("BORDERCASE_CACHE=local keeps the cache in each process, so a window closed or a "
+                               "person deactivated by a command or by another worker would go unseen by the server: "
+                               "use file (the default) or redis.")
         call_command("collectstatic", interactive=False, verbosity=0)
         # gunicorn forks its workers from this process: a connection opened by the checks above would be shared
         # by every worker, which with DATABASE_CONN_MAX_AGE > 0 interleaves their queries on one socket.
