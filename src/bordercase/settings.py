@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "bordercase.cases",
     "bordercase.immigration",
     "bordercase.reporting",
+    "bordercase.transparency",
     "bordercase.web",
     "bordercase.demo",
 ]

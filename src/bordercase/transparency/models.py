@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class LogEntry(models.Model):
+    """One leaf of the transparency log: what was recorded, as the exact bytes the tree hashes.
+
+    Written in the transaction of what it records, without a place in the tree (``index`` empty); the sequencer
+    (transparency.log.entries_sequence) then gives each committed entry the next place, in the order they are
+    found committed, so that a tree once published only ever grows at its end.
+    """
+
+    index = models.BigIntegerField(null=True, blank=True, unique=True,
+                                   help_text="Its place in the tree, from 0; empty until sequenced.")
+    kind = models.CharField(max_length=20, help_text="What it records: event, and later ballot files, imports, "
+                                                     "letters.")
+    data = models.BinaryField(help_text="The entry's bytes: canonical JSON of what it records.")
+    leaf_hash = models.BinaryField(max_length=32, help_text="SHA-256(0x00 ‖ data), RFC 9162's leaf hash.")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "log entries"
+        # The entries waiting for their place, found without reading the placed ones.
+        indexes = [models.Index(fields=["id"], name="log_entry_unsequenced", condition=models.Q(index__isnull=True))]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.index if self.index is not None else '(unsequenced)'}"
