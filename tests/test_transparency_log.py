@@ -4,18 +4,27 @@ tree's end, so every tree the log has had is a prefix of the next."""
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.test import Client
 
 from bordercase.cases.models import Event, Request
 from bordercase.cases.services.lodging import request_lodge
 from bordercase.lib.merkle import consistency_proof, leaf_hash, root, verify_consistency, verify_inclusion
 from bordercase.lib.merkle import inclusion_proof as path_of
+from bordercase.lib.signed_note import Checkpoint as SignedCheckpoint
+from bordercase.lib.signed_note import Signer, Verifier
+from bordercase.transparency.checkpoints import checkpoint_make, log_signer
 from bordercase.transparency.log import entries_sequence, entry_append, tree_leaves, tree_root, tree_size
-from bordercase.transparency.models import LogEntry
+from bordercase.transparency.models import Checkpoint, LogEntry
 from tests.conftest import World
 
 
@@ -72,3 +81,67 @@ def test_a_leaf_committed_late_is_placed_after_those_placed_before(db: None) -> 
     LogEntry.objects.filter(pk=later.pk).update(index=0)  # as if `later` committed and was placed first
     entries_sequence()
     assert LogEntry.objects.get(pk=early.pk).index == 1
+
+
+# --- signed checkpoints ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def log_key(settings: Any, tmp_path: Path) -> Signer:
+    signer = Signer.generate(settings.TRANSPARENCY_ORIGIN)
+    (tmp_path / "log.key").write_text(signer.text() + "\n")
+    settings.TRANSPARENCY_KEY_FILE = str(tmp_path / "log.key")
+    return signer
+
+
+def test_a_checkpoint_signs_the_log_as_it_is_is_served_and_the_next_extends_it(
+    world: World, make_request: Callable[..., Request], log_key: Signer, client: Client,
+) -> None:
+    empty = client.get("/transparency/checkpoint")
+    assert empty.status_code == 404 and "no checkpoint yet" in empty.content.decode()
+    make_request()
+    first = checkpoint_make()
+    served = client.get("/transparency/checkpoint")
+    assert served.status_code == 200 and served["Content-Type"].startswith("text/plain")
+    stated = SignedCheckpoint.from_text(Verifier.from_text(log_key.verifier_key()).open(served.content.decode()))
+    assert (stated.size, stated.root) == (LogEntry.objects.count(), tree_root()) == (first.size, bytes(first.root_hash))
+    assert checkpoint_make() == first  # nothing new: the same checkpoint, not another
+    request_lodge(request=make_request(), by=world.employer_a)
+    second = checkpoint_make()
+    assert second.size == first.size + 2  # the new draft's event, then its lodging's
+    leaves = tree_leaves()
+    assert verify_consistency(first.size, second.size, bytes(first.root_hash), bytes(second.root_hash),
+                              consistency_proof(leaves, first.size))
+
+
+def test_the_command_signs_and_prints_the_key_that_checks_it(db: None, log_key: Signer) -> None:
+    out = io.StringIO()
+    call_command("transparency", "public-key", stdout=out)
+    assert out.getvalue().strip() == log_key.verifier_key()
+    note = io.StringIO()
+    call_command("transparency", "checkpoint", stdout=note)
+    assert Verifier.from_text(out.getvalue()).open(note.getvalue())
+    made = io.StringIO()
+    call_command("transparency", "key", stdout=made)
+    assert Signer.from_text(made.getvalue()).name == log_key.name
+
+
+def test_without_a_key_production_signs_nothing_and_says_what_to_do(db: None, settings: Any) -> None:
+    settings.PRODUCTION, settings.TRANSPARENCY_KEY_FILE = True, ""
+    with pytest.raises(CommandError, match="Set BORDERCASE_LOG_KEY_FILE"):
+        call_command("transparency", "checkpoint")
+    assert not Checkpoint.objects.exists()
+
+
+def test_a_key_made_for_another_log_is_refused(db: None, settings: Any, tmp_path: Path) -> None:
+    (tmp_path / "other.key").write_text(Signer.generate("another.example/log").text())
+    settings.TRANSPARENCY_KEY_FILE = str(tmp_path / "other.key")
+    with pytest.raises(ImproperlyConfigured, match=r"named 'another\.example/log'"):
+        log_signer()
+
+
+def test_development_makes_its_own_key_once_readable_by_its_owner_alone(settings: Any, tmp_path: Path) -> None:
+    settings.PRODUCTION, settings.TRANSPARENCY_KEY_FILE, settings.VAR_DIR = False, "", tmp_path
+    first = log_signer()
+    assert log_signer().verifier_key() == first.verifier_key()
+    assert (tmp_path / "transparency-log.key").stat().st_mode & 0o777 == 0o600

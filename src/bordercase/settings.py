@@ -343,6 +343,12 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "bordercase <no-reply@borderc
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Unset, `bordercase serve` makes it the address it serves on (PORT, --port), so a demo's links work on any port.
 BORDERCASE_BASE_URL = env_str("BORDERCASE_BASE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}")
+# The transparency log's checkpoints: signed with this Ed25519 key (the text Go's note package writes,
+# PRIVATE+KEY+<origin>+<id>+<base64>; `bordercase transparency key` makes one), as this origin. Development makes a key
+# of its own under the var directory; production signs nothing until it is given one.
+TRANSPARENCY_KEY_FILE = env_str("BORDERCASE_LOG_KEY_FILE")
+TRANSPARENCY_ORIGIN = env_str("BORDERCASE_LOG_ORIGIN") or (
+    f"{BORDERCASE_BASE_URL.split('://', 1)[-1].split('/', 1)[0].split(':', 1)[0]}/bordercase-log")
 
 # What every server process must share: the API's call counts and the version of the schemes each process holds
 # (cases.services.scheme_cache). `file` shares them between the processes of one machine; `redis` between machines.

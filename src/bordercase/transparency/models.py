@@ -26,3 +26,18 @@ class LogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.index if self.index is not None else '(unsequenced)'}"
+
+
+class Checkpoint(models.Model):
+    """The log's size and root hash at a moment, signed: what an outsider keeps to hold the log to later."""
+
+    size = models.BigIntegerField(unique=True)
+    root_hash = models.BinaryField(max_length=32)
+    note = models.TextField(help_text="The signed note (C2SP tlog-checkpoint in a C2SP signed note), as served.")
+    made_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-size"]
+
+    def __str__(self) -> str:
+        return f"checkpoint at {self.size}"

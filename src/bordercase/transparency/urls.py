@@ -1,0 +1,6 @@
+from django.urls import path
+
+from bordercase.transparency import views
+
+app_name = "transparency"
+urlpatterns = [path("checkpoint", views.checkpoint, name="checkpoint")]
