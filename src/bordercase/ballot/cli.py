@@ -94,8 +94,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="the most places one category may take; repeat for each capped category")
     run.add_argument("--employer-cap", type=int, help="the most places any one employer may take")
     run.add_argument("--out", help="write the results here instead of to standard output")
-    run.add_argument("--workers", type=int, default=_cores(), help="how many processes read, key and write a "
-                     "large file (the results are the same for any number); default: this machine's cores")
+    run.add_argument("--workers", type=int, default=_cores(), help="how many processes read and key a large "
+                     "file (the results are the same for any number); default: this machine's cores")
     check = actions.add_parser("verify", help="check a published round: every digest, the commitment, the results")
     check.add_argument("manifest", help="the manifest JSON")
     check.add_argument("entries", help="the entries CSV")

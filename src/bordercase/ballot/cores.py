@@ -93,11 +93,12 @@ def read_and_key_in_parallel(data: bytes, seed: bytes, progress: Progress | None
     scaled = progress and (lambda stage, done, total: progress(stage, done * len(spans), total * len(spans)))
     read = _in_parts((data, seed), spans, _forked_read_and_key,
                      lambda start, stop: _read_and_key(data, seed, start, stop, scaled))
-    if any(part is None for part in read):
+    done = [part for part in read if part is not None]
+    if len(done) < len(read):
         return None
     # Joined a column at a time, each part's given up as it is joined: a large file's columns are never held twice.
-    parts = [lines for lines, _ in read]  # type: ignore[misc]
-    leading = np.concatenate([keys for _, keys in read])  # type: ignore[misc]
-    del read
+    parts = [lines for lines, _ in done]
+    leading = np.concatenate([keys for _, keys in done])
+    del read, done
     columns = columns_of(data, parts)
     return None if columns is None else (columns, leading)
