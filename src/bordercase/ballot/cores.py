@@ -11,17 +11,22 @@ they work on rather than being sent it.
 
 from __future__ import annotations
 
-import multiprocessing
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+import contextlib
+import os
+import pickle
+import signal
+import tempfile
+import traceback
+from collections.abc import Callable, Iterator
 from itertools import pairwise
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import numpy as np
 
 from bordercase.ballot.files import (
     EntryColumns,
     EntryLines,
+    FileBytes,
     columns_of,
     entry_lines,
     line_cuts,
@@ -29,6 +34,8 @@ from bordercase.ballot.files import (
 from bordercase.ballot.keys import Pool, Progress, keys_between
 
 T = TypeVar("T")
+
+_PIECE_BYTES = 1 << 24  # of a worker's results at a time, as they are copied to the output
 
 # What the forked workers read: set just before they are forked and cleared after (see _in_parts).
 _SHARED: Any = None
@@ -40,13 +47,64 @@ def _in_parts(shared: Any, spans: list[tuple[int, int]], forked: Callable[[int, 
     forked from this process that inherit ``shared``: the results in the spans' order."""
     global _SHARED
     _SHARED = shared
+    children: list[tuple[int, BinaryIO]] = []
     try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=max(1, len(spans) - 1), mp_context=context) as executor:
-            others = [executor.submit(forked, *span) for span in spans[1:]]
-            return [here(*spans[0]), *(other.result() for other in others)]
+        for begin, end in spans[1:]:
+            children.append(_fork(lambda out, begin=begin, end=end: pickle.dump(  # type: ignore[misc]
+                forked(begin, end), out, protocol=pickle.HIGHEST_PROTOCOL)))
+        results = [here(*spans[0])]
+        while children:
+            results.append(pickle.load(_finished(*children[0])))  # noqa: S301 - written by a process forked here
+            children.pop(0)
+        return results
     finally:
         _SHARED = None
+        _stopped(children)
+
+
+def _fork(work: Callable[[BinaryIO], None]) -> tuple[int, BinaryIO]:
+    """A worker forked from this process, doing ``work`` into an unnamed temporary file: its process id and file.
+
+    Forked and its output read from a file once it is done (_finished), which a ProcessPoolExecutor did some 100 ms
+    slower in a draw of a second: its results came back through a pipe 64 KB at a time, read by a thread that
+    waited for the interpreter lock while this process worked, and it waited for each worker to wind down the
+    interpreter it had inherited.
+    """
+    output = tempfile.TemporaryFile()  # noqa: SIM115 - closed by whoever reads it, or by _stopped
+    pid = os.fork()
+    if pid:
+        return pid, output
+    # The worker leaves at once when done, flushing nothing else it inherited; a failure is told on standard error,
+    # which it shares with this process, and by its exit status.
+    status = 1
+    try:
+        work(output)
+        output.flush()
+        status = 0
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        os._exit(status)
+
+
+def _finished(pid: int, output: BinaryIO) -> BinaryIO:
+    """The worker's output, from the start, once it is done; RuntimeError if it failed."""
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status):
+        output.close()
+        raise RuntimeError(f"A worker of the draw failed (exit status {os.waitstatus_to_exitcode(status)}): it was "
+                           "killed, ran out of memory, or said why above.")
+    output.seek(0)
+    return output
+
+
+def _stopped(children: list[tuple[int, BinaryIO]]) -> None:
+    """Workers not yet heard from, after a failure here: stopped, and their files closed."""
+    for pid, output in children:
+        output.close()
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
 
 
 def _inherited() -> Any:
@@ -69,7 +127,7 @@ def keys_in_parallel(pool: Pool, seed: bytes, progress: Progress | None, workers
     return np.concatenate(keyed)
 
 
-def _read_and_key(data: bytes, seed: bytes, start: int, stop: int, progress: Progress | None
+def _read_and_key(data: FileBytes, seed: bytes, start: int, stop: int, progress: Progress | None
                   ) -> tuple[EntryLines, np.ndarray] | None:
     """The lines of the file from start to stop, read and checked, and their leading keys."""
     lines = entry_lines(data, start, stop, progress)
@@ -84,7 +142,7 @@ def _forked_read_and_key(start: int, stop: int) -> tuple[EntryLines, np.ndarray]
     return _read_and_key(data, seed, start, stop, None)
 
 
-def read_and_key_in_parallel(data: bytes, seed: bytes, progress: Progress | None, workers: int
+def read_and_key_in_parallel(data: FileBytes, seed: bytes, progress: Progress | None, workers: int
                              ) -> tuple[EntryColumns, np.ndarray] | None:
     """The file read and keyed in ``workers`` parts at once, this process doing the first and reporting progress as
     if the others keep pace with it; None for a file that entry_columns would leave to read_entries, which then
@@ -102,3 +160,28 @@ def read_and_key_in_parallel(data: bytes, seed: bytes, progress: Progress | None
     del read, done
     columns = columns_of(data, parts)
     return None if columns is None else (columns, leading)
+
+
+def results_in_parallel(columns: EntryColumns, order: np.ndarray, status: np.ndarray, progress: Progress | None,
+                        workers: int) -> Iterator[bytes]:
+    """The results file of EntryColumns.results, in pieces, its rows made in ``workers`` parts at once: this process
+    makes the first part's as they are written, and workers forked from it the others', each into a file of its own
+    read once this process has written its part."""
+    bounds = [len(order) * i // workers for i in range(workers + 1)]
+    children: list[tuple[int, BinaryIO]] = []
+
+    def rows(begin: int, end: int) -> Callable[[BinaryIO], None]:
+        return lambda out: out.writelines(columns.results(order, status, None, begin, end))
+
+    try:
+        for begin, end in pairwise(bounds[1:]):
+            children.append(_fork(rows(begin, end)))
+        scaled = progress and (lambda stage, done, total: progress(stage, done * workers, total * workers))
+        yield from columns.results(order, status, scaled, 0, bounds[1])
+        while children:
+            with _finished(*children[0]) as part:
+                children.pop(0)
+                while piece := part.read(_PIECE_BYTES):
+                    yield piece
+    finally:
+        _stopped(children)

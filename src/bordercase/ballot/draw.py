@@ -23,10 +23,12 @@ import numpy as np
 from bordercase.ballot.cores import (
     keys_in_parallel,
     read_and_key_in_parallel,
+    results_in_parallel,
 )
 from bordercase.ballot.files import (
     STATUS_CODES,
     Entry,
+    FileBytes,
     Result,
     Status,
     alike_runs,
@@ -200,7 +202,7 @@ def draw(entries: Sequence[Entry], caps: Caps, seed: bytes, progress: Progress |
     return _results(entries, order, status)
 
 
-def draw_file(data: bytes, caps: Caps, seed: bytes, progress: Progress | None = None, workers: int = 1
+def draw_file(data: FileBytes, caps: Caps, seed: bytes, progress: Progress | None = None, workers: int = 1
               ) -> Iterator[bytes]:
     """A ballot drawn from the bytes of an entries file: the results file, in pieces to write one after another.
 
@@ -213,11 +215,13 @@ def draw_file(data: bytes, caps: Caps, seed: bytes, progress: Progress | None = 
         read = read_and_key_in_parallel(data, seed, progress, workers)
         if read is not None:
             order, status = _ranked(read[0], caps, seed, read[1], progress)
-            return read[0].results(order, status, progress)
+            return results_in_parallel(read[0], order, status, progress, workers)
     columns = entry_columns(data, progress)
     if columns is None:
-        return iter([results_csv(draw(read_entries(data), caps, seed, progress))])
+        return iter([results_csv(draw(read_entries(bytes(data)), caps, seed, progress))])
     order, status = _draw(columns, caps, seed, progress, workers)
+    if workers > 1 and len(columns) >= PARALLEL_FROM:
+        return results_in_parallel(columns, order, status, progress, workers)
     return columns.results(order, status, progress)
 
 

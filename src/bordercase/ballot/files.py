@@ -7,12 +7,14 @@ a file that was changed in transit must not be silently accepted.
 
 from __future__ import annotations
 
+import mmap
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import groupby, pairwise
+from typing import TypeAlias
 
 import numpy as np
 
@@ -26,6 +28,9 @@ MAX_WEIGHT = 1000
 FIELD_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:"
 FIELD_MAX = 64
 FIELD_RULE = f"at most {FIELD_MAX} of the letters A-Z and a-z, the digits 0-9 and - _ . :"
+# An entries file's bytes, read or mapped (see EntryColumns): a draw from a mapped file shares its pages with the
+# workers it forks, and never copies the file.
+FileBytes: TypeAlias = bytes | mmap.mmap
 _FIELD = re.compile(f"[{re.escape(FIELD_CHARACTERS)}]{{0,{FIELD_MAX}}}")
 
 
@@ -202,7 +207,6 @@ _ROWS = 1 << 16  # results rows made at a time: a piece whose rows fit in the pr
 _POWERS = 10 ** np.arange(19, dtype=np.int64)
 _STATUS_TEXT = [f"{s.value}\n".encode() for s in STATUS_CODES]
 _STATUS_BYTES = np.array([list(t.ljust(11, b"\0")) for t in _STATUS_TEXT], dtype=np.uint8)
-_STATUS_LENGTHS = np.array([len(t) for t in _STATUS_TEXT])
 
 
 def _spans(octets: np.ndarray, start: np.ndarray, length: np.ndarray, words: int) -> np.ndarray:
@@ -210,12 +214,16 @@ def _spans(octets: np.ndarray, start: np.ndarray, length: np.ndarray, words: int
 
     One numpy gather of whole rows, from a view of the file as overlapping rows at every offset: gathering costs
     about as much per row as per byte, so this is several times faster than gathering a byte or a word at a time.
+    Each row is one opaque item of ``width`` bytes, which numpy copies whole; rows of bytes it would copy a byte at
+    a time, some twice as slowly again for rows all over the file, as the results' are.
     """
     width = 8 * words
     last = len(octets) - width  # the last offset a whole row can be read from
-    if last >= 0:
-        overlapping = np.lib.stride_tricks.as_strided(octets, shape=(last + 1, width), strides=(1, 1))
-        rows: np.ndarray = overlapping[np.minimum(start, last)]
+    if last >= 0 and width:
+        overlapping = np.ndarray(shape=(last + 1,), dtype=np.dtype((np.void, width)), buffer=octets, strides=(1,))
+        rows: np.ndarray = overlapping[np.minimum(start, last)].view(np.uint8).reshape(len(start), width)
+    elif last >= 0:
+        rows = np.zeros((len(start), 0), dtype=np.uint8)
     else:
         rows = np.zeros((len(start), width), dtype=np.uint8)
     for i in np.flatnonzero(start > last).tolist():  # within a row's width of the end of the file
@@ -388,10 +396,11 @@ class EntryColumns:
 
     ``bounds`` are where each line starts, and then the end of the file; the entry_id is the first ``id_length``
     bytes of the line. ``shared_beneficiary`` are the entries whose beneficiary_id another entry has too, with a
-    group number for each beneficiary.
+    group number for each beneficiary. Made by columns_of from lines entry_lines has checked: every byte of them is
+    a field's character, a comma or a line break.
     """
 
-    def __init__(self, data: bytes, bounds: np.ndarray, id_length: np.ndarray, weight: np.ndarray) -> None:
+    def __init__(self, data: FileBytes, bounds: np.ndarray, id_length: np.ndarray, weight: np.ndarray) -> None:
         self.data, self.bounds, self.id_length, self.weight = data, bounds, id_length, weight
         self._same_id_length = int(id_length[0]) if len(id_length) and (id_length == id_length[0]).all() else None
         self.shared_beneficiary = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
@@ -466,26 +475,30 @@ class EntryColumns:
         category, employer = self._fields(indices, 3, 4)
         return category, employer
 
-    def results(self, order: np.ndarray, status: np.ndarray, progress: Callable[[str, int, int], None] | None = None
-                ) -> Iterator[bytes]:
+    def results(self, order: np.ndarray, status: np.ndarray, progress: Callable[[str, int, int], None] | None = None,
+                begin: int = 0, end: int | None = None) -> Iterator[bytes]:
         """The results file in pieces, as results_csv writes it: ``order`` are the entries in rank order, ``status``
-        their STATUS_CODES. Made a piece at a time as they are written, so the whole file is never held at once."""
-        yield (RESULTS_HEADER + "\n").encode()
-        # NUL bytes, which no entry_id here has, can pad the rows and be dropped in one pass (see _rows).
-        padding = b"\0" not in self.data
-        start = 0
-        while start < len(order):
+        their STATUS_CODES. Made a piece at a time as they are written, so the whole file is never held at once.
+
+        Only the rows of the ranks after ``begin`` up to ``end``, when given: the part of the file another process
+        writes (the header comes with the first rank's part).
+        """
+        end = len(order) if end is None else end
+        if begin == 0:
+            yield (RESULTS_HEADER + "\n").encode()
+        start = begin
+        while start < end:
             # Each piece has ranks of as many digits, so that the rank is a column of fixed width.
-            stop = min(len(order), start + _ROWS, 10 ** len(str(start + 1)) - 1)
-            yield self._rows(start + 1, order[start:stop], status[start:stop], padding)
+            stop = min(end, start + _ROWS, 10 ** len(str(start + 1)) - 1)
+            yield self._rows(start + 1, order[start:stop], status[start:stop])
             if progress:
-                progress("write", stop, len(order))
+                progress("write", stop - begin, end - begin)
             start = stop
 
-    def _rows(self, first_rank: int, entries: np.ndarray, status: np.ndarray, padding: bool) -> bytes:
-        # The rows `rank,entry_id,status\n` laid out in an array, the entry_id and the status padded with zeros to
-        # the longest; the zeros are then dropped. Most rows are waitlisted, the longest status, and most entry_ids
-        # are as long as the longest, so there are few zeros to drop.
+    def _rows(self, first_rank: int, entries: np.ndarray, status: np.ndarray) -> bytes:
+        # The rows `rank,entry_id,status\n` laid out in an array, the entry_id and the status padded with NUL bytes to
+        # the longest; the NULs, which entry_lines lets no line have, are then dropped. Most rows are waitlisted,
+        # the longest status, and most entry_ids are as long as the longest, so there are few to drop.
         wide = len(str(first_rank))
         # Entries in rank order are all over the file, and each look-up a wait for memory: when every entry_id is
         # as long, as bordercase's are, that is one look-up fewer.
@@ -499,12 +512,7 @@ class EntryColumns:
         rows[:, wide] = rows[:, status_at - 1] = _COMMA
         rows[:, wide + 1:status_at - 1] = ids[:, :longest]
         rows[:, status_at:] = _STATUS_BYTES[status]
-        if padding:
-            return rows.tobytes().replace(b"\0", b"")
-        keep = np.ones(rows.shape, dtype=bool)
-        keep[:, wide + 1:status_at - 1] = np.arange(longest) < id_length[:, None]
-        keep[:, status_at:] = np.arange(_STATUS_BYTES.shape[1]) < _STATUS_LENGTHS[status][:, None]
-        return rows[keep].tobytes()
+        return rows.tobytes().replace(b"\0", b"")
 
 
 # The decimal digits of 0 to 9999, four bytes each, to write ranks four digits at a time.
@@ -523,7 +531,7 @@ def _digits(first: int, count: int, wide: int) -> np.ndarray:
     return digits.view(np.uint8)[:, 4 * groups - wide:]
 
 
-def entry_columns(data: bytes, progress: Callable[[str, int, int], None] | None = None) -> EntryColumns | None:
+def entry_columns(data: FileBytes, progress: Callable[[str, int, int], None] | None = None) -> EntryColumns | None:
     """A ballot entries file as columns, checked as read_entries checks it; None for a file to leave to read_entries.
 
     None for anything but a ballot file (with the ballot header) that passes every check outright, so that
@@ -535,12 +543,12 @@ def entry_columns(data: bytes, progress: Callable[[str, int, int], None] | None 
     return None if lines is None else columns_of(data, [lines])
 
 
-def is_ballot_file(data: bytes) -> bool:
+def is_ballot_file(data: FileBytes) -> bool:
     """Whether the file starts with the ballot header and ends with a line break: what entry_lines assumes."""
-    return sys.byteorder == "little" and data.startswith(_BALLOT_START) and data.endswith(b"\n")
+    return sys.byteorder == "little" and data[:len(_BALLOT_START)] == _BALLOT_START and data[-1:] == b"\n"
 
 
-def line_cuts(data: bytes, parts: int) -> list[int]:
+def line_cuts(data: FileBytes, parts: int) -> list[int]:
     """Where to cut a ballot file's lines into ``parts`` of about as many bytes: each cut at a line's start."""
     begin, end = len(_BALLOT_START), len(data)
     inner = [data.find(b"\n", begin + (end - begin) * i // parts) + 1 for i in range(1, parts)]
@@ -562,7 +570,7 @@ class EntryLines:
     present: np.ndarray
 
 
-def entry_lines(data: bytes, start: int, stop: int, progress: Callable[[str, int, int], None] | None = None
+def entry_lines(data: FileBytes, start: int, stop: int, progress: Callable[[str, int, int], None] | None = None
                 ) -> EntryLines | None:
     """The lines of a ballot file from ``start`` to ``stop`` (each at a line's start), checked as read_entries checks
     them, but for the order of the ids across the lines before and after; None if any check fails."""
@@ -610,7 +618,7 @@ def entry_lines(data: bytes, start: int, stop: int, progress: Callable[[str, int
     return EntryLines(start, stop, bounds, id_length, weight, hashes, present)
 
 
-def columns_of(data: bytes, parts: Sequence[EntryLines]) -> EntryColumns | None:
+def columns_of(data: FileBytes, parts: Sequence[EntryLines]) -> EntryColumns | None:
     """The columns of a whole file from its lines read in parts, in order; None if the ids are out of order where
     one part meets the next (each part has checked its own). The parts are emptied as their columns are joined, so
     that a large file's columns are never held twice."""

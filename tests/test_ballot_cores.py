@@ -1,0 +1,153 @@
+"""A draw's work shared with forked workers (ballot.cores) and the SHA-256 its keys are made with (ballot.keys).
+
+The results of many processes are checked against one process in test_ballot_fast; here, what happens when a
+worker or this process fails, or stops reading: the failure is told, and no worker is left running or unreaped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import random
+import sys
+
+import numpy as np
+import pytest
+
+from bordercase.ballot import Caps, Entry, cores, draw, entries_csv, results_csv
+from bordercase.ballot import cli as ballot_cli
+from bordercase.ballot import keys as keys_module
+from bordercase.ballot.files import entry_columns
+
+draw_module = sys.modules["bordercase.ballot.draw"]
+
+
+def no_children_left() -> bool:
+    """Whether this process has no child, running or unreaped."""
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+@pytest.fixture(autouse=True)
+def _no_children_before() -> None:
+    assert no_children_left(), "a child of an earlier test was left over"
+
+
+def test_the_parts_come_back_in_order() -> None:
+    spans = [(0, 3), (3, 5), (5, 9), (9, 10)]
+    got = cores._in_parts("shared", spans, lambda b, e: ("forked", b, e, os.getpid(), cores._inherited()),
+                          lambda b, e: ("here", b, e, os.getpid(), cores._inherited()))
+    assert [part[:3] for part in got] == [("here", 0, 3), ("forked", 3, 5), ("forked", 5, 9), ("forked", 9, 10)]
+    assert got[0][3] == os.getpid() and len({part[3] for part in got}) == 4  # each forked part in its own process
+    assert all(part[4] == "shared" for part in got)
+    assert cores._SHARED is None and no_children_left()
+
+
+def test_a_failing_worker_fails_the_draw_and_says_so(capfd: pytest.CaptureFixture[str]) -> None:
+    def forked(begin: int, end: int) -> int:
+        if begin == 5:
+            raise ValueError("part five is spoilt")
+        return begin
+
+    with pytest.raises(RuntimeError, match="A worker of the draw failed"):
+        cores._in_parts(None, [(0, 5), (5, 9), (9, 12)], forked, lambda b, e: b)
+    assert "part five is spoilt" in capfd.readouterr().err  # the worker's own account, on standard error
+    assert cores._SHARED is None and no_children_left()
+
+
+def test_a_worker_killed_fails_the_draw() -> None:
+    def forked(begin: int, end: int) -> int:
+        os.kill(os.getpid(), 9)
+        return begin
+
+    with pytest.raises(RuntimeError, match="killed"):
+        cores._in_parts(None, [(0, 1), (1, 2)], forked, lambda b, e: b)
+    assert no_children_left()
+
+
+def test_a_failure_here_stops_the_workers() -> None:
+    def forked(begin: int, end: int) -> int:
+        import time
+
+        time.sleep(30)  # would outlive the test, were it not stopped
+        return begin
+
+    def here(begin: int, end: int) -> int:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        cores._in_parts(None, [(0, 1), (1, 2), (2, 3)], forked, here)
+    assert cores._SHARED is None and no_children_left()
+
+
+def pool_file(count: int) -> tuple[bytes, list[Entry]]:
+    rng = random.Random(count)
+    pool = [Entry(f"{rng.getrandbits(80):020X}", rng.choice([1, 1, 3]), f"w{rng.randrange(count)}",
+                  rng.choice(["2613", ""]), rng.choice(["", "e1", "e2"])) for _ in range(count)]
+    return entries_csv(pool), pool
+
+
+@pytest.mark.parametrize("workers", [2, 3, 5])
+def test_results_written_in_parts_are_the_results(workers: int) -> None:
+    data, _ = pool_file(900)
+    columns = entry_columns(data)
+    assert columns is not None
+    order = np.random.default_rng(workers).permutation(len(columns)).astype(np.int64)
+    status = np.random.default_rng(workers).integers(0, 3, len(columns)).astype(np.int8)
+    whole = b"".join(columns.results(order, status))
+    assert b"".join(cores.results_in_parallel(columns, order, status, None, workers)) == whole
+    # The parts each process writes fit together at any cut, ranks of more digits or not.
+    for cut in (1, 9, 95, 100, 899):
+        assert b"".join([*columns.results(order, status, None, 0, cut), *columns.results(order, status, None, cut,
+                                                                                         900)]) == whole
+    assert no_children_left()
+
+
+def test_results_left_unread_stop_their_workers() -> None:
+    data, _ = pool_file(2000)
+    columns = entry_columns(data)
+    assert columns is not None
+    order, status = np.arange(len(columns), dtype=np.int64), np.ones(len(columns), dtype=np.int8)
+    pieces = cores.results_in_parallel(columns, order, status, None, 3)
+    assert next(pieces).startswith(b"rank,entry_id,status\n")
+    pieces.close()  # as when writing the results fails: the disc is full, say
+    assert no_children_left()
+
+
+def test_a_mapped_file_draws_as_a_read_one(tmp_path, capsysbinary, monkeypatch) -> None:
+    data, pool = pool_file(3000)
+    path = tmp_path / "entries.csv"
+    path.write_bytes(data)
+    seed = hashlib.sha256(b"mapped").digest()
+    expected = results_csv(draw(pool, Caps(300, {"2613": 100}, 90), seed))
+    monkeypatch.setattr(draw_module, "PARALLEL_FROM_BYTES", 0)  # in parts, as a large file is
+    monkeypatch.setattr(draw_module, "PARALLEL_FROM", 100)
+    arguments = ["draw", "--places", "300", "--seed", seed.hex(), "--category-cap", "2613=100",
+                 "--employer-cap", "90", "--workers", "2"]
+    assert isinstance(ballot_cli._mapped(str(path), "entries"), ballot_cli.mmap.mmap)
+    assert ballot_cli.main([arguments[0], str(path), *arguments[1:], "--out", str(tmp_path / "r.csv")]) == 0
+    assert (tmp_path / "r.csv").read_bytes() == expected
+    # A pipe cannot be mapped, and an empty file need not be: both are read.
+    reader, writer = os.pipe()
+    os.write(writer, data[:1000])
+    os.close(writer)
+    assert ballot_cli._mapped(f"/dev/fd/{reader}", "entries") == data[:1000]
+    os.close(reader)
+    (tmp_path / "empty.csv").write_bytes(b"")
+    assert ballot_cli._mapped(str(tmp_path / "empty.csv"), "entries") == b""
+    assert ballot_cli.main([arguments[0], str(tmp_path / "empty.csv"), *arguments[1:]]) == 2
+    assert b"entries file" in capsysbinary.readouterr().err
+
+
+def test_the_keys_are_hmac_whichever_sha256_is_quicker(monkeypatch: pytest.MonkeyPatch) -> None:
+    made = keys_module.sha256_constructors()
+    assert keys_module.fastest_sha256() in made
+    seed = hashlib.sha256(b"pads").digest()
+    for constructor in made:
+        monkeypatch.setattr(keys_module, "fastest_sha256", lambda constructor=constructor: constructor)
+        for message in (b"", b"E1#1", b"x" * 55, b"y" * 56, b"z" * 200):
+            assert keys_module.hmac_sha256(seed)(message) == hmac.digest(seed, message, "sha256")
