@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import mmap
 import os
 import sys
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from typing import BinaryIO, TextIO
 
 from bordercase.ballot.declaration import PROTOCOL
-from bordercase.ballot.draw import ALGORITHM, Caps, draw_file, rank_by_receipt
+from bordercase.ballot.draw import ALGORITHM, Caps, drawn_file, rank_by_receipt
 from bordercase.ballot.fields import parsed_json
 from bordercase.ballot.files import RECEIPT_HEADER, BallotFileError, FileBytes, read_entries, results_csv
 from bordercase.ballot.manifest import Manifest, verify
@@ -126,6 +127,9 @@ def _mapped(path: str, what: str) -> FileBytes:
 
 
 def _draw(options: argparse.Namespace) -> int:
+    # What is made so far (the modules, mostly) lasts until the command ends: the collector need not walk it again,
+    # in this process, in the workers it forks (whose pages it would copy by touching them) or as the command ends.
+    gc.freeze()
     data = _mapped(options.entries, "entries")
     receipt = data[:len(RECEIPT_HEADER) + 1] == RECEIPT_HEADER.encode() + b"\n"
     if not receipt and options.seed is None:
@@ -136,15 +140,17 @@ def _draw(options: argparse.Namespace) -> int:
         if progress:
             print(f"Drawing from {len(data) / 1e6:,.0f} MB of entries for {caps.places:,} places…",
                   file=sys.stderr, flush=True)
-        # A ballot is drawn from the file as columns (see draw_file): the same results, in a fraction of the time
+        # A ballot is drawn from the file as columns (see drawn_file): the same results, in a fraction of the time
         # and memory of reading every entry into an object.
-        output = (iter([results_csv(rank_by_receipt(read_entries(bytes(data)), caps))]) if receipt else
-                  draw_file(data, caps, options.seed, progress, max(1, options.workers)))
+        drawn = (results_csv(rank_by_receipt(read_entries(bytes(data)), caps)) if receipt else
+                 drawn_file(data, caps, options.seed, progress, max(1, options.workers)))
     except (BallotFileError, ValueError) as exc:
         return _fail(str(exc))
     with open(options.out, "wb") if options.out else contextlib.nullcontext(sys.stdout.buffer) as out:
-        for piece in output:
-            out.write(piece)
+        if isinstance(drawn, bytes):
+            out.write(drawn)
+        else:
+            drawn.write_to(out)
         out.flush()
     if progress:
         print(f"Done in {time.monotonic() - progress.started:.1f} s.", file=sys.stderr)

@@ -13,10 +13,14 @@ came in, or when an entry was lodged. docs/ballot.md is the published definition
 from __future__ import annotations
 
 import gc
+import io
+import os
+import stat
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
+from typing import BinaryIO
 
 import numpy as np
 
@@ -24,10 +28,12 @@ from bordercase.ballot.cores import (
     keys_in_parallel,
     read_and_key_in_parallel,
     results_in_parallel,
+    results_in_place,
 )
 from bordercase.ballot.files import (
     STATUS_CODES,
     Entry,
+    EntryColumns,
     FileBytes,
     Result,
     Status,
@@ -202,11 +208,51 @@ def draw(entries: Sequence[Entry], caps: Caps, seed: bytes, progress: Progress |
     return _results(entries, order, status)
 
 
-def draw_file(data: FileBytes, caps: Caps, seed: bytes, progress: Progress | None = None, workers: int = 1
-              ) -> Iterator[bytes]:
-    """A ballot drawn from the bytes of an entries file: the results file, in pieces to write one after another.
+@dataclass(frozen=True)
+class DrawnFile:
+    """A ballot drawn from an entries file (drawn_file), its results not yet made: they are made as they are
+    written, as pieces (``pieces``) or into a file (``write_to``)."""
 
-    The same bytes as ``results_csv(draw(read_entries(data), caps, seed))``, from the file read as columns
+    columns: EntryColumns | None  # None for a file the columns left to read_entries, drawn already as ``plain``
+    order: np.ndarray
+    status: np.ndarray
+    progress: Progress | None
+    workers: int
+    plain: bytes = b""
+
+    def _in_parts(self) -> bool:
+        return self.columns is not None and self.workers > 1 and len(self.columns) >= PARALLEL_FROM
+
+    def pieces(self) -> Iterator[bytes]:
+        """The results file in pieces, to write one after another."""
+        if self.columns is None:
+            return iter([self.plain])
+        if self._in_parts():
+            return results_in_parallel(self.columns, self.order, self.status, self.progress, self.workers)
+        return self.columns.results(self.order, self.status, self.progress)
+
+    def write_to(self, out: BinaryIO) -> None:
+        """The results file written to ``out``: into a file on disc, each process writes its part where it goes."""
+        if self.columns is None or not self._in_parts() or not _on_disc(out):
+            out.writelines(self.pieces())
+            return
+        out.flush()
+        out.seek(results_in_place(self.columns, self.order, self.status, self.progress, self.workers, out.fileno(),
+                                  out.tell()))
+
+
+def _on_disc(out: BinaryIO) -> bool:
+    try:
+        return stat.S_ISREG(os.fstat(out.fileno()).st_mode)
+    except (OSError, ValueError, io.UnsupportedOperation):  # no file descriptor: a BytesIO, say
+        return False
+
+
+def drawn_file(data: FileBytes, caps: Caps, seed: bytes, progress: Progress | None = None, workers: int = 1
+               ) -> DrawnFile:
+    """A ballot drawn from the bytes of an entries file, to write its results (see DrawnFile).
+
+    The same results as ``results_csv(draw(read_entries(data), caps, seed))``, from the file read as columns
     (EntryColumns) rather than as an Entry object for each line, which for twenty million entries would take many
     minutes and tens of gigabytes. A file that read_entries refuses raises its BallotFileError, naming the line.
     """
@@ -214,15 +260,19 @@ def draw_file(data: FileBytes, caps: Caps, seed: bytes, progress: Progress | Non
     if workers > 1 and len(data) >= PARALLEL_FROM_BYTES and is_ballot_file(data):
         read = read_and_key_in_parallel(data, seed, progress, workers)
         if read is not None:
-            order, status = _ranked(read[0], caps, seed, read[1], progress)
-            return results_in_parallel(read[0], order, status, progress, workers)
+            return DrawnFile(read[0], *_ranked(read[0], caps, seed, read[1], progress), progress, workers)
     columns = entry_columns(data, progress)
     if columns is None:
-        return iter([results_csv(draw(read_entries(bytes(data)), caps, seed, progress))])
-    order, status = _draw(columns, caps, seed, progress, workers)
-    if workers > 1 and len(columns) >= PARALLEL_FROM:
-        return results_in_parallel(columns, order, status, progress, workers)
-    return columns.results(order, status, progress)
+        none = np.zeros(0, dtype=np.int64)
+        return DrawnFile(None, none, none, progress, workers,
+                         results_csv(draw(read_entries(bytes(data)), caps, seed, progress)))
+    return DrawnFile(columns, *_draw(columns, caps, seed, progress, workers), progress, workers)
+
+
+def draw_file(data: FileBytes, caps: Caps, seed: bytes, progress: Progress | None = None, workers: int = 1
+              ) -> Iterator[bytes]:
+    """The results file of drawn_file, in pieces to write one after another."""
+    return drawn_file(data, caps, seed, progress, workers).pieces()
 
 
 def _results(entries: Sequence[Entry], order: np.ndarray, status: np.ndarray) -> list[Result]:

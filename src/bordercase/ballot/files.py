@@ -207,6 +207,7 @@ _ROWS = 1 << 16  # results rows made at a time: a piece whose rows fit in the pr
 _POWERS = 10 ** np.arange(19, dtype=np.int64)
 _STATUS_TEXT = [f"{s.value}\n".encode() for s in STATUS_CODES]
 _STATUS_BYTES = np.array([list(t.ljust(11, b"\0")) for t in _STATUS_TEXT], dtype=np.uint8)
+_STATUS_LENGTHS = np.array([len(t) for t in _STATUS_TEXT], dtype=np.int64)
 
 
 def _spans(octets: np.ndarray, start: np.ndarray, length: np.ndarray, words: int) -> np.ndarray:
@@ -494,6 +495,17 @@ class EntryColumns:
             if progress:
                 progress("write", stop - begin, end - begin)
             start = stop
+
+    def results_size(self, order: np.ndarray, status: np.ndarray, begin: int, end: int) -> int:
+        """How many bytes ``results(order, status, None, begin, end)`` makes, counted without making them."""
+        size = len(RESULTS_HEADER) + 1 if begin == 0 else 0
+        for digits in range(1, len(str(end)) + 1):  # the ranks begin + 1 to end of each number of digits
+            size += digits * max(0, min(end, 10 ** digits - 1) - max(begin + 1, 10 ** (digits - 1)) + 1)
+        chosen = order[begin:end]
+        size += (self._same_id_length * len(chosen) if self._same_id_length is not None else
+                 int(self.id_length[chosen].sum()))
+        counts = np.bincount(status[begin:end], minlength=len(_STATUS_TEXT))
+        return size + 2 * len(chosen) + int(counts @ _STATUS_LENGTHS)  # two commas a row; the status ends the line
 
     def _rows(self, first_rank: int, entries: np.ndarray, status: np.ndarray) -> bytes:
         # The rows `rank,entry_id,status\n` laid out in an array, the entry_id and the status padded with NUL bytes to

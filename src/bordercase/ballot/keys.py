@@ -51,19 +51,17 @@ def fastest_sha256() -> Callable[[bytes], _Hash]:
     milliseconds). For messages of a few dozen bytes the work is in making and copying hash objects: CPython's own
     did it some 15% faster on an Intel Xeon, OpenSSL's some 17% faster on an AMD EPYC with SHA instructions."""
     made = sha256_constructors()
-    messages = [b"%020d#1" % i for i in range(2000)]
+    messages = [b"%020d#1" % i for i in range(1000)]
     best = dict.fromkeys(range(len(made)), float("inf"))
-    for _ in range(3):  # in turn, so that a moment's load on the machine does not fall on one alone
-        for i, constructor in enumerate(made):
-            inner, outer = constructor(b"\x36" * 64), constructor(b"\x5c" * 64)
+    # Each timed in turn, first in one order and then the other, so that neither has the processor still warming to
+    # the work, or a moment's load on the machine, to itself; the first round only warms.
+    for round_ in range(5):
+        for i in range(len(made))[::1 if round_ % 2 else -1]:
+            inner, outer = made[i](b"\x36" * 64), made[i](b"\x5c" * 64)
             began = time.perf_counter()
-            for message in messages:
-                first = inner.copy()
-                first.update(message)
-                second = outer.copy()
-                second.update(first.digest())
-                second.digest()
-            best[i] = min(best[i], time.perf_counter() - began)
+            _hmacs(inner, outer, messages)
+            if round_:
+                best[i] = min(best[i], time.perf_counter() - began)
     return made[min(best, key=best.__getitem__)]
 
 
@@ -124,10 +122,10 @@ def keys_between(pool: Pool, seed: bytes, begin: int, end: int, progress: Progre
     """The first 8 bytes of the keys of the entries from ``begin`` to ``end``, as big-endian integers, which order
     as the bytes do.
 
-    The one loop of the draw that runs in Python once for every entry, and its time: the hash objects are copied
-    from the padded keys, as in hmac_sha256, written out here because a function call for each of twenty million
-    entries would cost more than a tenth again. Each entry's message ``entry_id#weight`` is its ticket k = weight;
-    entries of more tickets then have the others hashed too, and keep the smallest, compared in full.
+    Each entry's message ``entry_id#weight`` is its ticket k = weight; the other tickets of entries of more than one
+    are hashed after, all together, and each entry keeps the smallest. The smallest key's first 8 bytes are the
+    smallest of its tickets' first 8 bytes, so these are all that are compared; ranking compares keys whose first
+    bytes are alike in full (draw._rank).
     """
     n = end - begin
     inner, outer = pads(seed)
@@ -135,34 +133,42 @@ def keys_between(pool: Pool, seed: bytes, begin: int, end: int, progress: Progre
     for start in range(begin, end, _CHUNK):
         stop = min(start + _CHUNK, end)
         messages = pool.messages(start, stop)
-        keys: list[bytes] = []
-        keep = keys.append
-        for message in messages:
-            first = inner.copy()
-            first.update(message)
-            second = outer.copy()
-            second.update(first.digest())
-            keep(second.digest())
+        chunk = leading[start - begin:stop - begin]
+        chunk[:] = _leading(_hmacs(inner, outer, messages))
         weight = pool.weight[start:stop]
         several = np.flatnonzero(weight > 1)
-        for i, tickets in zip(several.tolist(), weight[several].tolist(), strict=True):
-            # The message less its k, hashed once for all the entry's tickets.
-            base = inner.copy()
-            base.update(messages[i][:len(messages[i]) - len(str(tickets))])
-            smallest = keys[i]
-            for k in range(1, tickets):
-                first = base.copy()
-                first.update(_DECIMAL[k] if k < len(_DECIMAL) else str(k).encode("ascii"))
-                second = outer.copy()
-                second.update(first.digest())
-                key = second.digest()
-                if key < smallest:
-                    smallest = key
-            keys[i] = smallest
-        leading[start - begin:stop - begin] = np.frombuffer(b"".join(keys), dtype=">u8")[::KEY_BYTES // 8]
+        if len(several):
+            others: list[bytes] = []
+            for i, tickets in zip(several.tolist(), weight[several].tolist(), strict=True):
+                stem = messages[i][:len(messages[i]) - len(_decimal(tickets))]  # the message less its k
+                others += [stem + _decimal(k) for k in range(1, tickets)]
+            np.minimum.at(chunk, np.repeat(several, weight[several] - 1), _leading(_hmacs(inner, outer, others)))
         if progress:
             progress("keys", report(stop - begin), len(pool))
     return leading
 
 
-# Below this many entries a draw takes well under a second, and forking workers would cost more than it saves.
+def _hmacs(inner: _Hash, outer: _Hash, messages: list[bytes]) -> bytes:
+    """HMAC-SHA256 of each message, one after another, from the padded keys (pads).
+
+    The one loop of the draw that runs in Python for every ticket, and its time: written out here, as in
+    hmac_sha256, because a function call for each of twenty million tickets would cost more than a tenth again.
+    """
+    keys: list[bytes] = []
+    keep = keys.append
+    for message in messages:
+        first = inner.copy()
+        first.update(message)
+        second = outer.copy()
+        second.update(first.digest())
+        keep(second.digest())
+    return b"".join(keys)
+
+
+def _leading(keys: bytes) -> np.ndarray:
+    """The first 8 bytes of each key, as big-endian integers."""
+    return np.frombuffer(keys, dtype=">u8")[::KEY_BYTES // 8].astype(np.uint64)
+
+
+def _decimal(k: int) -> bytes:
+    return _DECIMAL[k] if k < len(_DECIMAL) else str(k).encode("ascii")
