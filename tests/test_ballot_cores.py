@@ -151,3 +151,23 @@ def test_the_keys_are_hmac_whichever_sha256_is_quicker(monkeypatch: pytest.Monke
         monkeypatch.setattr(keys_module, "fastest_sha256", lambda constructor=constructor: constructor)
         for message in (b"", b"E1#1", b"x" * 55, b"y" * 56, b"z" * 200):
             assert keys_module.hmac_sha256(seed)(message) == hmac.digest(seed, message, "sha256")
+
+
+def test_every_ticket_is_hashed_whatever_the_weight_and_id() -> None:
+    rng = random.Random(8)
+    weights = [1, 2, 9, 10, 11, 99, 100, 101, 999, 1000]
+    # ids of 1 to 64 characters, about the 8-byte words the messages are laid out in
+    pool = sorted((Entry("".join(rng.choices("AZaz09-_.:", k=rng.choice([0, 3, 4, 5, 59, 60]))) + f"{i:04d}"[
+        -rng.randint(1, 4):], rng.choice(weights)) for i in range(300)), key=lambda e: e.entry_id)
+    pool = list({e.entry_id: e for e in pool}.values())
+    data = entries_csv(pool)
+    columns = entry_columns(data)
+    assert columns is not None
+    plain = draw_module._Entries(pool)
+    for start, stop in ((0, len(pool)), (3, 17), (40, 41), (5, 5)):
+        expected = [f"{e.entry_id}#{k}".encode() for e in pool[start:stop] for k in range(1, e.weight)]
+        assert columns.other_messages(start, stop) == expected == plain.other_messages(start, stop)
+    seed = hashlib.sha256(b"tickets").digest()
+    leading = keys_module.keys_between(columns, seed, 0, len(pool), None)
+    smallest = [keys_module.entry_key(seed, e.entry_id, e.weight) for e in pool]
+    assert leading.tolist() == [int.from_bytes(key[:8], "big") for key in smallest]

@@ -86,6 +86,11 @@ class _Entries:
         return [f"{e.entry_id}#{w}".encode() for e, w in zip(self.entries[start:stop],
                                                               self.weight[start:stop].tolist(), strict=True)]
 
+    def other_messages(self, start: int, stop: int) -> list[bytes]:
+        return [f"{e.entry_id}#{k}".encode() for e, w in zip(self.entries[start:stop],
+                                                              self.weight[start:stop].tolist(), strict=True)
+                for k in range(1, w)]
+
     def entry_id(self, index: int) -> bytes:
         return self.entries[index].entry_id.encode("utf-8")
 

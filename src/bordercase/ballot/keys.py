@@ -27,7 +27,6 @@ KEY_BYTES = 32
 # Called now and then on a long draw: (stage, done, total), for a progress display.
 Progress = Callable[[str, int, int], None]
 _CHUNK = 1 << 16  # entries keyed at a time
-_DECIMAL = [str(k).encode("ascii") for k in range(1001)]  # the k of a ticket's message, for every weight a file has
 
 
 class _Hash(Protocol):
@@ -111,6 +110,8 @@ class Pool(Protocol):
 
     def messages(self, start: int, stop: int) -> list[bytes]: ...
 
+    def other_messages(self, start: int, stop: int) -> list[bytes]: ...
+
     def entry_id(self, index: int) -> bytes: ...
 
     def fields(self, indices: Sequence[int]) -> tuple[Sequence[object], Sequence[object]]: ...
@@ -135,14 +136,10 @@ def keys_between(pool: Pool, seed: bytes, begin: int, end: int, progress: Progre
         messages = pool.messages(start, stop)
         chunk = leading[start - begin:stop - begin]
         chunk[:] = _leading(_hmacs(inner, outer, messages))
-        weight = pool.weight[start:stop]
-        several = np.flatnonzero(weight > 1)
-        if len(several):
-            others: list[bytes] = []
-            for i, tickets in zip(several.tolist(), weight[several].tolist(), strict=True):
-                stem = messages[i][:len(messages[i]) - len(_decimal(tickets))]  # the message less its k
-                others += [stem + _decimal(k) for k in range(1, tickets)]
-            np.minimum.at(chunk, np.repeat(several, weight[several] - 1), _leading(_hmacs(inner, outer, others)))
+        others = pool.other_messages(start, stop)
+        if others:
+            owner = np.repeat(np.arange(stop - start), pool.weight[start:stop].astype(np.int64) - 1)
+            np.minimum.at(chunk, owner, _leading(_hmacs(inner, outer, others)))
         if progress:
             progress("keys", report(stop - begin), len(pool))
     return leading
@@ -168,7 +165,3 @@ def _hmacs(inner: _Hash, outer: _Hash, messages: list[bytes]) -> bytes:
 def _leading(keys: bytes) -> np.ndarray:
     """The first 8 bytes of each key, as big-endian integers."""
     return np.frombuffer(keys, dtype=">u8")[::KEY_BYTES // 8].astype(np.uint64)
-
-
-def _decimal(k: int) -> bytes:
-    return _DECIMAL[k] if k < len(_DECIMAL) else str(k).encode("ascii")
