@@ -129,3 +129,33 @@ class VisaDecision(models.Model):
 
     def __str__(self) -> str:
         return f"Visa {self.outcome} for {self.request_id}"
+
+
+class IssuedLetter(models.Model):
+    """A PDF letter as sent, kept as its SHA-256 (never the PDF): what anyone holding the letter checks it against,
+    by the verification code printed on it (``services.issued_letters``)."""
+
+    class Kind(models.TextChoices):
+        INVITATION = "invitation_to_apply", "Invitation to apply"
+        VISA_DECISION = "visa_decision", "Visa decision"
+
+    class ForWhom(models.TextChoices):
+        WORKER = "worker", "The worker"
+        EMPLOYER = "employer", "The employer"
+        # The invitation to apply is one letter, naming both, that both are sent.
+        WORKER_AND_EMPLOYER = "worker_and_employer", "The worker and the employer"
+
+    code = models.CharField(max_length=12, unique=True,
+                            help_text="The verification code printed on the letter, without its hyphens.")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    for_whom = models.CharField(max_length=20, choices=ForWhom.choices)
+    request = models.ForeignKey("cases.Request", on_delete=models.PROTECT, related_name="issued_letters")
+    decided = models.CharField(max_length=200, help_text="What the letter decided, in a line.")
+    sha256 = models.CharField(max_length=64, help_text="The SHA-256 of the PDF exactly as emailed, in hex.")
+    issued_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.code} for {self.request_id}"

@@ -13,3 +13,5 @@ class TransparencyConfig(AppConfig):
 
         # Every event is a leaf of the log, written in the transaction that records the event.
         post_save.connect(event_logged, sender="cases.Event", dispatch_uid="transparency.events")
+        from bordercase.transparency.letters import letter_logged  # and every letter issued, in its transaction
+        post_save.connect(letter_logged, sender="immigration.IssuedLetter", dispatch_uid="transparency.letters")
