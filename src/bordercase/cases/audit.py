@@ -12,7 +12,7 @@ def _chained(event: Event) -> ChainedEvent:
     return ChainedEvent(
         position=event.position, actor_label=event.actor_label, at=event.at, transition=event.transition,
         from_state=event.from_state, to_state=event.to_state, reason=event.reason, data=event.data,
-        prev_hash=event.prev_hash, hash=event.hash,
+        prev_hash=event.prev_hash, hash=event.hash, actor_id=event.actor_id,
     )
 
 

@@ -39,6 +39,13 @@ def event_hash(
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def labelled_account(actor_label: str) -> int | None:
+    """The account an actor label (``user:<id>:<email>``, hashed with the event) names; None for bordercase itself."""
+    kind, _, rest = actor_label.partition(":")
+    number = rest.partition(":")[0]
+    return int(number) if kind == "user" and number.isdigit() else None
+
+
 @dataclass(frozen=True)
 class ChainedEvent:
     position: int
@@ -51,6 +58,7 @@ class ChainedEvent:
     data: Mapping[str, Any]
     prev_hash: str
     hash: str
+    actor_id: int | None = None  # the account the event row links to, which must be the one its hashed label names
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,11 @@ def chain_problems(reference: str, events: Sequence[ChainedEvent], anchor: Ancho
         )
         if recomputed != event.hash:
             problems.append(f"{where} ({event.transition}): its contents were edited after it was recorded.")
+        named = labelled_account(event.actor_label)
+        if event.actor_id != named:
+            problems.append(f"{where} ({event.transition}): it links to account {event.actor_id or 'none'} as who "
+                            f"made it, but its recorded actor is {event.actor_label!r}: who made it was changed "
+                            "after it was recorded.")
         if event.prev_hash != expected_prev:
             earlier = by_hash.get(event.prev_hash)
             if earlier is not None:

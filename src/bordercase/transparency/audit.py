@@ -1,0 +1,124 @@
+"""Holding the database to checkpoints kept outside it.
+
+A request's hash chain shows an edited, inserted or re-ordered event, but not a request deleted whole, nor a table
+emptied: the chain's head lives in the same database. A checkpoint someone kept (a signed tree size and root)
+does: the log's first entries must still make its root, and every event the log recorded must still be in the
+database, as recorded, and no event be there that the log did not record.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from django.conf import settings
+
+from bordercase.cases.models import Event, Request
+from bordercase.lib.merkle import leaf_hash, root, verify_consistency
+from bordercase.lib.signed_note import Checkpoint as CheckpointText
+from bordercase.lib.signed_note import NoteError, Verifier
+from bordercase.transparency.models import LogEntry
+
+Progress = Callable[[str, int, int], None]
+_FETCH_LIMIT = 64 * 1024  # a checkpoint is a few hundred bytes; a proof a few kilobytes
+
+
+def fetched(where: str, what: str) -> str:
+    """The text of a file, or of an https:// or http:// address; NoteError saying what to do if it cannot be read."""
+    try:
+        if where.startswith(("https://", "http://")):
+            with urllib.request.urlopen(where, timeout=30) as response:  # noqa: S310 - the scheme is checked above
+                return response.read(_FETCH_LIMIT).decode("utf-8")
+        return Path(where).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise NoteError(f"Cannot read the {what} {where}: {exc}. Check the path or address.") from exc
+
+
+def kept_checkpoint(note: str, verifier: Verifier) -> CheckpointText:
+    """The checkpoint in a signed note, if the log's key signed it and it is of this log; else NoteError."""
+    checkpoint = CheckpointText.from_text(verifier.open(note))
+    if checkpoint.origin != settings.TRANSPARENCY_ORIGIN:
+        raise NoteError(f"The checkpoint is of the log {checkpoint.origin!r}, not of this one "
+                        f"({settings.TRANSPARENCY_ORIGIN!r}).")
+    return checkpoint
+
+
+def tree_problems(kept: CheckpointText, progress: Progress | None = None) -> Iterator[str]:
+    """How the log in the database fails to be the one the checkpoint signed, if it does."""
+    hashes: list[bytes] = []
+    placed = LogEntry.objects.filter(index__isnull=False).order_by("index")
+    total = placed.count()
+    for index, kind, data, stored in placed.values_list("index", "kind", "data", "leaf_hash").iterator(2000):
+        if index != len(hashes):
+            yield (f"Log entries {len(hashes)} to {index - 1} are missing: they were deleted."
+                   if index > len(hashes) else f"Log entry {index} is in the log twice.")
+        hashed = leaf_hash(bytes(data))
+        if hashed != bytes(stored):
+            yield f"Log entry {index} ({kind}): its contents were changed after it was recorded."
+        hashes.append(hashed)
+        if progress and len(hashes) % 50_000 == 0:
+            progress("log entries", len(hashes), total)
+    if len(hashes) < kept.size:
+        yield (f"The log holds {len(hashes):,} entries but the checkpoint kept has {kept.size:,}: entries were "
+               "removed (the log was emptied or cut short).")
+    elif root(hashes[:kept.size]) != kept.root:
+        yield (f"The log's first {kept.size:,} entries do not make the checkpoint's root hash: entries were changed, "
+               "inserted, removed or re-ordered since it was signed.")
+
+
+def event_problems(progress: Progress | None = None) -> Iterator[str]:
+    """Every event the log recorded that the database no longer holds as recorded, and every event it holds that
+    the log never recorded."""
+    logged: dict[tuple[str, int], str] = {}
+    entries = LogEntry.objects.filter(kind="event").values_list("index", "data", "leaf_hash")
+    for index, data, stored in entries.iterator(2000):
+        where = f"Log entry {index}" if index is not None else "A log entry not yet in the tree"
+        if leaf_hash(bytes(data)) != bytes(stored):
+            if index is None:  # a placed one is told of by tree_problems
+                yield f"{where} (event): its contents were changed after it was recorded."
+            continue
+        try:
+            fields = json.loads(bytes(data))
+            logged[(str(fields["request"]), int(fields["position"]))] = str(fields["hash"])
+        except (ValueError, KeyError, TypeError):
+            yield f"{where} (event) does not record an event: it was forged."
+    total = Event.objects.count()
+    stored = Event.objects.order_by("pk").values_list("request__reference", "position", "transition", "hash")
+    for done, (reference, position, transition, hashed) in enumerate(stored.iterator(2000), start=1):
+        recorded = logged.pop((reference, position), None)
+        if recorded is None:
+            yield (f"{reference} event {position} ({transition}) is not in the transparency log: it was inserted "
+                   "without being recorded.")
+        elif recorded != hashed:
+            yield (f"{reference} event {position} ({transition}) is not the event the log recorded there: it was "
+                   "changed, or put in another's place, after it was recorded.")
+        if progress and done % 50_000 == 0:
+            progress("events", done, total)
+    missing: dict[str, list[int]] = defaultdict(list)
+    for reference, position in logged:
+        missing[reference].append(position)
+    remaining = set(Request.objects.filter(reference__in=missing).values_list("reference", flat=True))
+    for reference, positions in sorted(missing.items()):
+        if reference not in remaining:
+            yield (f"Request {reference} and its {len(positions)} recorded event(s) are in the transparency log but "
+                   "not in the database: the request was deleted.")
+        else:
+            listed = ", ".join(str(p) for p in sorted(positions))
+            yield (f"{reference} event(s) {listed} are in the transparency log but not in the database: they were "
+                   "deleted.")
+
+
+def consistency_problems(old: CheckpointText, new: CheckpointText, proof: list[bytes]) -> list[str]:
+    """Nothing if the newer checkpoint's tree extends the older's, by the proof; else why not."""
+    if old.size > new.size:
+        return [f"The first checkpoint ({old.size:,} entries) is larger than the second ({new.size:,}): give the "
+                "older first."]
+    if old.size == 0:
+        return []  # the empty tree is a prefix of every tree
+    if not verify_consistency(old.size, new.size, old.root, new.root, proof):
+        return [f"The log of {new.size:,} entries does not extend the log of {old.size:,}: the proof does not "
+                "join their root hashes, so entries the older checkpoint signed were changed or removed."]
+    return []
