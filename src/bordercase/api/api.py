@@ -19,6 +19,7 @@ from bordercase.api.requests import router as requests_router
 from bordercase.api.schemes import router as schemes_router
 from bordercase.api.stats import router as stats_router
 from bordercase.api.throttle import CallRateThrottle
+from bordercase.api.transparency import router as transparency_router
 
 
 class BordercaseAPI(NinjaAPI):
@@ -47,4 +48,5 @@ api.add_router("/", allocation_router)
 api.add_router("/", declared_rounds_router)
 api.add_router("/", immigration_router)
 api.add_router("/", administration_router)
+api.add_router("/", transparency_router)
 

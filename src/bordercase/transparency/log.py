@@ -36,12 +36,21 @@ def entry_append(kind: str, fields: dict[str, Any]) -> LogEntry:
     return entry
 
 
+def event_fields(event: Event) -> dict[str, Any]:
+    """What an event's leaf records: where it is and, through its chain hash, everything it says."""
+    return {"request": event.request.reference, "position": event.position, "transition": event.transition,
+            "at": event.at.isoformat(), "hash": event.hash}
+
+
 def event_logged(sender: type[Event], instance: Event, created: bool, **_: Any) -> None:
     """Connected to the event's post_save: the event as a leaf, bound to its content through its chain hash."""
     if created:
-        entry_append("event", {"request": instance.request.reference, "position": instance.position,
-                               "transition": instance.transition, "at": instance.at.isoformat(),
-                               "hash": instance.hash})
+        entry_append("event", event_fields(instance))
+
+
+def event_entry(event: Event) -> LogEntry | None:
+    """The event's leaf, found by the hash of what it records: None if the event no longer says what it did."""
+    return LogEntry.objects.filter(leaf_hash=leaf_hash(entry_data("event", event_fields(event)))).first()
 
 
 @transaction.atomic

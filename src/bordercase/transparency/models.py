@@ -22,7 +22,10 @@ class LogEntry(models.Model):
     class Meta:
         verbose_name_plural = "log entries"
         # The entries waiting for their place, found without reading the placed ones.
-        indexes = [models.Index(fields=["id"], name="log_entry_unsequenced", condition=models.Q(index__isnull=True))]
+        indexes = [models.Index(fields=["id"], name="log_entry_unsequenced", condition=models.Q(index__isnull=True)),
+                   # A record's own leaf is found by the hash of what it records (an index added, not a field
+                   # altered: SQLite would remake the table, and drop its append-only trigger with it).
+                   models.Index(fields=["leaf_hash"], name="log_entry_leaf_hash")]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.index if self.index is not None else '(unsequenced)'}"
