@@ -9,11 +9,14 @@ record changed after the letter was issued no longer finds its leaf, and its pag
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from bordercase.immigration.models import IssuedLetter
+from bordercase.lib.merkle import leaf_hash, verify_inclusion
 from bordercase.transparency.log import entry_append, entry_data
 from bordercase.transparency.models import LogEntry
+from bordercase.transparency.proofs import Inclusion, entry_inclusion
 
 KIND = "letter"
 
@@ -34,6 +37,30 @@ def letter_logged(sender: type[IssuedLetter], instance: IssuedLetter, created: b
 
 def letter_entry(letter: IssuedLetter) -> LogEntry | None:
     """The letter's leaf, or None if the record no longer says what its leaf recorded."""
-    # Found by its exact bytes: the log keeps no index of letters, and reads every leaf for a proof anyway
-    # (transparency.proofs), so this is no dearer than what the page does next.
-    return LogEntry.objects.filter(kind=KIND, data=entry_data(KIND, letter_fields(letter))).first()
+    # By its leaf hash, which the log indexes, then its exact bytes: both are made from the record.
+    data = entry_data(KIND, letter_fields(letter))
+    return LogEntry.objects.filter(leaf_hash=leaf_hash(data), kind=KIND, data=data).first()
+
+
+@dataclass(frozen=True)
+class LetterInLog:
+    """Where a letter stands in the log: not found (its record changed), recorded but in no checkpoint yet, or
+    included in the latest checkpoint, with whether the inclusion proof checks against that checkpoint's root."""
+
+    entry: LogEntry | None
+    inclusion: Inclusion | None
+    proved: bool
+
+
+def letter_in_log(letter: IssuedLetter) -> LetterInLog:
+    entry = letter_entry(letter)
+    if entry is None:
+        return LetterInLog(None, None, proved=False)
+    inclusion = entry_inclusion(entry)
+    if inclusion is None:
+        return LetterInLog(entry, None, proved=False)
+    # The leaf hashed from the record's own facts, not the one stored beside them, is what is proved.
+    expected = leaf_hash(entry_data(KIND, letter_fields(letter)))
+    proved = verify_inclusion(inclusion.index, inclusion.size, expected, inclusion.path,
+                              bytes(inclusion.checkpoint.root_hash))
+    return LetterInLog(entry, inclusion, proved)

@@ -16,6 +16,7 @@ from bordercase.web import (
     second_factor_views,
     staff_views,
     statistics_views,
+    transparency_views,
     travel_views,
     views,
 )
@@ -105,6 +106,8 @@ urlpatterns = [
     path("account/two-step/", second_factor_views.two_step, name="two-step"),
     path("account/two-step/set-up/", second_factor_views.set_up, name="two-step-set-up"),
     path("statistics/", statistics_views.statistics, name="statistics"),
+    path("transparency/", transparency_views.overview, name="transparency"),
+    path("transparency/checkpoints/", transparency_views.checkpoints, name="transparency-checkpoints"),
     path("statistics/charts/<slug:name>.svg", statistics_views.chart, name="statistics-chart"),
     path("statistics/download.<str:extension>", statistics_views.download, name="statistics-download"),
     path("sign-up/", account_views.sign_up, name="sign-up"),

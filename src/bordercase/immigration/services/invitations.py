@@ -2,10 +2,10 @@
 
 Issuing moves the request to ``invited`` and makes an ``Invitation`` whose single-use link is kept only as its
 SHA-256. The worker is emailed the link; the employer is emailed a link to the request's page; both get the
-PDF invitation letter, which never carries the link. The link expires after the scheme's
-``invitation_valid_days``; ``invitations_expire`` (run by ``bordercase invitations expire``) lapses every request
-still invited whose newest invitation expired unused, and in a capped scheme the lapse passes its place to the
-waitlist (``cases.services.reallocation``).
+PDF invitation letter, which never carries the link (its QR code leads to the letter's public page instead:
+``issued_letters``). The link expires after the scheme's ``invitation_valid_days``; ``invitations_expire`` (run
+by ``bordercase invitations expire``) lapses every request still invited whose newest invitation expired unused,
+and in a capped scheme the lapse passes its place to the waitlist (``cases.services.reallocation``).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from bordercase.cases.windows import NZ, nz_time
 from bordercase.immigration import letters
 from bordercase.immigration.access import is_inz_officer
 from bordercase.immigration.models import Invitation
+from bordercase.immigration.services.issued_letters import ForWhom, Kind, letter_issue
 from bordercase.immigration.services.tokens import token_new
 from bordercase.immigration.services.travel_terms import terms_of
 from bordercase.lib.email import absolute_url, email_send
@@ -135,8 +136,11 @@ def _issue(request: Request, by: User) -> tuple[Invitation, _EmployerNotice]:
     invitation = Invitation.objects.create(request=moved, token_sha256=digest, worker_email=moved.nominee.email,
                                            issued_by=by, issued_at=now, expires_at=expires)
     invitation.token = token
-    letter = ("invitation-to-apply-" + moved.reference + ".pdf", letters.render(invitation_letter(moved, invitation)),
-              "application/pdf")
+    # One letter, naming both, for the worker and the employer alike.
+    _, content = letter_issue(request=moved, kind=Kind.INVITATION, for_whom=ForWhom.WORKER_AND_EMPLOYER,
+                              decided=f"Invited to apply, valid until {nz_time(expires)}",
+                              letter=invitation_letter(moved, invitation))
+    letter = ("invitation-to-apply-" + moved.reference + ".pdf", content, "application/pdf")
     context = {"req": moved, "expires": nz_time(expires), "days": days}
     email_send(to=invitation.worker_email, template="invitation_worker", attachments=[letter], carries_secret=True,
                context={

@@ -23,6 +23,7 @@ from bordercase.cases.windows import NZ, nz_time
 from bordercase.immigration import letters
 from bordercase.immigration.access import is_inz_officer
 from bordercase.immigration.models import FamilyMember, TravelRequest, VisaDecision
+from bordercase.immigration.services.issued_letters import ForWhom, Kind, letter_issue
 from bordercase.lib.email import absolute_url, email_send
 from bordercase.lib.errors import InvalidInput, Refused
 
@@ -109,10 +110,23 @@ def _tell(request: Request, decision: VisaDecision, travel: TravelRequest | None
     context = {"req": request, "decision": decision, "family_count": len(family),
                "url": absolute_url(reverse("web:request", kwargs={"reference": request.reference}))}
     worker_email = travel.worker.email if travel is not None else request.nominee.email
-    email_send(to=worker_email, template="visa_decision_worker", context=context, attachments=[
-        (name, letters.render(decision_letter(request, decision, family, for_worker=True)), "application/pdf")])
-    email_send(to=applicant_addresses(request), template="visa_decision_employer", context=context, attachments=[
-        (name, letters.render(decision_letter(request, decision, family, for_worker=False)), "application/pdf")])
+    decided = _decided(decision)
+    _, to_worker = letter_issue(request=request, kind=Kind.VISA_DECISION, for_whom=ForWhom.WORKER, decided=decided,
+                                letter=decision_letter(request, decision, family, for_worker=True))
+    _, to_employer = letter_issue(request=request, kind=Kind.VISA_DECISION, for_whom=ForWhom.EMPLOYER,
+                                  decided=decided, letter=decision_letter(request, decision, family, for_worker=False))
+    email_send(to=worker_email, template="visa_decision_worker", context=context,
+               attachments=[(name, to_worker, "application/pdf")])
+    email_send(to=applicant_addresses(request), template="visa_decision_employer", context=context,
+               attachments=[(name, to_employer, "application/pdf")])
+
+
+def _decided(decision: VisaDecision) -> str:
+    """What a decision letter decided, in the line its public page shows: never a decline's reasons, which stay in
+    the letter and on the request's own pages."""
+    if decision.outcome == Outcome.GRANTED:
+        return f"Visa granted, valid until {decision.valid_until:%-d %B %Y}"
+    return "Visa declined"
 
 
 def _family_line(member: FamilyMember) -> str:
