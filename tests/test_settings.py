@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bordercase.lib.signed_note import Signer
+
 STRONG_KEY = "k3J9-xQ2vL8mN4pR7sT1uW5yZ0aB6cD-eF2gH9iJ3kL7mN1oP5qR8sT4uV0wX6yZ"
 CHECK = [sys.executable, "-c", "from bordercase.cli import main; main()", "check"]
 # What every command does first, and where each refusal below is raised: a twentieth of the time `check` takes.
@@ -36,12 +38,30 @@ def test_production_mode_refuses_debug(tmp_path: Path) -> None:
     assert "DEBUG must be off in production mode" in result.stderr
 
 
+def log_key(tmp_path: Path, origin: str = "bordercase.example/bordercase-log") -> str:
+    path = tmp_path / "log.key"
+    path.write_text(Signer.generate(origin).text() + "\n")
+    return str(path)
+
+
 def test_production_mode_passes_the_deployment_check_with_no_warnings(tmp_path: Path) -> None:
     result = run([*CHECK, "--deploy", "--fail-level", "WARNING"], tmp_path, BORDERCASE_MODE="production",
                  SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="bordercase.example",
-                 BORDERCASE_BASE_URL="https://bordercase.example")
+                 BORDERCASE_BASE_URL="https://bordercase.example", BORDERCASE_LOG_KEY_FILE=log_key(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_the_deployment_check_asks_for_a_key_to_sign_the_transparency_log(tmp_path: Path) -> None:
+    production = {"BORDERCASE_MODE": "production", "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "bordercase.example",
+                  "BORDERCASE_BASE_URL": "https://bordercase.example"}
+    keyless = run([*CHECK, "--deploy", "--fail-level", "WARNING"], tmp_path, **production)
+    assert keyless.returncode != 0 and "bordercase.W003" in keyless.stderr
+    assert "Set BORDERCASE_LOG_KEY_FILE" in keyless.stderr and "bordercase transparency key" in keyless.stderr
+    another = run([*CHECK, "--deploy", "--fail-level", "WARNING"], tmp_path, **production,
+                  BORDERCASE_LOG_KEY_FILE=log_key(tmp_path, "elsewhere.example/log"))
+    assert another.returncode != 0 and "bordercase.W003" in another.stderr
+    assert "'elsewhere.example/log'" in another.stderr
 
 
 def test_the_deployment_check_asks_for_the_site_s_https_address_for_emailed_links(tmp_path: Path) -> None:

@@ -4,8 +4,10 @@ tree's end, so every tree the log has had is a prefix of the next."""
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import json
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.test import Client
 
 from bordercase.cases.models import Event, Request
@@ -77,7 +79,7 @@ def test_a_leaf_committed_late_is_placed_after_those_placed_before(db: None) -> 
     # An entry with a lower id whose transaction commits after a sequencing goes at the end, not among the placed.
     early = entry_append("test", {"n": 1})
     later = entry_append("test", {"n": 2})
-    LogEntry.objects.filter(pk=early.pk).update(index=None)
+    assert early.index is None and later.index is None
     LogEntry.objects.filter(pk=later.pk).update(index=0)  # as if `later` committed and was placed first
     entries_sequence()
     assert LogEntry.objects.get(pk=early.pk).index == 1
@@ -145,3 +147,36 @@ def test_development_makes_its_own_key_once_readable_by_its_owner_alone(settings
     first = log_signer()
     assert log_signer().verifier_key() == first.verifier_key()
     assert (tmp_path / "transparency-log.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_checkpoints_are_signed_every_few_seconds_until_the_process_is_stopped(
+    world: World, make_request: Callable[..., Request], log_key: Signer, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    command = importlib.import_module("bordercase.transparency.management.commands.transparency")
+    monkeypatch.setattr(command, "close_old_connections", lambda: None)  # the test's own transaction stays open
+    made: list[int] = []
+    before = signal.getsignal(signal.SIGTERM)
+
+    def make_and_grow() -> Checkpoint:
+        checkpoint = checkpoint_make()
+        made.append(checkpoint.size)
+        if len(made) == 1:
+            make_request()  # the log grows before the next
+        elif len(made) == 2:
+            raise DatabaseError("the server closed the connection")
+        else:
+            signal.raise_signal(signal.SIGTERM)  # as a service manager stops it
+        return checkpoint
+
+    monkeypatch.setattr(command, "checkpoint_make", make_and_grow)
+    out, err = io.StringIO(), io.StringIO()
+    call_command("transparency", "checkpoint", "--every", "1", stdout=out, stderr=err)
+    assert len(made) == 3 and made[0] < made[2]
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "Signing the transparency log every 1 s; stop with Ctrl-C or SIGTERM."
+    assert [line.split(",")[0] for line in lines[1:3]] == [f"Checkpoint: {made[0]:,} entries",
+                                                            f"Checkpoint: {made[2]:,} entries"]
+    assert lines[-1] == "Stopped." and "the database did not answer" in err.getvalue()
+    assert signal.getsignal(signal.SIGTERM) is before  # the process's own handling, back as it was
+    with pytest.raises(CommandError, match="1 or more"):
+        call_command("transparency", "checkpoint", "--every", "0")

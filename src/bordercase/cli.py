@@ -13,9 +13,12 @@ COMMANDS: dict[str, str] = {
     "demo": "Load the demo world (every role, every step of the journey, a round drawn and one to draw), print "
             "each account's sign-in details and serve it (--port, or PORT).",
     "createadmin": "Create a scheme administrator's account.",
-    "transparency": "`transparency checkpoint` signs the transparency log as it is now (from a timer), "
-                    "`transparency key` makes a signing key, `transparency public-key` prints the key to check with.",
-    "audit": "`audit verify`: re-compute every request's event chain and report any tampering.",
+    "transparency": "`transparency checkpoint [--every SECONDS]` signs the transparency log as it is now (and again "
+                    "every SECONDS, beside `serve`), `transparency key` makes a signing key, `transparency public-key` "
+                    "prints the key to check with.",
+    "audit": "`audit verify [--checkpoint FILE|URL]`: re-compute every request's event chain and, against a kept "
+             "checkpoint, the log and every event it recorded; `audit consistency OLD NEW`: the newer checkpoint "
+             "extends the older.",
     "policy": "Scheme rules: `policy list|show|evaluate|test|simulate` (what-if over lodged requests).",
     "ballot": "`ballot draw ENTRIES --places N --seed HEX` and `ballot verify MANIFEST ENTRIES RESULTS`: run or "
               "check an allocation round from its published files alone.",
