@@ -6,7 +6,10 @@
    load balancer in front would pass them on (Host and X-Forwarded-Proto), asserting 200 and the security headers.
 3. Load the demo data, put nginx in front with deploy/nginx.conf (TLS with a certificate made for the run), and walk
    the administrator's day in Chromium through it (tests/production_journey.py), email arriving over SMTP here.
-4. Fuzz the API with schemathesis (from this checkout's .venv) with an employer's and an assessor's token: any
+4. Sign the transparency log beside the server (`transparency checkpoint --every`), as the README says, keep the
+   checkpoint it serves, check its signature with the key it serves, and hold the database to it with
+   `bordercase audit verify --checkpoint`.
+5. Fuzz the API with schemathesis (from this checkout's .venv) with an employer's and an assessor's token: any
    server error, answer outside its schema or undocumented status fails the run.
 
 Run by .ci/run after the test suite: `.venv/bin/python scripts/production_smoke.py` (PostgreSQL at DATABASE_ADMIN_URL,
@@ -148,6 +151,36 @@ def check_pages(base: str) -> None:
           f"plain HTTP to a page is sent to HTTPS (got {status} {headers.get('Location')!r})")
 
 
+def check_log(base: str, bordercase: Path, env: dict[str, str], work: Path) -> None:
+    """The log signed beside the server: its checkpoint, checked with its key, and the database held to it."""
+    from bordercase.lib.signed_note import Checkpoint, NoteError, Verifier
+
+    proxied = {"Host": HOST, "X-Forwarded-Proto": "https"}
+    deadline, note = time.monotonic() + 30, b""
+    while time.monotonic() < deadline:  # the demo's events are all in the tree once the signer has been round
+        status, _, note = fetch(f"{base}/transparency/checkpoint", proxied)
+        if status == 200 and not note.startswith(b"The log has no checkpoint"):
+            break
+        time.sleep(1)
+    status, _, key = fetch(f"{base}/transparency/key", proxied)
+    check(status == 200, f"GET /transparency/key answers 200 (got {status})")
+    try:
+        signed = Checkpoint.from_text(Verifier.from_text(key.decode()).open(note.decode()))
+    except (NoteError, UnicodeDecodeError) as exc:
+        check(False, f"the checkpoint served is signed by the key served: {exc}")
+        return
+    check(signed.size > 100, f"the checkpoint is signed by the key served and covers the demo ({signed.size} entries)")
+    status, _, page = fetch(f"{base}/transparency/", proxied)
+    check(status == 200 and key.decode().strip().encode() in page, "/transparency/ shows the public key")
+    kept = work / "kept-checkpoint.txt"
+    kept.write_bytes(note)
+    verified = subprocess.run([str(bordercase), "audit", "verify", "--checkpoint", str(kept), "--key",
+                               key.decode().strip()], env=env, text=True, capture_output=True, check=False)
+    check(verified.returncode == 0 and "as recorded" in verified.stdout,
+          f"bordercase audit verify --checkpoint holds the database to it ({verified.stdout[-300:]!r} "
+          f"{verified.stderr[-300:]!r})")
+
+
 def demo_sign_ins(printed: str) -> dict[str, tuple[str, str]]:
     """Each demo account's password and authenticator key ("" for none), from the table `demo` prints."""
     found = {}
@@ -283,9 +316,15 @@ def main() -> int:
            "BORDERCASE_API_RATE": "1000000/m"}
     for name in ("SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"):
         env.pop(name, None)
+    log_key = work / "bordercase-log.key"
+    env["BORDERCASE_LOG_KEY_FILE"] = str(log_key)
     server: subprocess.Popen[str] | None = None
+    signer: subprocess.Popen[str] | None = None
     nginx: subprocess.Popen[bytes] | None = None
     try:
+        step("The transparency log's signing key: bordercase transparency key, owner-only")
+        log_key.write_text(run([str(bordercase), "transparency", "key"], env, capture_output=True).stdout)
+        log_key.chmod(0o600)
         step("bordercase check --deploy --fail-level WARNING && bordercase migrate")
         run([str(bordercase), "check", "--deploy", "--fail-level", "WARNING"], env)
         run([str(bordercase), "migrate"], env, capture_output=True)
@@ -296,6 +335,9 @@ def main() -> int:
         step(f"bordercase serve --host 0.0.0.0 (port {port})")
         server_log = (work / "serve.log").open("w")
         server = subprocess.Popen([str(bordercase), "serve", "--host", "0.0.0.0"], env=env, text=True,  # noqa: S104
+                                  start_new_session=True, stdout=server_log, stderr=subprocess.STDOUT)
+        step("bordercase transparency checkpoint --every 2, beside serve")
+        signer = subprocess.Popen([str(bordercase), "transparency", "checkpoint", "--every", "2"], env=env, text=True,
                                   start_new_session=True, stdout=server_log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         wait_until_alive(base, server)
@@ -311,13 +353,16 @@ def main() -> int:
             check(False, f"the administrator's day: {failed}")
         except Exception as failed:  # Playwright's timeouts say which element never came
             check(False, f"the administrator's day: {type(failed).__name__}: {str(failed)[:2000]}")
+        step("The transparency log: a checkpoint served, signed by the key served, and the database held to it")
+        check_log(base, bordercase, env, work)
         step(f"schemathesis: {FUZZ_EXAMPLES} examples an operation, seed {FUZZ_SEED}")
         fuzz(base, made["aroha@kowhai.example"], "employer", config, work)
         fuzz(base, made["mere@nztech.example"], "assessor", config, work)
     finally:
-        if server is not None and server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
+        for process in (server, signer):
+            if process is not None and process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=30)
         if nginx is not None:
             nginx.terminate()
             nginx.wait(timeout=30)
