@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.db.models.signals import post_save
@@ -22,18 +23,25 @@ from django.utils import timezone
 
 from bordercase.accounts.models import User
 from bordercase.cases.chain import event_hash
-from bordercase.cases.models import Event, Request
+from bordercase.cases.models import AllocationRound, Event, Request
 from bordercase.cases.services.events import SYSTEM, event_append
+from bordercase.immigration.models import IssuedLetter
 from bordercase.lib.signed_note import Checkpoint as CheckpointText
 from bordercase.lib.signed_note import Signer
+from bordercase.reporting.imports import import_requests
 from bordercase.transparency.checkpoints import checkpoint_make, log_signer
 from bordercase.transparency.log import event_logged
+from bordercase.transparency.models import LogEntry
 from bordercase.transparency.proofs import consistency_between
+from bordercase.transparency.records import import_logged
 from tests.test_audit import append_only_trigger_off, demo, events_of
+from tests.test_import_runs import LINES
+from tests.test_reporting import _write
 
 __all__ = ["demo"]  # the fixture, used by name
 POSTGRES = connection.vendor == "postgresql"
 LOG_APPEND_ONLY = importlib.import_module("bordercase.transparency.migrations.0003_log_append_only")
+UPGRADE = importlib.import_module("bordercase.transparency.migrations.0005_record_what_came_before")
 
 
 def audit(*args: str) -> tuple[str, CommandError | None]:
@@ -99,7 +107,8 @@ def dangling() -> Iterator[None]:
 def test_an_untouched_database_holds_to_its_checkpoint(kept: Path) -> None:
     out, error = verify_kept(kept)
     assert error is None, out
-    assert "Every request's event chain is intact." in out and "every event it recorded is in the database" in out
+    assert "Every request's event chain is intact." in out
+    assert "every event, letter, round file and import it recorded is in the database as recorded" in out
 
 
 def test_emptying_the_requests_table_is_caught(demo: dict[str, Request], kept: Path, dangling: None) -> None:
@@ -297,3 +306,45 @@ def test_a_checkpoint_that_cannot_be_used_says_why(kept: Path, tmp_path: Path, s
                 "another key": "has no signature by", "another log": "not of this one",
                 "an edited size": "does not match the note"}[spoil]
     assert expected in str(error)
+
+
+def test_a_letter_deleted_or_changed_is_caught(demo: dict[str, Request], kept: Path, dangling: None) -> None:
+    first, second = IssuedLetter.objects.order_by("pk")[:2]
+    IssuedLetter.objects.filter(pk=first.pk).update(sha256="0" * 64)
+    with connection.cursor() as cursor:
+        if not POSTGRES:
+            cursor.execute("PRAGMA defer_foreign_keys = ON")
+        cursor.execute("DELETE FROM immigration_issuedletter WHERE id = %s", [second.pk])
+    out, error = verify_kept(kept)
+    assert error is not None
+    assert out.splitlines() == [
+        f"Letter {first.code}: it is not what the transparency log recorded: it was changed after it was recorded.",
+        f"Letter {second.code} is in the transparency log but not in the database: it was deleted."]
+
+
+def test_a_rounds_file_changed_is_caught(demo: dict[str, Request], kept: Path) -> None:
+    drawn = AllocationRound.objects.filter(status=AllocationRound.Status.DRAWN).select_related("scheme").first()
+    assert drawn is not None, "the demo draws a round"
+    AllocationRound.objects.filter(pk=drawn.pk).update(results_sha256="f" * 64)  # held: not a held model
+    out, error = verify_kept(kept)
+    assert error is not None
+    assert out.splitlines() == [f"The results file of {drawn.scheme.code} round {drawn.number}: it is not what the "
+                                "transparency log recorded: it was changed after it was recorded."]
+
+
+def test_records_made_before_the_log_are_recorded_by_the_upgrade(demo: dict[str, Request], kept: Path,
+                                                                 tmp_path: Path) -> None:
+    post_save.disconnect(sender="reporting.ImportRun", dispatch_uid="transparency.imports")
+    try:
+        run = import_requests(_write(tmp_path, "history.jsonl", LINES), by="hine").run
+    finally:
+        post_save.connect(import_logged, sender="reporting.ImportRun", dispatch_uid="transparency.imports")
+    out, error = verify_kept(kept)
+    assert error is not None
+    assert out.splitlines() == [f"Import run {run.pk} is not in the transparency log: it was made without being "
+                                "recorded."]
+    UPGRADE.record(django_apps, None)
+    UPGRADE.record(django_apps, None)  # again: nothing twice
+    assert LogEntry.objects.filter(kind="import").count() == 1
+    out, error = verify_kept(kept)
+    assert error is None, out

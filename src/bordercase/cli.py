@@ -17,8 +17,8 @@ COMMANDS: dict[str, str] = {
                     "every SECONDS, beside `serve`), `transparency key` makes a signing key, `transparency public-key` "
                     "prints the key to check with.",
     "audit": "`audit verify [--checkpoint FILE|URL]`: re-compute every request's event chain and, against a kept "
-             "checkpoint, the log and every event it recorded; `audit consistency OLD NEW`: the newer checkpoint "
-             "extends the older.",
+             "checkpoint, the log and every event, letter, round file and import it recorded; `audit consistency "
+             "OLD NEW`: the newer checkpoint extends the older.",
     "policy": "Scheme rules: `policy list|show|evaluate|test|simulate` (what-if over lodged requests).",
     "ballot": "`ballot draw ENTRIES --places N --seed HEX` and `ballot verify MANIFEST ENTRIES RESULTS`: run or "
               "check an allocation round from its published files alone.",

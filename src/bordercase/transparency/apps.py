@@ -13,8 +13,12 @@ class TransparencyConfig(AppConfig):
         from bordercase.transparency.deploy_checks import log_key_usable
         from bordercase.transparency.letters import letter_logged
         from bordercase.transparency.log import event_logged
+        from bordercase.transparency.records import import_logged, round_logged
 
         # Every event and every letter issued is a leaf of the log, written in the transaction that records it.
         post_save.connect(event_logged, sender="cases.Event", dispatch_uid="transparency.events")
         post_save.connect(letter_logged, sender="immigration.IssuedLetter", dispatch_uid="transparency.letters")
+        # And every allocation round's published files and historical import, as each is saved.
+        post_save.connect(round_logged, sender="cases.AllocationRound", dispatch_uid="transparency.rounds")
+        post_save.connect(import_logged, sender="reporting.ImportRun", dispatch_uid="transparency.imports")
         checks.register(log_key_usable, deploy=True)

@@ -12,15 +12,22 @@ import json
 import urllib.request
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
-from bordercase.cases.models import Event, Request
+from bordercase.cases.models import AllocationRound, Event, Request
+from bordercase.immigration.models import IssuedLetter
 from bordercase.lib.merkle import leaf_hash, root, verify_consistency
 from bordercase.lib.signed_note import Checkpoint as CheckpointText
 from bordercase.lib.signed_note import NoteError, Verifier
+from bordercase.reporting.models import ImportRun
+from bordercase.transparency.letters import letter_fields
+from bordercase.transparency.log import entry_data
 from bordercase.transparency.models import LogEntry
+from bordercase.transparency.records import Leaf, import_leaves, round_leaves
 
 Progress = Callable[[str, int, int], None]
 _FETCH_LIMIT = 64 * 1024  # a checkpoint is a few hundred bytes; a proof a few kilobytes
@@ -122,3 +129,58 @@ def consistency_problems(old: CheckpointText, new: CheckpointText, proof: list[b
         return [f"The log of {new.size:,} entries does not extend the log of {old.size:,}: the proof does not "
                 "join their root hashes, so entries the older checkpoint signed were changed or removed."]
     return []
+
+
+@dataclass(frozen=True)
+class _Recorded:
+    """A kind of record the log holds besides events: how a leaf names its record, and how a message does."""
+
+    kind: str
+    key: Callable[[dict[str, Any]], tuple[Any, ...]]
+    named: Callable[[tuple[Any, ...]], str]
+
+
+_RECORDED = [
+    _Recorded("letter", lambda f: (f["code"],), lambda k: f"Letter {k[0]}"),
+    _Recorded("ballot-file", lambda f: (f["scheme"], f["round"], f["file"]),
+              lambda k: f"The {k[2]} file of {k[0]} round {k[1]}"),
+    _Recorded("round-cancelled", lambda f: (f["scheme"], f["round"]),
+              lambda k: f"The cancellation of {k[0]} round {k[1]}"),
+    _Recorded("import", lambda f: (f["run"],), lambda k: f"Import run {k[0]}"),
+    _Recorded("import-undone", lambda f: (f["run"],), lambda k: f"The undoing of import run {k[0]}"),
+]
+
+
+def _records_now() -> Iterator[Leaf]:
+    """The leaves every letter, round and import run would make as each is now."""
+    for letter in IssuedLetter.objects.select_related("request").order_by("pk").iterator(500):
+        yield "letter", letter_fields(letter)
+    for round_ in AllocationRound.objects.select_related("scheme").order_by("pk"):
+        yield from round_leaves(round_)
+    for run in ImportRun.objects.order_by("pk"):
+        yield from import_leaves(run)
+
+
+def record_problems() -> Iterator[str]:
+    """Every letter, allocation round file and import the log recorded that the database no longer holds as
+    recorded, and every one it holds that the log never recorded."""
+    recorded = {r.kind: r for r in _RECORDED}
+    logged: dict[tuple[str, tuple[Any, ...]], set[bytes]] = defaultdict(set)
+    for kind, data, stored in LogEntry.objects.filter(kind__in=recorded).values_list("kind", "data", "leaf_hash"):
+        if leaf_hash(bytes(data)) != bytes(stored):
+            continue  # told of by tree_problems, or by event_problems when not yet placed
+        try:
+            logged[(kind, recorded[kind].key(json.loads(bytes(data))))].add(bytes(stored))
+        except (ValueError, KeyError, TypeError):
+            yield f"A log entry of kind {kind} does not record what that kind records: it was forged."
+    seen = set()
+    for kind, fields in _records_now():
+        at = (kind, recorded[kind].key(fields))
+        seen.add(at)
+        if leaf_hash(entry_data(kind, fields)) in logged.get(at, ()):
+            continue
+        yield (f"{recorded[kind].named(at[1])}: it is not what the transparency log recorded: it was changed after "
+               "it was recorded." if at in logged else
+               f"{recorded[kind].named(at[1])} is not in the transparency log: it was made without being recorded.")
+    for kind, key in sorted(logged.keys() - seen, key=str):
+        yield (f"{recorded[kind].named(key)} is in the transparency log but not in the database: it was deleted.")

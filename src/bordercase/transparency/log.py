@@ -25,6 +25,8 @@ _SEQUENCER_LOCK = 0x6C6F67  # "log": the advisory lock's number, the log's own
 
 def entry_data(kind: str, fields: dict[str, Any]) -> bytes:
     """The bytes a leaf hashes: canonical JSON (sorted keys, no spaces, UTF-8) of the kind and its fields."""
+    if "kind" in fields:
+        raise ValueError("A leaf's fields cannot have a 'kind': the leaf's own kind would be lost.")
     return json.dumps({"kind": kind, **fields}, sort_keys=True, separators=(",", ":"),
                       ensure_ascii=False).encode("utf-8")
 

@@ -17,6 +17,7 @@ from bordercase.transparency.audit import (
     event_problems,
     fetched,
     kept_checkpoint,
+    record_problems,
     tree_problems,
 )
 from bordercase.transparency.checkpoints import log_signer
@@ -63,6 +64,7 @@ class Command(BaseCommand):
         if kept is not None:
             problems += tree_problems(kept, self._progress)
             problems += event_problems(self._progress)
+            problems += record_problems()
         if sys.stderr.isatty():
             self.stderr.write("")
         if problems:
@@ -76,7 +78,7 @@ class Command(BaseCommand):
         if kept is not None:
             self.stdout.write(self.style.SUCCESS(
                 f"The log still holds the {kept.size:,} entries of the checkpoint kept, making its root hash, and "
-                "every event it recorded is in the database as recorded."))
+                "every event, letter, round file and import it recorded is in the database as recorded."))
 
     def _consistency(self, options: dict[str, Any]) -> None:
         if len(options["checkpoints"]) != 2:
