@@ -242,13 +242,15 @@ def test_the_log_itself_changed_or_cut_short_is_caught(demo: dict[str, Request],
     assert f"The log holds 0 entries but the checkpoint kept has {size:,}" in out
 
 
-@pytest.mark.parametrize("statement", ["UPDATE transparency_logentry SET kind = 'letter'",
-                                       "UPDATE transparency_logentry SET \"index\" = \"index\" + 1",
-                                       "DELETE FROM transparency_logentry", "TRUNCATE transparency_logentry",
-                                       "TRUNCATE cases_event CASCADE", "TRUNCATE cases_request CASCADE"])
+REFUSED = ["UPDATE transparency_logentry SET kind = 'letter'",
+           "UPDATE transparency_logentry SET \"index\" = \"index\" + 1"]
+if POSTGRES:  # SQLite has no TRUNCATE, and the test runner empties its tables with DELETE between browser tests
+    REFUSED += ["DELETE FROM transparency_logentry", "TRUNCATE transparency_logentry", "TRUNCATE cases_event CASCADE",
+                "TRUNCATE cases_request CASCADE"]
+
+
+@pytest.mark.parametrize("statement", REFUSED)
 def test_the_database_refuses_to_change_or_empty_the_log_and_the_events(kept: Path, statement: str) -> None:
-    if not POSTGRES and not statement.startswith("UPDATE"):
-        pytest.skip("SQLite has no TRUNCATE, and its tables are emptied with DELETE between browser tests")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         if POSTGRES:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE waits for no deferred check
