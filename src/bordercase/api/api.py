@@ -15,7 +15,9 @@ from bordercase.api.declared_rounds import router as declared_rounds_router
 from bordercase.api.documents import router as documents_router
 from bordercase.api.errors import document, register
 from bordercase.api.immigration import router as immigration_router
+from bordercase.api.occupations import router as occupations_router
 from bordercase.api.requests import router as requests_router
+from bordercase.api.rules import router as rules_router
 from bordercase.api.schemes import router as schemes_router
 from bordercase.api.stats import router as stats_router
 from bordercase.api.throttle import CallRateThrottle
@@ -49,4 +51,6 @@ api.add_router("/", declared_rounds_router)
 api.add_router("/", immigration_router)
 api.add_router("/", administration_router)
 api.add_router("/", transparency_router)
+api.add_router("/", rules_router)
+api.add_router("/", occupations_router)
 

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from bordercase.web import (
     account_views,
@@ -108,6 +108,9 @@ urlpatterns = [
     path("account/two-step/set-up/", second_factor_views.set_up, name="two-step-set-up"),
     path("letters", letter_views.letter_find, name="letter-find"),
     path("letters/<str:code>", letter_views.letter_check, name="letter-check"),
+    path("rules/", include("bordercase.web.rules_urls")),
+    path("occupations/", include("bordercase.web.occupation_urls")),
+    path("administration/what-if/", include("bordercase.web.whatif_urls")),
     path("statistics/", statistics_views.statistics, name="statistics"),
     path("transparency/", transparency_views.overview, name="transparency"),
     path("transparency/checkpoints/", transparency_views.checkpoints, name="transparency-checkpoints"),

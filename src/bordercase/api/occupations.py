@@ -1,0 +1,7 @@
+"""The occupations routes of the API (issue 19)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["occupations"])
