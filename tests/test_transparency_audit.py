@@ -7,9 +7,12 @@ someone kept, and the log it signed, catch it and say what it was.
 from __future__ import annotations
 
 import base64
+import functools
+import http.server
 import importlib
 import io
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -350,3 +353,19 @@ def test_records_made_before_the_log_are_recorded_by_the_upgrade(demo: dict[str,
     assert LogEntry.objects.filter(kind="import").count() == 1
     out, error = verify_kept(kept)
     assert error is None, out
+
+
+def test_a_checkpoint_kept_at_an_address_is_fetched(kept: Path) -> None:
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(kept.parent))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    try:
+        address = f"http://127.0.0.1:{server.server_address[1]}"
+        out, error = audit("verify", "--checkpoint", f"{address}/{kept.name}")
+        assert error is None and "as recorded" in out
+        _, error = audit("verify", "--checkpoint", f"{address}/not-there.txt")
+        assert error is not None and error.returncode == 2 and "Cannot read the checkpoint" in str(error)
+    finally:
+        server.shutdown()
+        server.server_close()
