@@ -31,6 +31,7 @@ from bordercase.cases.services.workers import same_worker_requests
 from bordercase.cases.windows import intake_message
 from bordercase.lib.errors import InvalidInput, NotEditable, OutsideWindow, Refused
 from bordercase.lib.identifiers import reference_normalise
+from bordercase.web import rules_carry
 from bordercase.web.intake_forms import (
     AssessingBodyForm,
     DeclarationForm,
@@ -89,8 +90,10 @@ def start_request(request: HttpRequest) -> HttpResponse:
         intake = scheme_intake(scheme)
         listed.append((scheme, intake, intake_message(scheme.title, intake)))
     startable = [s for s, intake, _ in listed if intake.takes_drafts]
+    # Answers kept by the eligibility checker wait for a request under their scheme, which is chosen for the person.
+    carried = rules_carry.carried_scheme(request.session)
     form = StartForm(posted_data(request), schemes=startable, organisations=organisations,
-                     initial={"submission": uuid.uuid4().hex})
+                     initial={"submission": uuid.uuid4().hex, "scheme": carried or None})
     if request.method == "POST" and form.is_valid():
         scheme = next(s for s in startable if s.code == form.cleaned_data["scheme"])
         organisation = None
@@ -102,7 +105,8 @@ def start_request(request: HttpRequest) -> HttpResponse:
                 form.add_error("on_behalf_of", "Select the organisation nominating the worker")
         if form.is_valid():
             def create() -> tuple[int, dict[str, Any]]:
-                created = request_create(by=user, scheme=scheme, organisation=organisation)
+                created = request_create(by=user, scheme=scheme, organisation=organisation,
+                                         answers=rules_carry.answers_carried(request.session, scheme.code))
                 return 201, {"reference": created.reference}
 
             try:
@@ -116,9 +120,12 @@ def start_request(request: HttpRequest) -> HttpResponse:
             except OutsideWindow as exc:
                 form.add_error("scheme", str(exc))
             else:
+                if scheme.code == carried:
+                    rules_carry.answers_forget(request.session)
                 return redirect("web:request", reference=made["reference"])
     context = {"form": form, "listed": listed, "organisations": organisations,
-               "choose_organisation": len(organisations) > 1}
+               "choose_organisation": len(organisations) > 1,
+               "carried": next((s.title for s in startable if s.code == carried), "")}
     return render(request, "web/intake/start.html", context)
 
 

@@ -1,0 +1,36 @@
+"""The public rules pages' forms: the date the rules were in force, and the eligibility checker's questions."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from bordercase.policy.answers import InvalidAnswers
+from bordercase.web.forms import DatesForm
+from bordercase.web.questions import QuestionsForm
+
+AS_AT_LEGEND = "Date the rules were in force"
+
+
+class AsAtForm(DatesForm):
+    """The date whose rules to show or apply, as a GOV.UK date input; empty is today."""
+
+    dates: ClassVar[dict[str, tuple[str, str, str]]] = {
+        "as_at": (AS_AT_LEGEND, "For example, 1 8 2021. Leave it empty for today.", ""),
+    }
+
+
+class CheckerForm(QuestionsForm):
+    """The scheme's questions as the lodging pages draw them, checked in full: the checker answers what lodging
+    would find, and lodging refuses answers a draft may still lack (a required question left empty)."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        answers = self._answers
+        if answers is not None:
+            try:
+                self.policy.check(answers)
+            except InvalidAnswers as exc:
+                for error in exc.errors:
+                    self._policy_problem(error, answers)
+                self._answers = None
+        return data
