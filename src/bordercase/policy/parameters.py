@@ -17,7 +17,26 @@ class ParameterNotInForce(LookupError):
 
 
 class BadOverride(ValueError):
-    """A what-if value that does not fit the parameter it replaces."""
+    """A what-if value that does not fit the parameter it replaces.
+
+    ``field`` is the parameter (or part, ``salary_thresholds.2613``) it was for, so a form can put the message on it.
+    """
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Dated:
+    """A what-if value that applies from a date on, in place of the parameter's own values from then; before the
+    date the parameter keeps its own, as a dated value in the policy would."""
+
+    value: Any
+    applies_from: dt.date
+
+    def __str__(self) -> str:
+        return f"{self.value}@{self.applies_from.isoformat()}"
 
 
 @dataclass(frozen=True)
@@ -58,15 +77,25 @@ def override(value: Any, path: list[str], new: Any, name: str) -> Any:
         ) or (isinstance(value, str) != isinstance(new, str)) or (
             isinstance(value, list | tuple) != isinstance(new, list | tuple)
         ):
-            raise BadOverride(f"{name} is {_kind(value)}, so it cannot be set to {new!r}: give {_kind(value)}.")
+            raise BadOverride(f"{name} is {_kind(value)}, so it cannot be set to {new!r}: give {_kind(value)}.",
+                              name)
         return tuple(new) if isinstance(new, list) else new
     if not isinstance(value, dict):
-        raise BadOverride(f"{name} has no part {path[0]!r}: it is {_kind(value)}.")
-    if path[0] not in value:
-        raise BadOverride(f"{name} has no part {path[0]!r}: its parts are {', '.join(map(str, value))}.")
+        raise BadOverride(f"{name} has no part {path[0]!r}: it is {_kind(value)}.", name)
+    if path[0] not in value and not (len(path) == 1 and open_table(value)):
+        raise BadOverride(f"{name} has no part {path[0]!r}: its parts are {', '.join(map(str, value))}.", name)
     changed = copy.copy(value)
+    if path[0] not in value:
+        changed[path[0]] = new
+        return changed
     changed[path[0]] = override(value[path[0]], path[1:], new, f"{name}.{path[0]}")
     return changed
+
+
+def open_table(table: dict[Any, Any]) -> bool:
+    """A table a what-if may add to: caps by category and weights by salary band, whose keys are data and whose values
+    are counts. Thresholds by unit group are not: a new one would put a role in short supply, not change a number."""
+    return all(isinstance(v, int) and not isinstance(v, bool) for v in table.values())
 
 
 def _kind(value: Any) -> str:

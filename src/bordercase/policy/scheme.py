@@ -14,7 +14,7 @@ from bordercase.policy.anzsco import anzsco
 from bordercase.policy.criteria import CriterionFunction
 from bordercase.policy.files import DocumentFile, PolicyFile, SourceFile, StepsFile
 from bordercase.policy.outcomes import CriterionResult, Evaluation, combine
-from bordercase.policy.parameters import BadOverride, Parameter, override
+from bordercase.policy.parameters import BadOverride, Dated, Parameter, ParameterNotInForce, Value, override
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,9 @@ class Scheme:
     version: str
     folder: str
     overrides: Mapping[str, Any] = field(default_factory=dict)
+    # What-if values that apply from a date (``Dated``), by the name given: kept for the policy version, since they
+    # live in ``parameters`` as dated values.
+    dated_overrides: Mapping[str, Dated] = field(default_factory=dict)
     _cache: dict[dt.date, _Resolved] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -65,9 +68,9 @@ class Scheme:
 
     @functools.cached_property
     def policy_version(self) -> str:
-        if not self.overrides:
+        if not self.overrides and not self.dated_overrides:
             return self.version
-        changes = ",".join(f"{k}={v}" for k, v in self.overrides.items())
+        changes = ",".join(f"{k}={v}" for k, v in [*self.overrides.items(), *self.dated_overrides.items()])
         return f"{self.version}+what-if({changes})"
 
     def check(self, answers: Any, *, partial: bool = False) -> dict[str, Any]:
@@ -114,16 +117,23 @@ class Scheme:
         return self._cache[date]
 
     def what_if(self, changes: Mapping[str, Any]) -> Scheme:
-        """This scheme with parameters replaced at every date: ``{"salary_thresholds.2613": 110000}``."""
+        """This scheme with parameters replaced: ``{"salary_thresholds.2613": 110000}`` at every date, or, for a
+        ``Dated`` value, from its date on (before it, the parameter keeps its own values)."""
         overrides: dict[str, Any] = dict(self.overrides)
+        dated: dict[str, Dated] = dict(self.dated_overrides)
+        parameters = dict(self.parameters)
         for dotted, new in changes.items():
             name, *path = dotted.split(".")
             if name not in self.parameters:
                 raise BadOverride(f"{self.id} has no parameter {name!r}: its parameters are "
-                                  f"{', '.join(self.parameters)}.")
+                                  f"{', '.join(self.parameters)}.", dotted)
+            if isinstance(new, Dated):
+                parameters[name] = _from_date(parameters[name], path, new, dotted)
+                dated[dotted] = new
+                continue
             current = overrides.get(name, self.parameters[name].values[-1].value)
             overrides[name] = override(current, path, _like(current, path, new), name)
-        return replace(self, overrides=overrides, _cache={})
+        return replace(self, overrides=overrides, dated_overrides=dated, parameters=parameters, _cache={})
 
     def touched_by(self, names: set[str]) -> tuple[int, ...]:
         """The positions of the criteria whose result can change when these parameters change."""
@@ -144,3 +154,15 @@ def _like(current: Any, path: list[str], new: Any) -> Any:
         return Decimal(str(new))
     return new
 
+
+def _from_date(parameter: Parameter, path: list[str], new: Dated, dotted: str) -> Parameter:
+    """The parameter with ``new`` as its value from ``new.applies_from`` on, in place of its values from then."""
+    start = new.applies_from
+    try:
+        current = parameter.at(start).value
+    except ParameterNotInForce:
+        current = parameter.values[0].value  # the what-if brings the parameter into force earlier than the policy
+    value = override(current, path, _like(current, path, new.value), dotted.split(".")[0])
+    kept = tuple(v for v in parameter.values if v.effective_from < start)
+    return Parameter(parameter.name, parameter.description, parameter.unit,
+                     (*kept, Value(start, value, f"what-if: {dotted}={new}")))

@@ -5,16 +5,16 @@ import json
 import sys
 from typing import Any
 
-import yaml
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from bordercase.cases.places_whatif import DRAWS, Places
+from bordercase.lib.errors import InvalidInput
 from bordercase.policy import casebook
 from bordercase.policy.files import PolicyFileError
 from bordercase.policy.jsonl import evaluate_lines
 from bordercase.policy.loader import UnknownScheme, scheme, schemes
-from bordercase.policy.parameters import BadOverride
 from bordercase.policy.scheme import Scheme
-from bordercase.policy.whatif import simulate, table
+from bordercase.policy.whatif import table
 
 
 class Command(BaseCommand):
@@ -35,8 +35,18 @@ class Command(BaseCommand):
         what_if = actions.add_parser("simulate", help="what-if: re-evaluate the lodged requests with changed "
                                                       "parameters")
         what_if.add_argument("scheme")
-        what_if.add_argument("--set", action="append", required=True, metavar="NAME=VALUE", dest="changes",
-                             help="a parameter (or part of one, salary_thresholds.2613) and its new value")
+        what_if.add_argument(
+            "--set", action="append", required=True, metavar="NAME=VALUE[@YYYY-MM-DD]", dest="changes",
+            help="a parameter (or part of one: salary_thresholds.2613, ballot_category_caps.2613, "
+                 "ballot_weight_by_salary_band.bands.150000) and its new value, read as the parameter's own kind: "
+                 "money and multiples as exact decimals (median_multiple=1.5), counts, days and hours as whole "
+                 "numbers (places=300), flags as true or false, lists as names separated by ; and tables as "
+                 "KEY: VALUE, KEY: VALUE. With @YYYY-MM-DD the value applies from that date on (before it the "
+                 "parameter keeps its own values), as a dated value in the policy does; without, at every date")
+        what_if.add_argument("--as-at", type=_date, help="evaluate every request as at this date (YYYY-MM-DD) "
+                                                         "instead of its own lodging date")
+        what_if.add_argument("--draws", type=_draws, default=DRAWS,
+                             help=f"simulated draws behind each chance of a place (capped schemes; default {DRAWS})")
         what_if.add_argument("--json", action="store_true", dest="as_json", help="print the report as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -92,24 +102,32 @@ class Command(BaseCommand):
             raise CommandError(f"{failures} of {total} cases failed.")
         self.stdout.write(self.style.SUCCESS(f"All {total} cases pass."))
 
-    def _simulate(self, scheme: str, changes: list[str], as_json: bool, **options: Any) -> None:
-        from bordercase.cases.services.evaluations import lodged_answers
+    def _simulate(self, scheme: str, changes: list[str], as_at: dt.date | None, draws: int, as_json: bool,
+                  **options: Any) -> None:
+        from bordercase.cases.services.whatif import changes_typed, whatif_run
 
         chosen = _scheme(scheme)
-        parsed = dict(_change(c) for c in changes)
+        try:
+            parsed = changes_typed(chosen, changes)
+        except InvalidInput as exc:
+            problems = "\n".join(f"  --set {field}: {message}" for field, message in exc.errors.items())
+            raise CommandError(f"Refused:\n{problems}\n`bordercase policy show {chosen.id}` lists the parameters "
+                               "with their values.") from exc
         show_progress = sys.stderr.isatty()
 
-        def progress(done: int) -> None:
+        def progress(what: str, done: int) -> None:
             if show_progress:
-                self.stderr.write(f"\rEvaluated {done:,} requests", ending="")
+                self.stderr.write(f"\r{what[0].upper()}{what[1:]} {done:,} requests", ending="")
 
-        try:
-            report = simulate(chosen, parsed, lodged_answers(chosen), progress)
-        except BadOverride as exc:
-            raise CommandError(f"{exc} `bordercase policy show {chosen.id}` lists the parameters.") from exc
+        report = whatif_run(chosen, parsed, as_at=as_at, draws=draws, progress=progress)
         if show_progress:
             self.stderr.write("")
-        self.stdout.write(json.dumps(report.as_json(), indent=2, ensure_ascii=False) if as_json else table(report))
+        if as_json:
+            self.stdout.write(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+            return
+        self.stdout.write(table(report.outcomes))
+        if report.places is not None:
+            self.stdout.write(places_table(report.places))
 
 
 def _scheme(scheme_id: str) -> Scheme:
@@ -123,11 +141,32 @@ def _date(text: str) -> dt.date:
         raise CommandError(f"--as-at {text!r} is not a date: write it as YYYY-MM-DD, such as 2022-03-01.") from None
 
 
-def _change(text: str) -> tuple[str, Any]:
-    name, equals, value = text.partition("=")
-    if not equals or not name:
-        raise CommandError(f"--set {text!r} is not NAME=VALUE: write it like --set salary_thresholds.2613=110000")
-    return name.strip(), yaml.safe_load(value)
+def _draws(text: str) -> int:
+    if not text.isdigit() or not 100 <= int(text) <= 1_000_000:
+        raise CommandError(f"--draws {text!r} must be a whole number from 100 to 1000000, such as 2000.")
+    return int(text)
+
+
+def places_table(places: Places) -> str:
+    """The places part of a what-if as text: each category's expected places, then each entry's chance."""
+    before, after = places.before, places.after
+    how = "exact" if places.exact else f"estimated from {places.draws:,} simulated draws, within ±{places.margin:.1%}"
+    lines = ["", f"Places: {before.places:,} → {after.places:,} ({before.method} → {after.method}), "
+                 f"{places.entries:,} requests waiting; chances {how}."]
+    if places.categories:
+        lines += ["", f"{'category':<12}{'entries':>9}{'cap':>12}{'places before':>16}{'places after':>15}"]
+        for c in places.categories:
+            cap = f"{'-' if c.cap_before is None else c.cap_before} → {'-' if c.cap_after is None else c.cap_after}"
+            lines.append(f"{c.category or '(none)':<12}{c.entries_after:>9,}{cap:>12}{c.places_before:>16.1f}"
+                         f"{c.places_after:>15.1f}")
+    changed = [e for e in places.chances if abs(e.chance_after - e.chance_before) >= 0.0005]
+    if changed:
+        lines += ["", f"{'request':<14}{'category':<10}{'weight':>8}{'chance before':>15}{'chance after':>14}"]
+        lines += [f"{e.reference:<14}{e.category_after or '-':<10}{e.weight_after:>8}{e.chance_before:>15.1%}"
+                  f"{e.chance_after:>14.1%}" for e in changed[:50]]
+        if len(changed) > 50:
+            lines.append(f"… and {len(changed) - 50:,} more (--json lists every one)")
+    return "\n".join(lines)
 
 
 def describe(s: Scheme) -> str:

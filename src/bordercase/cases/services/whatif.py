@@ -1,0 +1,160 @@
+"""The administrator's what-if over the live pool: the one service behind `bordercase policy simulate` and the
+what-if page. Changed parameters are read into their own kinds (``policy.overrides``), every lodged request is
+evaluated as the scheme is and as changed (``policy.whatif``), and for a capped scheme the requests waiting for a
+place are entered as a round would enter them under each (``cases.places_whatif``). Reads only.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+
+from bordercase.cases.allocation import HOLDS_PLACE, category_of
+from bordercase.cases.lifecycle import State
+from bordercase.cases.models import Request
+from bordercase.cases.places_whatif import DRAWS, Places, Waiting, places_whatif
+from bordercase.cases.services.evaluations import lodged_answers
+from bordercase.lib.errors import InvalidInput
+from bordercase.policy.loader import UnknownScheme, scheme
+from bordercase.policy.overrides import Refusals, changes_read, value_read, value_text
+from bordercase.policy.parameters import BadOverride, ParameterNotInForce
+from bordercase.policy.scheme import Scheme as Policy
+from bordercase.policy.whatif import WhatIf, simulate
+
+
+@dataclass(frozen=True)
+class Report:
+    policy: Policy
+    as_at: dt.date | None
+    outcomes: WhatIf
+    places: Places | None  # for a scheme with capped places
+
+    def as_json(self) -> dict[str, Any]:
+        body = self.outcomes.as_json()
+        body["as_at"] = self.as_at.isoformat() if self.as_at else None
+        if self.places is not None:
+            body["places"] = self.places.as_json()
+        return body
+
+    def csv(self) -> str:
+        """One table a spreadsheet opens: each row a section (outcome, criterion, category, places, chance)."""
+        out = io.StringIO()
+        rows = csv.writer(out, lineterminator="\n")
+        rows.writerow(["section", "name", "from", "to", "requests", "before", "after"])
+        for (a, b), n in sorted(self.outcomes.outcomes.items()):
+            rows.writerow(["outcome", "", a, b, n, "", ""])
+        for (c, a, b), n in sorted(self.outcomes.criteria.items()):
+            rows.writerow(["criterion", c, a, b, n, "", ""])
+        for (c, a, b), n in sorted(self.outcomes.categories.items()):
+            rows.writerow(["category", c, a, b, n, "", ""])
+        if self.places is not None:
+            rows.writerow(["places", "(all)", "", "", self.places.entries, self.places.before.places,
+                           self.places.after.places])
+            for c in self.places.categories:
+                rows.writerow(["places", c.category or "(none)", "", "", c.entries_after, f"{c.places_before:.2f}",
+                               f"{c.places_after:.2f}"])
+            for e in self.places.chances:
+                rows.writerow(["chance", e.reference, e.category_before, e.category_after, "",
+                               f"{e.chance_before:.4f}", f"{e.chance_after:.4f}"])
+        return out.getvalue()
+
+
+def policy_for_whatif(code: str) -> Policy:
+    try:
+        return scheme(code)
+    except UnknownScheme as exc:
+        raise InvalidInput({"scheme": str(exc)}) from exc
+
+
+def changes_typed(policy: Policy, texts: Iterable[str]) -> dict[str, Any]:
+    """``NAME=VALUE[@YYYY-MM-DD]`` each read into the parameter's own kind; ``InvalidInput`` naming each refused
+    parameter (and what it must be) otherwise."""
+    try:
+        changes = changes_read(policy, texts)
+        policy.what_if(changes)  # what reading alone cannot see: a part the table has not
+    except Refusals as exc:
+        raise InvalidInput(exc.by_field()) from exc
+    except BadOverride as exc:
+        raise InvalidInput({exc.field or "changes": str(exc)}) from exc
+    return changes
+
+
+def changes_given(policy: Policy, given: Mapping[str, str], *, applies_from: dt.date | None,
+                  as_at: dt.date | None) -> dict[str, Any]:
+    """The changes a form gives: each parameter's text, the ones left as they are (``current_texts``) not changes.
+    A change applies from ``applies_from`` when given, else at every date."""
+    currents = current_texts(policy, as_at)
+    changes, refused = {}, {}
+    for name, text in given.items():
+        if name not in policy.parameters or text.strip() == currents.get(name, "").strip():
+            continue
+        try:
+            value = value_read(policy, name, text, applies_from)
+            policy.what_if({name: value})
+        except BadOverride as exc:
+            refused[name] = str(exc)
+        else:
+            changes[name] = value
+    if refused:
+        raise InvalidInput(refused)
+    return changes
+
+
+def current_texts(policy: Policy, as_at: dt.date | None) -> dict[str, str]:
+    """Each parameter's value as at the date (today without one) as a form shows it; empty if not yet in force."""
+    day = as_at or timezone.localdate()
+    texts = {}
+    for name, parameter in policy.parameters.items():
+        try:
+            texts[name] = value_text(parameter.at(day).value)
+        except ParameterNotInForce:
+            texts[name] = ""
+    return texts
+
+
+def _waiting(policy: Policy) -> list[Waiting]:
+    """The requests a round frozen now would enter: eligible, and not for a worker who already holds a place."""
+    holders = (Request.objects.filter(scheme__code=policy.id, status__in=HOLDS_PLACE).exclude(worker_identity="")
+               .values("worker_identity"))
+    rows = (Request.objects.filter(scheme__code=policy.id, status=State.ELIGIBLE)
+            .exclude(worker_identity__in=holders).order_by("pk")
+            .values_list("reference", "answers", "worker_identity", "organisation_id", "lodged_at"))
+    return [Waiting(reference, answers, worker, "" if employer is None else str(employer),
+                    lodged.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if lodged else "")
+            for reference, answers, worker, employer, lodged in rows]
+
+
+def whatif_run(policy: Policy, changes: Mapping[str, Any], *, as_at: dt.date | None = None, draws: int = DRAWS,
+               progress: Callable[[str, int], None] | None = None) -> Report:
+    """What the changes do over the live pool: every lodged request's outcome (as at ``as_at``, else its own
+    date), and for a capped scheme the places each category can expect and each waiting entry's chance."""
+    variant = policy.what_if(changes)
+    spec = _category_spec(policy, as_at)
+    category = (lambda answers: category_of(answers, spec)) if spec else None
+    outcomes = simulate(policy, changes, lodged_answers(policy),
+                        progress=None if progress is None else (lambda done: progress("evaluated", done)),
+                        category=category, as_at=as_at, every=10_000)
+    places = None
+    if policy.steps.allocation:
+        held = Request.objects.filter(scheme__code=policy.id, status__in=HOLDS_PLACE).count()
+        pool = _waiting(policy)
+        if progress is not None:
+            progress("simulating draws for", len(pool))
+        places = places_whatif(pool, policy, variant, as_at or timezone.localdate(), held, draws)
+    return Report(policy, as_at, outcomes, places)
+
+
+def _category_spec(policy: Policy, as_at: dt.date | None) -> Mapping[str, Any]:
+    if "ballot_category" not in policy.parameters:
+        return {}
+    try:
+        spec: Mapping[str, Any] = policy.value("ballot_category", as_at or timezone.localdate())
+    except ParameterNotInForce:
+        return {}
+    return spec
