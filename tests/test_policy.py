@@ -527,7 +527,7 @@ def test_evaluate_lines_keeps_the_order_and_reports_bad_lines_without_stopping()
         '{"id": "good-2", "answers": {"anzsco_code": "1351", "annual_salary_nzd": 119999.99, '
         '"employment_agreement_signed": true}}',
         json.dumps({"id": "no-answers"}),
-        json.dumps({"id": "good-3", "answers": tech_answers(job_title="DevOps Engineer", anzsco_code=None)}),
+        json.dumps({"id": "good-3", "answers": tech_answers(job_title="Growth Hacker", anzsco_code=None)}),
     ]
 
     results = list(evaluate_lines(scheme, lines, IN_FORCE))
@@ -630,8 +630,10 @@ def test_the_casebook_reports_a_wrong_expectation_with_its_file_and_line(
     pytest.param("Principal Software Engineer", Match.PRINCIPAL, ["261313"], id="principal-stripped"),
     pytest.param("Sofware Engineer", Match.FUZZY, ["261313"], id="misspelt"),
     pytest.param("Programmer", Match.AMBIGUOUS, ["261212", "261312"], id="ambiguous"),
-    pytest.param("DevOps Engineer", Match.NONE, [], id="none"),
-    pytest.param("CTO", Match.NONE, [], id="acronym"),
+    pytest.param("DevOps Engineer", Match.TABLE, ["261399"], id="current-ict-title"),
+    pytest.param("CTO", Match.TABLE, ["135111"], id="acronym-in-the-table"),
+    pytest.param("Growth Hacker", Match.NONE, [], id="none"),
+    pytest.param("VPE", Match.NONE, [], id="acronym"),
 ])
 def test_a_job_title_is_coded_to_anzsco_or_left_for_a_person(title: str, match: Match, codes: list[str]) -> None:
     coding = anzsco().code_title(title)
@@ -642,7 +644,7 @@ def test_a_job_title_is_coded_to_anzsco_or_left_for_a_person(title: str, match: 
 
 def test_an_uncoded_title_leaves_the_role_to_an_assessor() -> None:
     scheme = tech()
-    for title in ("CTO", "DevOps Engineer"):
+    for title in ("VPE", "Growth Hacker"):
         evaluation = scheme.evaluate(scheme.check(tech_answers(anzsco_code=None, job_title=title)), IN_FORCE)
         role = finding(evaluation, "role_in_short_supply")
         assert role.outcome is Finding.NEEDS_REVIEW and f"'{title}' matches no ANZSCO 2013 occupation" in role.reason

@@ -1,8 +1,10 @@
 """ANZSCO 2013 (v1.2) as data, and the coding of a job title an employer typed to occupations.
 
 A title is coded by its exact principal title, then by the ABS alternative titles and
-specialisations, then by fuzzy matching. When the evidence points at more than one occupation the
-coder says so and lists them: a person decides, the coder never guesses.
+specialisations and by bordercase's maintained table of current ICT titles ANZSCO 2013 lacks
+(``ict-titles.yaml``, each entry with its sources and reasoning), then by fuzzy matching. When the
+evidence points at more than one occupation the coder says so and lists them: a person decides, the
+coder never guesses.
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ from __future__ import annotations
 import csv
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
+
+from bordercase.policy.anzsco.titles import TitleEntry, title_table
 
 HERE = Path(__file__).parent
 # Words that say how senior a person is, not what the job is: "Senior Software Engineer" is a Software Engineer.
@@ -24,6 +29,10 @@ FUZZY_CUTOFF = 86.0
 MIN_FUZZY_LENGTH = 5
 # Candidates this close to the best fuzzy score are as likely as it, so the title is ambiguous.
 FUZZY_TIE = 4.0
+# The occupation an assessor found for a request, added to its checked answers before evaluating: no applicant
+# answers it (no question has this name, so ``Scheme.check`` refuses it from them), and criteria that read the
+# role take it over the code or title the applicant gave.
+OCCUPATION_FOUND = "occupation_found"
 
 
 class Occupation(NamedTuple):
@@ -40,9 +49,25 @@ class Occupation(NamedTuple):
 class Match(StrEnum):
     PRINCIPAL = "principal title"
     ALTERNATIVE = "alternative title"
+    TABLE = "current ICT title"  # bordercase's maintained table (ict-titles.yaml), not ANZSCO's own index
     FUZZY = "close match"
     AMBIGUOUS = "ambiguous"
     NONE = "no match"
+
+
+# When one occupation is found more than one way, the strongest names how it matched.
+_STRENGTH = {Match.PRINCIPAL: 0, Match.ALTERNATIVE: 1, Match.TABLE: 2, Match.FUZZY: 3}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An occupation a title could be, and how the title led to it."""
+
+    occupation: Occupation
+    match: Match  # principal title, alternative title, current ICT title or close match
+    matched_title: str  # the title as ANZSCO or the table writes it
+    score: float | None = None  # a close match's similarity, 0 to 100
+    entry: TitleEntry | None = None  # the table's entry, with its sources and reasoning
 
 
 @dataclass(frozen=True)
@@ -53,14 +78,19 @@ class Coding:
     match: Match
     occupations: tuple[Occupation, ...]
     matched_titles: tuple[str, ...] = ()
+    candidates: tuple[Candidate, ...] = ()
 
     @property
     def occupation(self) -> Occupation | None:
         return self.occupations[0] if len(self.occupations) == 1 else None
 
 
+# (occupation code, how, the title as written, the table's entry)
+_Hit = tuple[str, Match, str, "TitleEntry | None"]
+
+
 class Anzsco:
-    def __init__(self, folder: Path = HERE) -> None:
+    def __init__(self, folder: Path = HERE, table: Path | None = None) -> None:
         self.occupations: dict[str, Occupation] = {}
         self.unit_groups: dict[str, str] = {}
         with (folder / "anzsco-2013.csv").open(encoding="utf-8", newline="") as f:
@@ -69,29 +99,28 @@ class Anzsco:
                                         row["unit_group_title"], int(row["skill_level"]))
                 self.occupations[occupation.code] = occupation
                 self.unit_groups[occupation.unit_group] = occupation.unit_group_title
-        self._titles: dict[str, set[str]] = {}
-        # Titles as written, seniority words kept: "Chief Information Officer" is an occupation's own title.
-        self._whole: dict[str, tuple[set[str], Match, str]] = {}
-        self._kind: dict[str, Match] = {}
-        self._display: dict[str, str] = {}
+        # Titles with seniority words dropped ("Senior Software Engineer" is a Software Engineer) …
+        self._titles: dict[str, list[_Hit]] = {}
+        # … and as written, seniority words kept: "Chief Information Officer" is an occupation's own title.
+        self._whole: dict[str, list[_Hit]] = {}
         for occupation in self.occupations.values():
             self._add(occupation.title, occupation.code, Match.PRINCIPAL)
         with (folder / "alternative-titles.csv").open(encoding="utf-8", newline="") as f:
             for row in csv.DictReader(f):
                 self._add(row["title"], row["occupation_code"], Match.ALTERNATIVE)
+        self.table = title_table(table or folder / "ict-titles.yaml", known=self.occupations.__contains__,
+                                 fold=functools.partial(normalise, keep_seniority=True))
+        for entry in self.table.entries:
+            for spelling in entry.spellings:
+                self._add(spelling, entry.occupation, Match.TABLE, entry)
         self._choices = list(self._titles)
 
-    def _add(self, title: str, code: str, kind: Match) -> None:
-        codes, _, _ = self._whole.setdefault(normalise(title, keep_seniority=True), (set(), kind, title))
-        codes.add(code)
+    def _add(self, title: str, code: str, kind: Match, entry: TitleEntry | None = None) -> None:
+        hit: _Hit = (code, kind, title, entry)
+        self._whole.setdefault(normalise(title, keep_seniority=True), []).append(hit)
         key = normalise(title)
-        if not key:
-            return
-        self._titles.setdefault(key, set()).add(code)
-        # A title that is some occupation's principal title stays principal even if another lists it too.
-        if self._kind.get(key) is not Match.PRINCIPAL:
-            self._kind[key] = kind
-        self._display.setdefault(key, title)
+        if key:
+            self._titles.setdefault(key, []).append(hit)
 
     def known(self, code: str) -> bool:
         return code in self.occupations or code in self.unit_groups
@@ -102,16 +131,18 @@ class Anzsco:
             return str(self.occupations[code])
         return f"{code} {self.unit_groups[code]}"
 
+    def candidates(self, title: str) -> tuple[Candidate, ...]:
+        """Every occupation the title could be, strongest first: the title as written (ANZSCO's principal and
+        alternative titles, then the table's), then without seniority words, then close matches with their score.
+        A later kind is tried only when no earlier one found anything."""
+        return self.code_title(title).candidates
+
     @functools.lru_cache(maxsize=65_536)  # noqa: B019 - one Anzsco lives for the process; titles repeat in a pool
     def code_title(self, title: str) -> Coding:
-        whole = self._whole.get(normalise(title, keep_seniority=True))
-        if whole is not None:
-            codes, kind, shown = whole
-            occupations = tuple(self.occupations[c] for c in sorted(codes))
-            return Coding(title, kind if len(occupations) == 1 else Match.AMBIGUOUS, occupations, (shown,))
+        hits = self._whole.get(normalise(title, keep_seniority=True)) or self._titles.get(normalise(title))
+        if hits:
+            return self._coding(title, [self._candidate(hit) for hit in hits])
         key = normalise(title)
-        if key in self._titles:
-            return self._coding(title, self._kind[key], [key])
         # Fuzzy matching a short title (an acronym such as CTO) finds fragments of unrelated titles.
         if len(key) < MIN_FUZZY_LENGTH:
             return Coding(title, Match.NONE, ())
@@ -119,18 +150,31 @@ class Anzsco:
         if not found:
             return Coding(title, Match.NONE, ())
         best = found[0][1]
-        close = [choice for choice, score, _ in found if score >= best - FUZZY_TIE]
-        return self._coding(title, Match.FUZZY, close)
+        close = [self._candidate(hit, Match.FUZZY, round(score, 1))
+                 for choice, score, _ in found if score >= best - FUZZY_TIE for hit in self._titles[choice]]
+        return self._coding(title, close)
 
-    def _coding(self, title: str, match: Match, keys: list[str]) -> Coding:
-        codes = sorted({code for key in keys for code in self._titles[key]})
-        occupations = tuple(self.occupations[c] for c in codes)
-        matched = tuple(self._display[k] for k in keys)
-        return Coding(title, match if len(occupations) == 1 else Match.AMBIGUOUS, occupations, matched)
+    def _candidate(self, hit: _Hit, match: Match | None = None, score: float | None = None) -> Candidate:
+        code, kind, written, entry = hit
+        return Candidate(self.occupations[code], match or kind, written, score, entry)
+
+    def _coding(self, title: str, found: list[Candidate]) -> Coding:
+        # One candidate per occupation: the strongest way the title reached it.
+        best: dict[str, Candidate] = {}
+        for candidate in sorted(found, key=lambda c: (_STRENGTH[c.match], -(c.score or 0))):
+            best.setdefault(candidate.occupation.code, candidate)
+        candidates = tuple(best.values())
+        occupations = tuple(sorted((c.occupation for c in candidates), key=lambda o: o.code))
+        match = candidates[0].match if len(candidates) == 1 else Match.AMBIGUOUS
+        matched = tuple(dict.fromkeys(c.matched_title for c in candidates))
+        return Coding(title, match, occupations, matched, candidates)
 
 
 def normalise(title: str, *, keep_seniority: bool = False) -> str:
-    words = re.sub(r"[^a-z0-9+#]+", " ", title.lower()).split()
+    # Accents and full-width letters fold to plain ones, so "Ingénieur" and a full-width "CTO" compare as typed
+    # on an English keyboard.
+    folded = "".join(c for c in unicodedata.normalize("NFKD", title) if not unicodedata.combining(c))
+    words = re.sub(r"[^a-z0-9+#]+", " ", folded.lower()).split()
     dropped = {"nec", "aus", "nz"} if keep_seniority else SENIORITY | {"nec", "aus", "nz"}
     return " ".join(w for w in words if w not in dropped)
 

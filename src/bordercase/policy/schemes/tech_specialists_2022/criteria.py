@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from bordercase.policy.anzsco import Match, anzsco
+from bordercase.policy.anzsco import OCCUPATION_FOUND, Match, anzsco
 from bordercase.policy.criteria import MET, NEEDS_REVIEW, NOT_MET, Answers, Params, Result, criterion, money
 
 
@@ -19,19 +19,25 @@ class Role:
         self.groups_described = " or ".join(f"ANZSCO {anzsco().describe(u)}" for u in unit_groups)
 
 
-_roles: dict[tuple[str, str], Role] = {}
+_roles: dict[tuple[str, str, str], Role] = {}
 
 
 def role_of(answers: Answers) -> Role:
-    key = (answers.get("anzsco_code", ""), answers.get("job_title", ""))
+    key = (answers.get(OCCUPATION_FOUND, ""), answers.get("anzsco_code", ""), answers.get("job_title", ""))
     role = _roles.get(key)
     if role is None:
         role = _roles[key] = _find_role(*key)
     return role
 
 
-def _find_role(code: str, title: str) -> Role:
+def _find_role(found: str, code: str, title: str) -> Role:
     data = anzsco()
+    if found:
+        # The assessor chose the occupation (the rules asked them to): their finding stands over the code or
+        # title the employer gave.
+        unit = found[:4]
+        return Role((unit,), f"The assessor found the occupation to be ANZSCO {data.describe(found)} (unit group "
+                             f"{data.describe(unit)}), which")
     if code:
         unit = code[:4]
         subject = f"ANZSCO {data.describe(code)}"
