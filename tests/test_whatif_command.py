@@ -1,0 +1,166 @@
+"""`bordercase policy simulate` over the lodged requests: every kind of parameter accepted, bad values refused naming
+the parameter and what it must be (never a traceback), a value from a date, and for the capped tech class the places
+and chances a changed allocation gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from bordercase.cases.models import Request
+from bordercase.cli import main
+from bordercase.policy import loader
+from tests.allocation_support import eligible
+from tests.conftest import World
+from tests.walking import walk
+
+TECH, OEW = "tech-specialists-2022", "other-essential-worker-2020"
+MakeRequest = Callable[..., Request]
+
+
+def run(*args: str) -> str:
+    out = io.StringIO()
+    call_command("policy", *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def twice_median_today() -> Decimal:
+    return 2 * loader.scheme(OEW).value("median_wage_hourly", timezone.localdate())
+
+
+def long_term_paid(world: World, make_request: MakeRequest, hourly: Decimal) -> Request:
+    answers = {"role_duration_months": 12, "unique_skills_not_obtainable_in_nz": True, "time_critical": True,
+               "hourly_rate_nzd": str(hourly), "hours_per_week": 40}
+    return walk(make_request(scheme=OEW, body="inz", answers=answers), [("lodge", world.employer_a)])
+
+
+def test_a_fractional_median_multiple_is_simulated_not_a_type_error(world: World, make_request: MakeRequest) -> None:
+    # Paid 80% of twice the median: short of 2 times, over 1.5 times.
+    between = long_term_paid(world, make_request, (twice_median_today() * Decimal("0.8")).quantize(Decimal("0.01")))
+    long_term_paid(world, make_request, twice_median_today() + 1)
+
+    report = json.loads(run("simulate", OEW, "--set", "median_multiple=1.5", "--json"))
+
+    assert (report["requests"], report["changed"]) == (2, 1)
+    assert report["examples"] == [between.reference]
+    assert report["outcomes"] == [{"from": "ineligible", "to": "eligible", "requests": 1}]
+    assert report["changes"] == {"median_multiple": 1.5}
+    assert "places" not in report  # no capped places under this scheme
+    assert "1 of 2 requests change outcome" in run("simulate", OEW, "--set", "median_multiple=1.5")
+
+
+def test_a_value_from_a_later_date_leaves_todays_requests_alone(world: World, make_request: MakeRequest) -> None:
+    long_term_paid(world, make_request, (twice_median_today() * Decimal("0.8")).quantize(Decimal("0.01")))
+    later = (timezone.localdate().replace(day=1) + dt.timedelta(days=62)).replace(day=1)
+    report = json.loads(run("simulate", OEW, "--set", f"median_multiple=1.5@{later.isoformat()}", "--json"))
+    assert report["changed"] == 0
+    assert report["changes"] == {"median_multiple": f"1.5@{later.isoformat()}"}
+    moved = json.loads(run("simulate", OEW, "--set", f"median_multiple=1.5@{later.isoformat()}",
+                           "--as-at", later.isoformat(), "--json"))
+    assert moved["changed"] == 1 and moved["as_at"] == later.isoformat()
+
+
+@pytest.mark.parametrize(("scheme_id", "change"), [
+    pytest.param(OEW, "median_multiple=1.5", id="multiple"),
+    pytest.param(OEW, "median_wage_hourly=27.50", id="money"),
+    pytest.param(TECH, "salary_thresholds.2613=110000", id="money-in-a-table"),
+    pytest.param(TECH, "places=300", id="count"),
+    pytest.param(OEW, "short_term_max_months=9", id="months"),
+    pytest.param(OEW, "hours_per_year=1950", id="hours"),
+    pytest.param(OEW, "twice_median_minimum_hours=35", id="hours-per-week"),
+    pytest.param(TECH, "industry_commitments_mandatory=false", id="flag"),
+    pytest.param(TECH, "pipeline_programmes=Summer of Tech; Shadowtech", id="names"),
+    pytest.param(OEW, "time_critical_applies_to=significant_work_only", id="choice"),
+    pytest.param(TECH, "allocation_method=order_of_receipt", id="method"),
+    pytest.param(TECH, "ballot_category_caps=2613: 1", id="caps"),
+    pytest.param(TECH, "ballot_employer_cap=1", id="employer-cap"),
+    pytest.param(TECH, "ballot_weight_by_salary_band.bands.150000=2", id="weights"),
+    pytest.param(TECH, "places=300@2022-03-01", id="from-a-date"),
+])
+def test_simulate_accepts_every_kind_of_parameter(world: World, make_request: MakeRequest, scheme_id: str,
+                                                  change: str) -> None:
+    if scheme_id == TECH:
+        eligible(world)
+    else:
+        long_term_paid(world, make_request, twice_median_today())
+    report = json.loads(run("simulate", scheme_id, "--set", change, "--json"))
+    assert report["requests"] == 1
+    name = change.split("=")[0]
+    assert name in report["changes"]
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    pytest.param("median_multiple=twice", "--set median_multiple: median_multiple is a number, so it cannot be set "
+                 "to 'twice': give a number more than 0, such as 1.5.", id="multiple"),
+    pytest.param("median_wage_hourly=-2", "--set median_wage_hourly: ", id="money"),
+    pytest.param("isolation_days=7.5", "give a whole number, 0 or more", id="days"),
+    pytest.param("travel_needs_employment_agreement=perhaps", "give true or false", id="flag"),
+    pytest.param("median_multiple=1.5@2022-13-01", "the date after @ must be a real date", id="date"),
+    pytest.param("median_multipl=1.5", "has no parameter 'median_multipl'", id="unknown"),
+])
+def test_simulate_refuses_a_bad_value_naming_the_parameter_and_the_rule(world: World, change: str, words: str
+                                                                        ) -> None:
+    with pytest.raises(CommandError) as refused:
+        run("simulate", OEW, "--set", change)
+    assert words in str(refused.value)
+
+
+def test_every_bad_value_is_named_at_once(world: World) -> None:
+    with pytest.raises(CommandError) as refused:
+        run("simulate", TECH, "--set", "places=lots", "--set", "ballot_employer_cap=-1", "--set", "places.x=1")
+    message = str(refused.value)
+    assert "--set ballot_employer_cap:" in message and "--set places.x:" in message
+    assert "`bordercase policy show tech-specialists-2022`" in message
+
+
+def test_the_bordercase_command_refuses_without_a_traceback(world: World, capsys: pytest.CaptureFixture[str]
+                                                            ) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["policy", "simulate", OEW, "--set", "median_multiple=lots"])
+    assert stopped.value.code == 1
+    err = capsys.readouterr().err
+    assert "median_multiple is a number, so it cannot be set to 'lots'" in err and "Traceback" not in err
+
+
+def test_more_places_are_modelled_not_reported_as_no_change(world: World) -> None:
+    waiting = [eligible(world, answers={"annual_salary_nzd": 130000 + i}) for i in range(4)]
+
+    report = json.loads(run("simulate", TECH, "--set", "places=2", "--json"))
+
+    places = report["places"]
+    assert (places["before"]["places"], places["after"]["places"], places["entries"]) == (600, 2, 4)
+    assert places["exact"] is True
+    assert places["categories"] == [{"category": "2613", "entries_before": 4, "entries_after": 4, "cap_before": None,
+                                     "cap_after": None, "places_before": 4.0, "places_after": 2.0}]
+    assert {c["request"] for c in places["chances"]} == {r.reference for r in waiting}
+    assert {(c["chance_before"], c["chance_after"]) for c in places["chances"]} == {(1.0, 0.5)}
+    text = run("simulate", TECH, "--set", "places=2")
+    assert "Places: 600 → 2 (ballot → ballot), 4 requests waiting; chances exact." in text
+    assert "100.0%" in text and "50.0%" in text
+
+
+def test_caps_and_weights_are_estimated_by_simulated_draws(world: World) -> None:
+    for i in range(3):
+        eligible(world, answers={"annual_salary_nzd": 200000 + i})
+    eligible(world, answers={"anzsco_code": "262111", "annual_salary_nzd": 130000})
+
+    report = json.loads(run("simulate", TECH, "--set", "places=2", "--set", "ballot_category_caps.2613=1",
+                            "--set", "ballot_weight_by_salary_band.bands.150000=3", "--draws", "500", "--json"))
+
+    places = report["places"]
+    assert places["exact"] is False and places["draws"] == 500
+    by_category = {c["category"]: c for c in places["categories"]}
+    assert by_category["2613"]["places_after"] == 1.0 and by_category["2613"]["cap_after"] == 1
+    assert by_category["2621"]["places_after"] == 1.0  # the cap leaves the second place to the other category
+
+
+def test_draws_out_of_range_are_refused(world: World) -> None:
+    with pytest.raises(CommandError, match="--draws '5' must be a whole number from 100"):
+        run("simulate", TECH, "--set", "places=2", "--draws", "5")
