@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from bordercase.web import occupation_views
+
+urlpatterns: list[URLPattern] = [
+    path("", occupation_views.occupation_coder, name="occupation-coder"),
+]

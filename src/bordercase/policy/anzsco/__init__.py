@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -33,6 +33,10 @@ FUZZY_TIE = 4.0
 # answers it (no question has this name, so ``Scheme.check`` refuses it from them), and criteria that read the
 # role take it over the code or title the applicant gave.
 OCCUPATION_FOUND = "occupation_found"
+# As long as the schemes let a job title be (the tech class's job_title question): a longer one is not a title.
+TITLE_MAX_LENGTH = 200
+# Control characters and lone surrogates: no title has them, and they would only be echoed back broken.
+_UNPRINTABLE = frozenset({"Cc", "Cs"})
 
 
 class Occupation(NamedTuple):
@@ -70,6 +74,17 @@ class Candidate:
     entry: TitleEntry | None = None  # the table's entry, with its sources and reasoning
 
 
+def candidate_json(candidate: Candidate) -> dict[str, Any]:
+    o, entry = candidate.occupation, candidate.entry
+    return {
+        "code": o.code, "title": o.title, "unit_group": o.unit_group, "unit_group_title": o.unit_group_title,
+        "skill_level": o.skill_level, "matched_by": candidate.match.name.lower(), "matched_how": candidate.match.value,
+        "matched_title": candidate.matched_title, "score": candidate.score,
+        "reasoning": entry.reasoning if entry else "",
+        "sources": [{"id": s.id, "title": s.title, "url": s.url} for s in entry.sources] if entry else [],
+    }
+
+
 @dataclass(frozen=True)
 class Coding:
     """What a job title was coded to. ``occupations`` has one entry unless the match is ambiguous."""
@@ -83,6 +98,23 @@ class Coding:
     @property
     def occupation(self) -> Occupation | None:
         return self.occupations[0] if len(self.occupations) == 1 else None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"title": self.title, "match": self.match.name.lower(),
+                "occupation": self.occupation.code if self.occupation else None,
+                "candidates": [candidate_json(c) for c in self.candidates]}
+
+
+def title_problem(title: str) -> str | None:
+    """Why a title typed in cannot be coded, said to the person who typed it; None if it can be."""
+    text = title.strip()
+    if not text:
+        return "Enter a job title, such as DevOps Engineer"
+    if len(text) > TITLE_MAX_LENGTH:
+        return f"The job title is {len(text):,} characters long: shorten it to {TITLE_MAX_LENGTH} or fewer"
+    if any(unicodedata.category(c) in _UNPRINTABLE for c in text):
+        return "The job title has a character that cannot be typed, such as a control character: type it again"
+    return None
 
 
 # (occupation code, how, the title as written, the table's entry)
