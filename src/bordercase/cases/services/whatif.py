@@ -21,7 +21,7 @@ from bordercase.cases.models import Request
 from bordercase.cases.places_whatif import DRAWS, Places, Waiting, places_whatif
 from bordercase.cases.services.evaluations import lodged_answers
 from bordercase.lib.errors import InvalidInput
-from bordercase.policy.loader import UnknownScheme, scheme
+from bordercase.policy.loader import UnknownScheme, scheme, schemes
 from bordercase.policy.overrides import Refusals, changes_read, value_read, value_text
 from bordercase.policy.parameters import BadOverride, ParameterNotInForce
 from bordercase.policy.scheme import Scheme as Policy
@@ -85,11 +85,11 @@ def changes_typed(policy: Policy, texts: Iterable[str]) -> dict[str, Any]:
     return changes
 
 
-def changes_given(policy: Policy, given: Mapping[str, str], *, applies_from: dt.date | None,
-                  as_at: dt.date | None) -> dict[str, Any]:
-    """The changes a form gives: each parameter's text, the ones left as they are (``current_texts``) not changes.
-    A change applies from ``applies_from`` when given, else at every date."""
-    currents = current_texts(policy, as_at)
+def changes_given(policy: Policy, given: Mapping[str, str], *, applies_from: dt.date | None) -> dict[str, Any]:
+    """The changes a form gives: each parameter's text, those left as the form showed them (today's values,
+    ``current_texts``) not changes, so a parameter left alone keeps every dated value of its own. A change applies
+    from ``applies_from`` when given, else at every date."""
+    currents = current_texts(policy, None)
     changes, refused = {}, {}
     for name, text in given.items():
         if name not in policy.parameters or text.strip() == currents.get(name, "").strip():
@@ -158,3 +158,22 @@ def _category_spec(policy: Policy, as_at: dt.date | None) -> Mapping[str, Any]:
     except ParameterNotInForce:
         return {}
     return spec
+
+
+# What decides a round besides the rules' own parameters: the places, caps, weights, categories and method.
+ALLOCATION_PARAMETERS = ("places", "allocation_method", "ballot_category_caps", "ballot_employer_cap",
+                         "ballot_weight_by_salary_band", "ballot_category", "order_of_receipt_priority")
+
+
+def whatif_parameters(policy: Policy) -> list[str]:
+    """The parameters whose change can move an outcome (read by a criterion, or making one mandatory) or, under a
+    scheme with capped places, a place; in the policy's order."""
+    moving = {name for c in policy.criteria for name in (*c.reads, c.mandatory_parameter) if name}
+    if policy.steps.allocation:
+        moving.update(ALLOCATION_PARAMETERS)
+    return [name for name in policy.parameters if name in moving]
+
+
+def policies_for_whatif() -> list[Policy]:
+    """Every scheme whose rules have a parameter to change, by title."""
+    return sorted((p for p in schemes().values() if whatif_parameters(p)), key=lambda p: p.title)
