@@ -25,12 +25,26 @@ class CheckerForm(QuestionsForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        answers = self._answers
-        if answers is not None:
-            try:
-                self.policy.check(answers)
-            except InvalidAnswers as exc:
-                for error in exc.errors:
+        answers = self._answers if self._answers is not None else self._readable(data)
+        try:
+            self.policy.check(answers)
+        except InvalidAnswers as exc:
+            for error in exc.errors:
+                # A question already refused by the partial check (or unreadable) has its message: one is enough.
+                if not any(self._by_question[n].has_errors for n in error.field.split(" or ")
+                           if n in self._by_question):
                     self._policy_problem(error, answers)
-                self._answers = None
+            self._answers = None
         return data
+
+    def _readable(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The answers that could be read when others could not, so that every question left unanswered is named
+        with the rest in one go."""
+        answers = {}
+        for block in self.blocks:
+            if block.has_errors:
+                continue
+            value = self._read(block, data)
+            if value is not None:
+                answers[block.question.name] = value
+        return answers
