@@ -223,6 +223,7 @@ class EventKind(StrEnum):
     CLAIM = "claim"
     ASSIGN = "assign"
     CRITERION_FINDING = "criterion_finding"
+    OCCUPATION_FINDING = "occupation_finding"
     DECLINE_PROPOSED = "decline_proposed"
     DECLINE_SENT_BACK = "decline_sent_back"
     ENTER_ROUND = "enter_round"
@@ -239,6 +240,7 @@ EVENTS: dict[EventKind, EventInfo] = {
     EventKind.CLAIM: EventInfo("Claimed by an assessor", False),
     EventKind.ASSIGN: EventInfo("Assigned", False),
     EventKind.CRITERION_FINDING: EventInfo("Criterion assessed", False),
+    EventKind.OCCUPATION_FINDING: EventInfo("Occupation found by the assessor", False),
     EventKind.DECLINE_PROPOSED: EventInfo("Decline proposed, for a second assessor", False),
     EventKind.DECLINE_SENT_BACK: EventInfo("Decline sent back by the second assessor", False),
     EventKind.ENTER_ROUND: EventInfo("Entered in an allocation round", True),

@@ -23,7 +23,9 @@ from bordercase.cases.lifecycle import LifecycleError, Party, State
 from bordercase.cases.models import Evaluation, Request, Scheme
 from bordercase.cases.services import assessment, queue
 from bordercase.cases.services.evaluations import evaluation_latest, policy_of
+from bordercase.cases.services.occupations import OCCUPATION_ANSWER, occupation_of
 from bordercase.lib.errors import ConcurrentChange, InvalidInput, Refused
+from bordercase.policy.anzsco import anzsco
 from bordercase.web.intake_views import request_as
 from bordercase.web.questions import answer_rows
 
@@ -159,8 +161,20 @@ def _render_request(request: HttpRequest, user: User, found: Request, errors: di
         "in_assessment": found.status == State.IN_ASSESSMENT,
         "open": found.status in queue.OPEN_STATES, "four_eyes": assessment.needs_second_assessor(found),
         "finding_choices": [("met", "Met"), ("not_met", "Not met")],
+        **_occupation_context(found, policy),
     }
     return render(request, "web/assessment/request.html", context)
+
+
+def _occupation_context(found: Request, policy: Any) -> dict[str, Any]:
+    """The request's occupation and, where the scheme reads one, what its job title could be coded to."""
+    question = policy.questions.get(OCCUPATION_ANSWER) if policy is not None else None
+    if question is None or question.type != "anzsco":
+        return {"reads_occupation": False}
+    title = found.answers.get("job_title")
+    coding = anzsco().code_title(title) if isinstance(title, str) and title.strip() else None
+    return {"reads_occupation": True, "occupation": occupation_of(found), "job_title": title,
+            "occupation_candidates": coding.candidates if coding is not None else ()}
 
 
 def _acting(view: Any) -> Any:
@@ -200,6 +214,18 @@ def findings(request: HttpRequest, user: User, found: Request) -> str:
                  for r in assessment.rules_of(found)}
     assessment.findings_record(request=found, by=user, found=found_now)
     return "Your findings are saved."
+
+
+@_acting
+def occupation(request: HttpRequest, user: User, found: Request) -> str:
+    chosen = request.POST.get("occupation", "")
+    code = request.POST.get("occupation_code", "") if chosen in ("", "other") else chosen
+    evaluation = assessment.occupation_record(request=found, by=user, code=code,
+                                              note=request.POST.get("occupation_note", ""))
+    if evaluation is None:
+        return "The occupation was already recorded as that, with that note: nothing changed."
+    return (f"You recorded the occupation as {anzsco().describe(code.strip())}. The rules now find the request "
+            f"{evaluation.get_outcome_display().lower()}: confirm the criteria again where they changed.")
 
 
 @_acting

@@ -1,7 +1,7 @@
 """The case records: who applies, for whom, under which scheme, and every change since."""
 
 from bordercase.cases.models.allocation import AllocationEntry, AllocationRound, Reallocation, SecretHolder
-from bordercase.cases.models.assessments import CriterionFinding, DeclineProposal
+from bordercase.cases.models.assessments import CriterionFinding, DeclineProposal, OccupationFinding
 from bordercase.cases.models.documents import Document
 from bordercase.cases.models.evaluations import Evaluation
 from bordercase.cases.models.events import Event
@@ -14,6 +14,6 @@ from bordercase.cases.models.windows import IntakeWindow
 
 __all__ = [
     "AllocationEntry", "AllocationRound", "CriterionFinding", "DeclineProposal", "Document", "Evaluation", "Event",
-    "IdempotencyRecord", "IntakeWindow", "NoticeWaiting", "Person", "Reallocation",
+    "IdempotencyRecord", "IntakeWindow", "NoticeWaiting", "OccupationFinding", "Person", "Reallocation",
     "Request", "Scheme", "SecretHolder",
 ]

@@ -5,6 +5,26 @@ from django.db import models
 from django.db.models import Q
 
 
+class OccupationFinding(models.Model):
+    """The occupation an assessor found for a request, where the rules asked them to choose (a title that matched
+    nothing or more than one occupation) or where they found the employer's code or title wrong.
+
+    The one home of the request's occupation when there is one (``cases.services.occupations.occupation_of``): the
+    rules read it over the code or title given, and so does the ballot's category. One row per request, replaced
+    when the assessor changes their mind; every version is in the request's history (``occupation_finding``
+    events).
+    """
+
+    request = models.OneToOneField("cases.Request", on_delete=models.PROTECT, related_name="occupation_finding")
+    code = models.CharField(max_length=6, help_text="The ANZSCO 2013 occupation (6 digits).")
+    note = models.TextField(help_text="Why the assessor found this occupation: the role's duties, the evidence.")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.code}"
+
+
 class CriterionFinding(models.Model):
     """An assessor's finding of one criterion of one request, beside what the rules found.
 

@@ -29,6 +29,7 @@ from bordercase.cases.allocation import HOLDS_PLACE, all_fit, category_of, prior
 from bordercase.cases.lifecycle import EventKind, State, Step
 from bordercase.cases.models import AllocationEntry, AllocationRound, Request, Scheme
 from bordercase.cases.services.events import event_append
+from bordercase.cases.services.occupations import occupations_of, with_occupation
 from bordercase.cases.services.reallocation import reallocate
 from bordercase.cases.services.rounds import (
     parameter_today,
@@ -126,10 +127,13 @@ def _entries(round_: AllocationRound, pool: Sequence[Request]) -> dict[str, tupl
     category = parameter_today(scheme, "ballot_category", {})
     priority = tuple(parameter_today(scheme, "order_of_receipt_priority", ()))
     entered = {}
+    # The category reads the request's occupation (an assessor's finding, else what was given), so a nomination
+    # coded from its job title is counted by the category caps too.
+    occupations = occupations_of(pool)
     for r in pool:
         entry = ballot.Entry(
             entry_id=r.entry_id or "", beneficiary_id=_beneficiary_id(round_, r),
-            category=category_of(r.answers, category),
+            category=category_of(with_occupation(r.answers, occupations[r.pk]), category),
             employer_id=_employer_id(round_, r),
             # Weights are tickets in a draw; in order of receipt nothing is drawn, so every entry holds one.
             weight=weight_of(r.answers, weights) if by_ballot else 1,

@@ -27,12 +27,15 @@ from bordercase.cases.assessment import (
     reasons_text,
 )
 from bordercase.cases.lifecycle import STAFF_ONLY_EVENTS, EventKind, Party, State
-from bordercase.cases.models import CriterionFinding, DeclineProposal, Event, Request
+from bordercase.cases.models import CriterionFinding, DeclineProposal, Evaluation, Event, OccupationFinding, Request
 from bordercase.cases.services.documents import document_add
 from bordercase.cases.services.evaluations import answers_check, evaluation_latest, policy_of
 from bordercase.cases.services.events import event_append
+from bordercase.cases.services.occupations import OCCUPATION_ANSWER, for_rules, occupation_of
 from bordercase.cases.services.transitions import request_transition
 from bordercase.lib.errors import ConcurrentChange, InvalidInput, Refused
+from bordercase.policy.answers import InvalidAnswers
+from bordercase.policy.anzsco import anzsco
 from bordercase.policy.parameters import ParameterNotInForce
 
 # For a scheme without rules in the policy package, or a date its parameters do not reach.
@@ -206,6 +209,79 @@ def findings_record(*, request: Request, by: User, found: Mapping[str, tuple[str
     return findings_of(request)
 
 
+def occupation_record(*, request: Request, by: User, code: str, note: str) -> Evaluation | None:
+    """Record the occupation the assessor found, with their note, and evaluate the request again with it.
+
+    The rules read the assessor's occupation over the code or title the applicant gave, as at the same date as the
+    evaluation at lodging. A criterion whose rules' finding changes with it loses the assessor's finding, so it is
+    confirmed again against what the rules now say; the history records which. Returns the new evaluation (None
+    for a scheme without rules, or when the occupation is the one already recorded).
+    """
+    code, note = code.strip(), note.strip()
+    problems: dict[str, str] = {}
+    if not (code.isascii() and code.isdigit() and len(code) == 6) or code not in anzsco().occupations:
+        problems["occupation"] = ("Enter the 6-digit ANZSCO 2013 occupation, such as 261313; the job-title coder "
+                                  "lists the occupations a title could be.")
+    if not note:
+        problems["occupation_note"] = ("Say why the role is this occupation (its duties, the evidence), so the "
+                                       "applicant and a reviewer can follow the finding.")
+    if problems:
+        raise InvalidInput(problems)
+    with transaction.atomic():
+        current = _locked(request)
+        _require_assessor(current, by)
+        _require_in_assessment(current, "its occupation cannot be recorded")
+        if pending_decline(current) is not None:
+            raise InvalidInput({"occupation": "A decline of this request waits for a second assessor, on these "
+                                              "findings: they confirm it or send it back before the occupation "
+                                              "changes."})
+        before = OccupationFinding.objects.filter(request=current).first()
+        if before is not None and (before.code, before.note) == (code, note):
+            return None  # the same finding sent again changes nothing and records nothing
+        OccupationFinding.objects.update_or_create(request=current, defaults={"code": code, "note": note, "by": by,
+                                                                              "at": timezone.now()})
+        evaluation, reopened = _evaluate_with_occupation(current, code)
+        data: dict[str, Any] = {"occupation": code, "previous": before.code if before else None,
+                                "reopened": reopened}
+        if evaluation is not None:
+            data["outcome"] = evaluation.outcome
+        event_append(request=current, by=by, transition=EventKind.OCCUPATION_FINDING, from_state=current.status,
+                     to_state=current.status, reason=note, data=data)
+    return evaluation
+
+
+def _evaluate_with_occupation(request: Request, code: str) -> tuple[Evaluation | None, list[str]]:
+    """The request evaluated again with the assessor's occupation; the criteria whose finding had to be reopened."""
+    policy, latest = policy_of(request.scheme), evaluation_latest(request)
+    if policy is None or latest is None:
+        return None, []
+    answers = {k: v for k, v in request.answers.items() if v is not None}
+    try:
+        checked = policy.check(answers)
+    except InvalidAnswers as exc:
+        raise InvalidInput({"occupation": f"The request's answers no longer pass the scheme's checks ({exc}), so "
+                                          "the rules cannot read the occupation: ask the applicant to correct them."}
+                           ) from exc
+    result = policy.evaluate(for_rules(checked, code), latest.as_at)
+    evaluation = Evaluation.objects.create(
+        request=request, policy_version=result.policy_version, as_at=result.as_at, outcome=result.outcome.value,
+        criteria=result.as_json()["criteria"], answers=for_rules(request.answers, code))
+    now = {c["id"]: c["outcome"] for c in evaluation.criteria}
+    reopened = sorted(f.criterion for f in request.findings.all() if now.get(f.criterion, f.rule_outcome)
+                      != f.rule_outcome)
+    CriterionFinding.objects.filter(request=request, criterion__in=reopened).delete()
+    return evaluation, reopened
+
+
+def occupation_needed(request: Request) -> bool:
+    """Whether the scheme reads an occupation (it asks for an ANZSCO code) and the request has none settled."""
+    policy = policy_of(request.scheme)
+    if policy is None:
+        return False
+    question = policy.questions.get(OCCUPATION_ANSWER)
+    return question is not None and question.type == "anzsco" and occupation_of(request) is None
+
+
 def pending_decline(request: Request) -> DeclineProposal | None:
     return request.decline_proposals.filter(status=DeclineProposal.Status.PENDING).select_related(
         "proposed_by").first()
@@ -233,6 +309,10 @@ def request_decide(*, request: Request, by: User, decision: str, reasons: Iterab
             raise InvalidInput(exc.problems) from exc
         reason = reasons_text(decision, rules, findings, chosen, text)
         summary = {f.criterion: {"outcome": f.outcome, "kind": f.kind.value} for f in findings.values()}
+        if decision == Decision.RECOMMEND and occupation_needed(current):
+            # The ballot's category caps count the occupation: an eligible request without one would escape them.
+            raise InvalidInput({"occupation": "Record the role's occupation before recommending the request: its "
+                                              "job title matched no single ANZSCO occupation."})
         if decision == Decision.RECOMMEND:
             return request_transition(request=request, name="find_eligible", by=by, reason=reason,
                                       data={"findings": summary})

@@ -12,6 +12,7 @@ from bordercase.cases.lifecycle import State
 from bordercase.cases.models import Evaluation, Request, Scheme
 from bordercase.lib.errors import InvalidInput
 from bordercase.policy.answers import InvalidAnswers
+from bordercase.policy.anzsco import OCCUPATION_FOUND
 from bordercase.policy.loader import schemes
 from bordercase.policy.parameters import ParameterNotInForce
 from bordercase.policy.scheme import Scheme as Policy
@@ -63,12 +64,15 @@ def evaluation_latest(request: Request) -> Evaluation | None:
 
 
 def lodged_answers(policy: Policy) -> Iterator[tuple[str, Mapping[str, Any], dt.date | None]]:
-    """Every lodged request under the scheme, with its checked answers, for a what-if."""
+    """Every lodged request under the scheme, with its checked answers (and the occupation an assessor found, which
+    the rules read over the rest), for a what-if."""
     rows = (Request.objects.filter(scheme__code=policy.id).exclude(status=State.DRAFT.value)
-            .order_by("pk").values_list("reference", "answers", "lodged_at"))
-    for reference, answers, lodged_at in rows.iterator(chunk_size=2000):
+            .order_by("pk").values_list("reference", "answers", "lodged_at", "occupation_finding__code"))
+    for reference, answers, lodged_at, found in rows.iterator(chunk_size=2000):
         try:
             checked = policy.check(answers)
         except InvalidAnswers:
             continue  # stored before the scheme's questions changed; a what-if cannot evaluate it
+        if found:
+            checked[OCCUPATION_FOUND] = found
         yield reference, checked, None if "lodged_on" in checked else timezone.localdate(lodged_at)

@@ -20,8 +20,10 @@ from bordercase.cases.lifecycle import State
 from bordercase.cases.models import DeclineProposal, Evaluation, Request
 from bordercase.cases.services.assessment import target_working_days
 from bordercase.cases.services.evaluations import evaluation_latest, policy_of
+from bordercase.cases.services.occupations import for_rules
 from bordercase.cases.services.workers import same_worker_requests
 from bordercase.policy.answers import InvalidAnswers
+from bordercase.policy.anzsco import OCCUPATION_FOUND
 from bordercase.workdays import Clock, nz_date, working_day_number
 
 OPEN_STATES = (State.LODGED.value, State.IN_ASSESSMENT.value, State.INFO_REQUESTED.value)
@@ -155,7 +157,8 @@ def warnings_of(request: Request) -> list[Warning]:
     if evaluation is not None and policy is not None and _without_date(evaluation.answers) != _without_date(
             request.answers):
         try:
-            now = policy.evaluate(policy.check(request.answers), evaluation.as_at)
+            now = policy.evaluate(for_rules(policy.check(request.answers), evaluation.answers.get(OCCUPATION_FOUND)),
+                                  evaluation.as_at)
         except InvalidAnswers:
             found.append(Warning("answers_changed", "The answers were edited after lodging and no longer pass the "
                                                     "scheme's checks: ask the applicant to correct them."))
@@ -172,4 +175,5 @@ def warnings_of(request: Request) -> list[Warning]:
 
 
 def _without_date(answers: dict[str, object]) -> dict[str, object]:
-    return {k: v for k, v in answers.items() if k != "lodged_on"}
+    # Neither is the applicant's: bordercase sets the date at lodging, an assessor the occupation found.
+    return {k: v for k, v in answers.items() if k not in ("lodged_on", OCCUPATION_FOUND)}

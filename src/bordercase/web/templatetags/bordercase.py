@@ -90,6 +90,11 @@ def event_detail(event: Event) -> str:
         kind = {"overridden": ", overriding the rules", "resolved": ", where the rules needed review"}.get(
             data.get("kind", ""), "")
         return f"{criterion_title(data.get('criterion', ''))}: {finding_label(data.get('outcome', ''))}{kind}"
+    if event.transition == "occupation_finding":
+        reopened = data.get("reopened") or []
+        again = f"; to confirm again: {', '.join(criterion_title(c).lower() for c in reopened)}" if reopened else ""
+        was = f" (was {data['previous']})" if data.get("previous") else ""
+        return f"Occupation {data.get('occupation')}{was}{again}"
     if event.transition == "enter_round":
         return f"Round {data.get('round')}, entry {data.get('entry_id')}, weight {data.get('weight')}"
     return ""
