@@ -266,3 +266,21 @@ def test_order_of_receipt_gives_the_first_lodged_their_places() -> None:
     found = places_whatif(waiting(5), base, base.what_if({"allocation_method": "order_of_receipt"}), DAY, held=0)
     assert [e.chance_after for e in found.chances] == [1.0, 1.0, 1.0, 0.0, 0.0]
     assert found.after.method == "order_of_receipt" and found.exact
+
+
+def test_a_long_run_tells_its_progress_every_so_many_requests() -> None:
+    base = tech()
+    answers = base.check(ANSWERS[TECH])
+    heard: list[int] = []
+    simulate(base, {"places": 300}, [(f"r{i}", answers, DAY) for i in range(7)], progress=heard.append, every=3)
+    assert heard == [3, 6]
+
+
+def test_an_entry_the_changed_rules_find_ineligible_leaves_its_place_to_the_rest() -> None:
+    base = tech().what_if({"places": 2})
+    pool = waiting(2) + waiting(1, code="262111", start=2)
+    found = places_whatif(pool, base, base, DAY, held=0, leaving=frozenset({"BX-0002"}))
+    assert found.leaving == 1
+    assert [(e.reference, e.chance_after) for e in found.chances] == [
+        ("BX-0000", 1.0), ("BX-0001", 1.0), ("BX-0002", 0.0)]
+    assert [round(e.chance_before, 3) for e in found.chances] == [0.667, 0.667, 0.667]

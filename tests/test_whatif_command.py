@@ -164,3 +164,15 @@ def test_caps_and_weights_are_estimated_by_simulated_draws(world: World) -> None
 def test_draws_out_of_range_are_refused(world: World) -> None:
     with pytest.raises(CommandError, match="--draws '5' must be a whole number from 100"):
         run("simulate", TECH, "--set", "places=2", "--draws", "5")
+
+
+def test_a_waiting_entry_the_changed_rules_find_ineligible_leaves_the_pool(world: World) -> None:
+    programmers = [eligible(world) for _ in range(2)]
+    analyst = eligible(world, answers={"anzsco_code": "262111", "annual_salary_nzd": 130000})
+
+    report = json.loads(run("simulate", TECH, "--set", "places=2", "--set", "salary_thresholds.2621=140000",
+                            "--json"))
+
+    assert report["examples"] == [analyst.reference] and report["places"]["leaving"] == 1
+    chances = {c["request"]: c["chance_after"] for c in report["places"]["chances"]}
+    assert chances == {programmers[0].reference: 1.0, programmers[1].reference: 1.0, analyst.reference: 0.0}

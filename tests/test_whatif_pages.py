@@ -109,7 +109,10 @@ def test_the_report_downloads_as_csv(world: World) -> None:
     assert ["outcome", "", "eligible", "ineligible", "3", "", ""] in rows
     assert ["criterion", "salary_threshold", "met", "not_met", "3", "", ""] in rows
     assert ["category", "2613", "eligible", "ineligible", "3", "", ""] in rows
-    assert ["places", "2613", "", "", "3", "3.00", "1.00"] in rows
+    assert ["places", "(all)", "", "", "3", "600", "1"] in rows
+    # Found ineligible as changed, all three leave the pool, and their category expects no place.
+    assert ["leaving the pool", "(all)", "eligible", "ineligible", "3", "", ""] in rows
+    assert ["places", "2613", "", "", "0", "3.00", "0.00"] in rows
     assert {r[1] for r in rows if r[0] == "chance"} == {r.reference for r in waiting}
 
 

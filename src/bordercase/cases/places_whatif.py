@@ -35,6 +35,7 @@ class Waiting:
     worker: str  # the worker's identity, so one worker entered twice is counted once
     employer: str
     lodged_at: str  # sortable text, for order of receipt
+    lodged_on: dt.date | None = None  # the day in New Zealand, whose rules the request was lodged under
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class Places:
     before: Settings
     after: Settings
     entries: int
+    leaving: int  # entries the changed rules find ineligible, so no longer in the pool
     exact: bool  # both sides exact (no caps and no weights, or order of receipt)
     draws: int
     margin: float  # the widest 95% margin of any estimated chance, either side
@@ -86,6 +88,7 @@ class Places:
                     "employer_cap": s.caps.employer}
 
         return {"before": settings(self.before), "after": settings(self.after), "entries": self.entries,
+                "leaving": self.leaving,
                 "exact": self.exact, "draws": self.draws, "margin": round(self.margin, 4),
                 "categories": [{"category": c.category, "entries_before": c.entries_before,
                                 "entries_after": c.entries_after, "cap_before": c.cap_before,
@@ -137,10 +140,15 @@ def chances(entries: Sequence[Entry], settings: Settings, draws: int) -> tuple[d
 
 
 def places_whatif(pool: Sequence[Waiting], base: Policy, variant: Policy, as_at: dt.date, held: int,
-                  draws: int = DRAWS) -> Places:
-    """The places each category can expect and each entry's chance, under the scheme as it is and as changed."""
+                  draws: int = DRAWS, leaving: frozenset[str] = frozenset()) -> Places:
+    """The places each category can expect and each entry's chance, under the scheme as it is and as changed.
+
+    ``leaving`` are the references of entries the changed rules would find ineligible: they have no chance as
+    changed, and leave their places to the rest.
+    """
     before, after = settings_of(base, as_at, held), settings_of(variant, as_at, held)
-    entries_before, entries_after = entries_of(pool, before), entries_of(pool, after)
+    entries_before = entries_of(pool, before)
+    entries_after = entries_of([w for w in pool if w.reference not in leaving], after)
     chance_before, exact_before, draws_before, margin_before = chances(entries_before, before, draws)
     chance_after, exact_after, draws_after, margin_after = chances(entries_after, after, draws)
     count_before = Counter(e.category for e in entries_before)
@@ -155,7 +163,9 @@ def places_whatif(pool: Sequence[Waiting], base: Policy, variant: Policy, as_at:
     categories = [CategoryPlaces(name, count_before[name], count_after[name], before.caps.category.get(name),
                                  after.caps.category.get(name), expected_before[name],
                                  expected_after[name]) for name in names]
-    rows = [EntryChance(b.entry_id, b.category, a.category, b.weight, a.weight, chance_before[b.entry_id],
-                        chance_after[a.entry_id]) for b, a in zip(entries_before, entries_after, strict=True)]
-    return Places(before, after, len(pool), exact_before and exact_after, max(draws_before, draws_after),
-                  max(margin_before, margin_after), categories, rows)
+    after_of = {e.entry_id: e for e in entries_after}
+    rows = [EntryChance(b.entry_id, b.category, after_of[b.entry_id].category if b.entry_id in after_of else "",
+                        b.weight, after_of[b.entry_id].weight if b.entry_id in after_of else 0,
+                        chance_before[b.entry_id], chance_after.get(b.entry_id, 0.0)) for b in entries_before]
+    return Places(before, after, len(pool), len(pool) - len(entries_after), exact_before and exact_after,
+                  max(draws_before, draws_after), max(margin_before, margin_after), categories, rows)

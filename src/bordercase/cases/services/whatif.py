@@ -21,7 +21,9 @@ from bordercase.cases.models import Request
 from bordercase.cases.places_whatif import DRAWS, Places, Waiting, places_whatif
 from bordercase.cases.services.evaluations import lodged_answers
 from bordercase.lib.errors import InvalidInput
+from bordercase.policy.answers import InvalidAnswers
 from bordercase.policy.loader import UnknownScheme, scheme, schemes
+from bordercase.policy.outcomes import Outcome
 from bordercase.policy.overrides import Refusals, changes_read, value_read, value_text
 from bordercase.policy.parameters import BadOverride, ParameterNotInForce
 from bordercase.policy.scheme import Scheme as Policy
@@ -56,6 +58,7 @@ class Report:
         if self.places is not None:
             rows.writerow(["places", "(all)", "", "", self.places.entries, self.places.before.places,
                            self.places.after.places])
+            rows.writerow(["leaving the pool", "(all)", "eligible", "ineligible", self.places.leaving, "", ""])
             for c in self.places.categories:
                 rows.writerow(["places", c.category or "(none)", "", "", c.entries_after, f"{c.places_before:.2f}",
                                f"{c.places_after:.2f}"])
@@ -126,7 +129,8 @@ def _waiting(policy: Policy) -> list[Waiting]:
             .exclude(worker_identity__in=holders).order_by("pk")
             .values_list("reference", "answers", "worker_identity", "organisation_id", "lodged_at"))
     return [Waiting(reference, answers, worker, "" if employer is None else str(employer),
-                    lodged.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if lodged else "")
+                    lodged.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if lodged else "",
+                    timezone.localdate(lodged) if lodged else None)
             for reference, answers, worker, employer, lodged in rows]
 
 
@@ -146,8 +150,26 @@ def whatif_run(policy: Policy, changes: Mapping[str, Any], *, as_at: dt.date | N
         pool = _waiting(policy)
         if progress is not None:
             progress("simulating draws for", len(pool))
-        places = places_whatif(pool, policy, variant, as_at or timezone.localdate(), held, draws)
+        places = places_whatif(pool, policy, variant, as_at or timezone.localdate(), held, draws,
+                               leaving=_found_ineligible(pool, policy, variant, as_at))
     return Report(policy, as_at, outcomes, places)
+
+
+def _found_ineligible(pool: Iterable[Waiting], policy: Policy, variant: Policy, as_at: dt.date | None
+                      ) -> frozenset[str]:
+    """The waiting requests the changed rules alone would find ineligible, where the rules as they are did not:
+    under the new settings they would not be eligible, so not in the round."""
+    leaving = set()
+    for waiting in pool:
+        try:
+            answers = policy.check(waiting.answers)
+            day = as_at or answers.get("lodged_on") or waiting.lodged_on
+            if (variant.evaluate(answers, day).outcome is Outcome.INELIGIBLE
+                    and policy.evaluate(answers, day).outcome is not Outcome.INELIGIBLE):
+                leaving.add(waiting.reference)
+        except (InvalidAnswers, ParameterNotInForce):
+            continue  # answers or dates the rules cannot evaluate: the assessor's finding stands
+    return frozenset(leaving)
 
 
 def _category_spec(policy: Policy, as_at: dt.date | None) -> Mapping[str, Any]:

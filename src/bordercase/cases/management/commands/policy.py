@@ -152,7 +152,9 @@ def places_table(places: Places) -> str:
     before, after = places.before, places.after
     how = "exact" if places.exact else f"estimated from {places.draws:,} simulated draws, within ±{places.margin:.1%}"
     lines = ["", f"Places: {before.places:,} → {after.places:,} ({before.method} → {after.method}), "
-                 f"{places.entries:,} requests waiting; chances {how}."]
+                 f"{places.entries:,} requests waiting"
+                 + (f", {places.leaving:,} of them found ineligible as changed" if places.leaving else "")
+                 + f"; chances {how}."]
     if places.categories:
         lines += ["", f"{'category':<12}{'entries':>9}{'cap':>12}{'places before':>16}{'places after':>15}"]
         for c in places.categories:
