@@ -33,7 +33,8 @@ class Command(BaseCommand):
         test = actions.add_parser("test", help="run the YAML test cases kept in each scheme folder")
         test.add_argument("only", nargs="*", metavar="SCHEME", help="only these schemes")
         what_if = actions.add_parser("simulate", help="what-if: re-evaluate the lodged requests with changed "
-                                                      "parameters")
+                                                      "parameters and, for a capped scheme, the places each "
+                                                      "category expects and each waiting entry's chance")
         what_if.add_argument("scheme")
         what_if.add_argument(
             "--set", action="append", required=True, metavar="NAME=VALUE[@YYYY-MM-DD]", dest="changes",
