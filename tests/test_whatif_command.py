@@ -112,6 +112,12 @@ def test_simulate_refuses_a_bad_value_naming_the_parameter_and_the_rule(world: W
     assert words in str(refused.value)
 
 
+def test_an_allocation_method_the_rounds_do_not_know_is_refused(world: World) -> None:
+    with pytest.raises(CommandError, match=r"--set allocation_method: allocation_method is one of ballot or "
+                                           r"order_of_receipt, so it cannot be set to 'lottery'"):
+        run("simulate", TECH, "--set", "allocation_method=lottery")
+
+
 def test_every_bad_value_is_named_at_once(world: World) -> None:
     with pytest.raises(CommandError) as refused:
         run("simulate", TECH, "--set", "places=lots", "--set", "ballot_employer_cap=-1", "--set", "places.x=1")

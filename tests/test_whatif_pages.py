@@ -67,6 +67,7 @@ def test_a_fractional_median_multiple_changes_outcomes_on_the_page(world: World)
     assert "1 of 2 lodged requests would change outcome" in page
     assert "Ineligible</td><td class=\"govuk-table__cell\">Eligible" in page
     assert "Long term criteria" in page
+    assert "+what-if(median_multiple=1.5)" in page
     assert "Places to allocate" not in page
 
 
@@ -95,6 +96,8 @@ def test_bad_values_are_refused_on_their_fields(world: World) -> None:
     assert '<a href="#id_places">places is a number, so it cannot be set to \'many\': give a whole number' in page
     assert '<a href="#id_ballot_employer_cap">ballot_employer_cap is a number' in page
     assert "What changes" not in page
+    unknown = shown(client.get(f"/administration/what-if/{TECH}/", form_of(TECH, allocation_method="lottery")))
+    assert '<a href="#id_allocation_method">allocation_method is one of ballot or order_of_receipt' in unknown
 
 
 def test_the_report_downloads_as_csv(world: World) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from bordercase.ballot import METHODS
 from bordercase.cases.allocation import HOLDS_PLACE, category_of
 from bordercase.cases.lifecycle import State
 from bordercase.cases.models import Request
@@ -25,7 +26,7 @@ from bordercase.policy.answers import InvalidAnswers
 from bordercase.policy.loader import UnknownScheme, scheme, schemes
 from bordercase.policy.outcomes import Outcome
 from bordercase.policy.overrides import Refusals, changes_read, value_read, value_text
-from bordercase.policy.parameters import BadOverride, ParameterNotInForce
+from bordercase.policy.parameters import BadOverride, Dated, ParameterNotInForce
 from bordercase.policy.scheme import Scheme as Policy
 from bordercase.policy.whatif import WhatIf, simulate
 
@@ -85,7 +86,17 @@ def changes_typed(policy: Policy, texts: Iterable[str]) -> dict[str, Any]:
         raise InvalidInput(exc.by_field()) from exc
     except BadOverride as exc:
         raise InvalidInput({exc.field or "changes": str(exc)}) from exc
+    _methods_known(changes)
     return changes
+
+
+def _methods_known(changes: Mapping[str, Any]) -> None:
+    # Any other text would be taken for order of receipt by the round, so it is refused here as it is at opening.
+    given = changes.get("allocation_method")
+    method = given.value if isinstance(given, Dated) else given
+    if method is not None and method not in METHODS:
+        raise InvalidInput({"allocation_method": f"allocation_method is one of {' or '.join(METHODS)}, so it cannot "
+                                                 f"be set to {method!r}: give ballot or order_of_receipt."})
 
 
 def changes_given(policy: Policy, given: Mapping[str, str], *, applies_from: dt.date | None) -> dict[str, Any]:
@@ -106,6 +117,7 @@ def changes_given(policy: Policy, given: Mapping[str, str], *, applies_from: dt.
             changes[name] = value
     if refused:
         raise InvalidInput(refused)
+    _methods_known(changes)
     return changes
 
 
