@@ -52,6 +52,18 @@ def test_the_explorer_shows_the_rules_as_at_two_dates_and_refuses_a_date_that_do
     expect(page.locator(".govuk-inset-text").first).to_contain_text("took effect on 13 December 2021")
     pages.assert_accessible("rules-explorer-not-in-force")
 
+    page.set_viewport_size({"width": 320, "height": 800})
+    pages.goto(f"/rules/{TECH}/?as_at=2022-03-01")
+    salary = page.locator(".govuk-summary-card", has_text="Salary threshold")
+    expect(salary).to_contain_text("salary_thresholds: 2613: NZ$120,000")
+    expect(page.locator(".govuk-summary-card", has_text="Domestic pipeline")).to_contain_text(
+        "Yes, it must be met (because industry_commitments_mandatory says so on this date)")
+    for scheme in (TECH, OEW):
+        pages.goto(f"/rules/{scheme}/?as_at=2022-03-01")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, f"the explorer of {scheme} is {width} px wide at 320 px"
+        pages.assert_accessible(f"rules-explorer-{scheme}-320")
+
 
 def test_the_checker_names_each_problem_then_gives_the_outcome_and_carries_the_answers_into_a_request(
     pages: Pages, world: World

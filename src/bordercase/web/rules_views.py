@@ -14,6 +14,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bordercase.cases.services.rules import (
@@ -93,7 +95,13 @@ def _explained(rules: RulesAt) -> dict[str, Any]:
         f"{'Exactly' if r.kind == 'exactly_one_of' else 'At most'} one of: "
         + ", ".join(scheme.questions[n].label for n in r.names)
         for r in scheme.answer_rules]
-    return {"parameters": parameters, "changes": changes, "questions": questions, "answer_rules": rules_of_answers}
+    current = {p["name"]: p["current"] for p in parameters}
+    criteria = [{"at": c, "uses": [(name, current[name] or "no value yet") for name in c.criterion.reads]}
+                for c in rules.criteria]
+    # A parameter's name is one long word; a break after each underscore keeps a 320 px page from scrolling sideways.
+    breakable = {name: mark_safe(escape(name).replace("_", "_<wbr>")) for name in [*scheme.parameters, *scheme.questions]}  # noqa: S308
+    return {"parameters": parameters, "changes": changes, "questions": questions, "answer_rules": rules_of_answers,
+            "criteria": criteria, "breakable": breakable}
 
 
 def value_text(value: Any, unit: str) -> str:
