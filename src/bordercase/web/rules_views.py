@@ -99,7 +99,8 @@ def _explained(rules: RulesAt) -> dict[str, Any]:
     criteria = [{"at": c, "uses": [(name, current[name] or "no value yet") for name in c.criterion.reads]}
                 for c in rules.criteria]
     # A parameter's name is one long word; a break after each underscore keeps a 320 px page from scrolling sideways.
-    breakable = {name: mark_safe(escape(name).replace("_", "_<wbr>")) for name in [*scheme.parameters, *scheme.questions]}  # noqa: S308
+    names = [*scheme.parameters, *scheme.questions]
+    breakable = {name: mark_safe(escape(name).replace("_", "_<wbr>")) for name in names}  # noqa: S308 - escaped first
     return {"parameters": parameters, "changes": changes, "questions": questions, "answer_rules": rules_of_answers,
             "criteria": criteria, "breakable": breakable}
 
