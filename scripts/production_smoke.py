@@ -323,8 +323,11 @@ def main() -> int:
     nginx: subprocess.Popen[bytes] | None = None
     try:
         step("The transparency log's signing key: bordercase transparency key, owner-only")
-        log_key.write_text(run([str(bordercase), "transparency", "key"], env, capture_output=True).stdout)
-        log_key.chmod(0o600)
+        made_key = run([str(bordercase), "transparency", "key"], env, capture_output=True).stdout
+        # Owner-only from the moment it exists, as the README's `umask 077` makes it.
+        descriptor = os.open(log_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            out.write(made_key)
         step("bordercase check --deploy --fail-level WARNING && bordercase migrate")
         run([str(bordercase), "check", "--deploy", "--fail-level", "WARNING"], env)
         run([str(bordercase), "migrate"], env, capture_output=True)

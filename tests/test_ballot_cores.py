@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import os
 import random
 import sys
@@ -177,3 +178,61 @@ def test_every_ticket_is_hashed_whatever_the_weight_and_id() -> None:
     leading = keys_module.keys_between(columns, seed, 0, len(pool), None)
     smallest = [keys_module.entry_key(seed, e.entry_id, e.weight) for e in pool]
     assert leading.tolist() == [int.from_bytes(key[:8], "big") for key in smallest]
+
+
+def test_results_appended_to_a_file_come_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A file opened to append writes every part at its end, whatever the offset: the parts are then written in turn.
+    data, pool = pool_file(1200)
+    seed = hashlib.sha256(b"append").digest()
+    monkeypatch.setattr(draw_module, "PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(draw_module, "PARALLEL_FROM", 100)
+    out = tmp_path / "results.csv"
+    out.write_bytes(b"kept before\n")
+    with out.open("ab") as appending:
+        draw_module.drawn_file(data, Caps(100), seed, workers=3).write_to(appending)
+    assert out.read_bytes() == b"kept before\n" + results_csv(draw(pool, Caps(100), seed))
+    with out.open("r+b") as in_place:  # on disc, not appending: each part where it goes, after what is there
+        in_place.seek(0, 2)
+        draw_module.drawn_file(data, Caps(100), seed, workers=3).write_to(in_place)
+    assert out.read_bytes() == b"kept before\n" + results_csv(draw(pool, Caps(100), seed)) * 2
+    assert no_children_left()
+
+
+def test_the_size_of_the_results_is_counted_before_they_are_made() -> None:
+    data, _ = pool_file(1200)
+    columns = entry_columns(data)
+    assert columns is not None
+    order = np.random.default_rng(4).permutation(len(columns)).astype(np.int64)
+    status = np.random.default_rng(4).integers(0, 3, len(columns)).astype(np.int8)
+    for begin, end in ((0, 0), (0, 1), (0, 9), (8, 10), (9, 99), (99, 100), (0, 1200), (999, 1000), (1000, 1200)):
+        made = b"".join(columns.results(order, status, None, begin, end))
+        assert columns.results_size(order, status, begin, end) == len(made), (begin, end)
+
+
+def test_an_entrys_many_tickets_are_hashed_a_batch_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    pool = [Entry(f"E{i:04d}", weight) for i, weight in enumerate([1000, 1, 3, 999, 2, 1000, 1, 1])]
+    columns = entry_columns(entries_csv(pool))
+    assert columns is not None
+    monkeypatch.setattr(keys_module, "_CHUNK", 50)
+    batches: list[int] = []
+    made = columns.other_messages
+    monkeypatch.setattr(columns, "other_messages", lambda start, stop: batches.append(len(made(start, stop))) or
+                        made(start, stop))
+    seed = hashlib.sha256(b"batches").digest()
+    leading = keys_module.keys_between(columns, seed, 0, len(pool), None)
+    assert leading.tolist() == [int.from_bytes(keys_module.entry_key(seed, e.entry_id, e.weight)[:8], "big")
+                                for e in pool]
+    assert sum(batches) == sum(e.weight - 1 for e in pool) and max(batches) <= 50 + 999
+
+
+def test_only_a_file_on_disc_not_appending_is_written_in_place(tmp_path: Path) -> None:
+    on_disc = draw_module._on_disc
+    path = tmp_path / "results.csv"
+    path.write_bytes(b"")
+    with path.open("r+b") as in_place, path.open("ab") as appending, path.open("wb") as fresh:
+        assert on_disc(in_place) and on_disc(fresh) and not on_disc(appending)
+    reader, writer = os.pipe()
+    with os.fdopen(writer, "wb") as pipe:
+        assert not on_disc(pipe)
+    os.close(reader)
+    assert not on_disc(io.BytesIO())

@@ -99,3 +99,25 @@ def test_an_events_inclusion_is_proved_to_those_who_may_see_it(world: World, lod
     assert client.get(f"{API}/requests/{lodged.reference}/events/99/inclusion").status_code == 404
     assert client.get(f"{API}/requests/NOT-A-REF/events/1/inclusion").status_code == 404
     assert Client().get(path).status_code == 401
+
+
+def test_a_staff_only_events_inclusion_is_not_there_for_the_applicant(world: World, lodged: Request,
+                                                                      api_client: Callable[..., Client]) -> None:
+    from bordercase.cases.services.events import SYSTEM, event_append
+
+    Request.objects.select_for_update().get(pk=lodged.pk)
+    claimed = event_append(request=lodged, by=SYSTEM, transition="claim", from_state=lodged.status,
+                           to_state=lodged.status, reason="Taken for assessment.")
+    checkpoint_make()
+    path = f"{API}/requests/{lodged.reference}/events/{claimed.position}/inclusion"
+    assert api_client(world.employer_a).get(path).status_code == 404  # the applicant reads no claim
+    assert api_client(world.assessor_nztech).get(path).status_code == 200
+
+
+def test_a_consistency_proof_between_sizes_the_log_never_had_is_refused(world: World, lodged: Request) -> None:
+    size = checkpoint_make().size
+    for old, new in ((size + 7, size + 7), (-3, -3), (0, 0)):
+        answer = Client().get(f"{API}/transparency/consistency", {"old_size": old, "new_size": new})
+        assert answer.status_code == 422, (old, new)
+    same = Client().get(f"{API}/transparency/consistency", {"old_size": size, "new_size": size})
+    assert same.status_code == 200 and same.json()["proof"] == []

@@ -29,11 +29,14 @@ from bordercase.cases.chain import event_hash
 from bordercase.cases.models import AllocationRound, Event, Request
 from bordercase.cases.services.events import SYSTEM, event_append
 from bordercase.immigration.models import IssuedLetter
+from bordercase.lib.merkle import leaf_hash
 from bordercase.lib.signed_note import Checkpoint as CheckpointText
 from bordercase.lib.signed_note import Signer
 from bordercase.reporting.imports import import_requests
 from bordercase.transparency.checkpoints import checkpoint_make, log_signer
-from bordercase.transparency.log import event_logged
+from bordercase.transparency.letters import KIND as LETTER
+from bordercase.transparency.letters import letter_fields
+from bordercase.transparency.log import EVENT, entry_data, event_fields, event_logged
 from bordercase.transparency.models import LogEntry
 from bordercase.transparency.proofs import consistency_between
 from bordercase.transparency.records import import_logged
@@ -115,11 +118,12 @@ def test_an_untouched_database_holds_to_its_checkpoint(kept: Path) -> None:
 
 
 def test_emptying_the_requests_table_is_caught(demo: dict[str, Request], kept: Path, dangling: None) -> None:
+    demo_requests = list(Request.objects.all())
     if POSTGRES:  # refused outright, for the table's owner too, until the trigger is taken away
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE waits for no deferred check
             cursor.execute("TRUNCATE cases_request CASCADE")
-        assert Request.objects.count() == len(Request.objects.all())
+        assert Request.objects.count() == len(demo_requests)
     with log_triggers_off(), connection.cursor() as cursor:
         if POSTGRES:
             cursor.execute("TRUNCATE cases_request CASCADE")
@@ -235,10 +239,13 @@ def test_the_log_itself_changed_or_cut_short_is_caught(demo: dict[str, Request],
         cursor.execute("DELETE FROM transparency_logentry WHERE \"index\" IN (5, 6)")
     out, error = verify_kept(kept)
     assert error is not None
-    assert "Log entry 3 (event): its contents were changed after it was recorded." in out
-    assert "Log entries 5 to 6 are missing: they were deleted." in out
-    assert f"The log's first {size:,} entries do not make the checkpoint's root hash" not in out  # too few now
-    assert f"the checkpoint kept has {size:,}: entries were removed" in out
+    # Said once each, however many entries follow the gap; then the events whose records are gone or unreadable.
+    assert [line for line in out.splitlines() if line.startswith(("Log ", "The log"))] == [
+        "Log entry 3 (event): its contents were changed after it was recorded.",
+        "Log entries 5 to 6 are missing: they were deleted.",
+        f"The log holds {size - 2:,} entries but the checkpoint kept has {size:,}: entries were removed (the log was "
+        "emptied or cut short)."]
+    assert sum("is not in the transparency log" in line for line in out.splitlines()) == 3
     with log_triggers_off(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM transparency_logentry")
     out, error = verify_kept(kept)
@@ -348,8 +355,10 @@ def test_records_made_before_the_log_are_recorded_by_the_upgrade(demo: dict[str,
     assert error is not None
     assert out.splitlines() == [f"Import run {run.pk} is not in the transparency log: it was made without being "
                                 "recorded."]
+    leaves_before = LogEntry.objects.count()
     UPGRADE.record(django_apps, None)
     UPGRADE.record(django_apps, None)  # again: nothing twice
+    assert LogEntry.objects.count() == leaves_before + 1  # the import alone: every other record has its leaf
     assert LogEntry.objects.filter(kind="import").count() == 1
     out, error = verify_kept(kept)
     assert error is None, out
@@ -369,3 +378,34 @@ def test_a_checkpoint_kept_at_an_address_is_fetched(kept: Path) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _leaf_forged(kind: str, fields: dict[str, object]) -> None:
+    """A leaf written straight into the log, as an insider could: the trigger lets anything be inserted."""
+    data = entry_data(kind, fields)
+    LogEntry.objects.create(kind=kind, data=data, leaf_hash=leaf_hash(data), recorded_at=timezone.now())
+
+
+def test_a_second_leaf_added_for_a_changed_record_does_not_hide_it(demo: dict[str, Request], kept: Path) -> None:
+    request = demo["declined"]
+    decline = Event.objects.get(request=request, transition="decline")
+    with append_only_trigger_off() as cursor:
+        cursor.execute("UPDATE cases_event SET reason = 'Approved after all.' WHERE id = %s", [decline.pk])
+        _rehash_from(request, decline.position, cursor)
+    _leaf_forged(EVENT, event_fields(Event.objects.get(pk=decline.pk)))
+    letter = IssuedLetter.objects.select_related("request").order_by("pk").first()
+    assert letter is not None
+    IssuedLetter.objects.filter(pk=letter.pk).update(sha256="0" * 64)
+    letter.refresh_from_db()
+    _leaf_forged(LETTER, letter_fields(letter))
+    out, error = verify_kept(kept)
+    assert error is not None
+    lines = out.splitlines()
+    assert f"{request.reference} event {decline.position} (decline) is not the event the log recorded there: it " \
+           "was changed, or put in another's place, after it was recorded." in lines
+    assert any(line.endswith(f"records {request.reference} event {decline.position} again: it was added to the log "
+                             "behind bordercase's back, and the event is held to its first record.") for line in lines)
+    assert f"Letter {letter.code}: it is not what the transparency log recorded: it was changed after it was " \
+           "recorded." in lines
+    assert any(line.endswith(f"records letter {letter.code.lower()} again: it was added to the log behind "
+                             "bordercase's back, and the record is held to its first leaf.") for line in lines)

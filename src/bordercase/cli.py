@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -74,6 +75,11 @@ def main(argv: list[str] | None = None) -> None:
         # Checking a round needs its files and nothing else: no settings, no database.
         from bordercase.ballot.cli import main as ballot_main
 
+        if argv is None:
+            # The process is the command's alone, and what is made so far (the modules, mostly) lasts until it ends:
+            # the collector need not walk it again, here, in the workers a draw forks (whose pages it would copy by
+            # touching them) or as the process ends, some 13 ms of a draw of a second.
+            gc.freeze()
         raise SystemExit(ballot_main(rest))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bordercase.settings")
     from django.core.management import execute_from_command_line

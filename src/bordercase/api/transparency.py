@@ -81,7 +81,7 @@ class ConsistencyOut(Schema):
             summary="The proof that the log of new_size entries extends the log of old_size")
 def consistency(request: HttpRequest, query: Query[ConsistencyQuery]) -> ConsistencyOut:
     try:
-        proof = consistency_between(query.old_size, query.new_size) if query.old_size != query.new_size else []
+        proof = consistency_between(query.old_size, query.new_size)
     except ValueError as exc:
         raise InvalidInput({"old_size": str(exc)}) from exc
     return ConsistencyOut(old_size=query.old_size, new_size=query.new_size, proof=[_b64(h) for h in proof])

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gc
 import mmap
 import os
 import sys
@@ -96,8 +95,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="the most places one category may take; repeat for each capped category")
     run.add_argument("--employer-cap", type=int, help="the most places any one employer may take")
     run.add_argument("--out", help="write the results here instead of to standard output")
-    run.add_argument("--workers", type=int, default=_cores(), help="how many processes read and key a large "
-                     "file (the results are the same for any number); default: this machine's cores")
+    run.add_argument("--workers", type=int, default=_cores(), help="how many processes read, key and write a "
+                     "large draw (the results are the same for any number); default: this machine's cores")
     check = actions.add_parser("verify", help="check a published round: every digest, the commitment, the results")
     check.add_argument("manifest", help="the manifest JSON")
     check.add_argument("entries", help="the entries CSV")
@@ -127,9 +126,6 @@ def _mapped(path: str, what: str) -> FileBytes:
 
 
 def _draw(options: argparse.Namespace) -> int:
-    # What is made so far (the modules, mostly) lasts until the command ends: the collector need not walk it again,
-    # in this process, in the workers it forks (whose pages it would copy by touching them) or as the command ends.
-    gc.freeze()
     data = _mapped(options.entries, "entries")
     receipt = data[:len(RECEIPT_HEADER) + 1] == RECEIPT_HEADER.encode() + b"\n"
     if not receipt and options.seed is None:

@@ -1,9 +1,6 @@
 """A large draw's work shared with processes forked from the one drawing: reading the file and keying the
-entries, in parts at once. The results are byte for byte those of one process (the tests draw every way and
-compare); only the time differs.
-
-Writing the results is left to one process: gathering entry_ids in rank order is bound by memory, not by the
-processor, and two processes made it no quicker here.
+entries, then writing the results, in parts at once. The results are byte for byte those of one process (the tests
+draw every way and compare); only the time differs.
 
 Forked, not spawned: the workers start at once and share the file's bytes with this process, inheriting what
 they work on rather than being sent it.
@@ -54,8 +51,8 @@ def _in_parts(shared: Any, spans: list[tuple[int, int]], forked: Callable[[int, 
                 forked(begin, end), out, protocol=pickle.HIGHEST_PROTOCOL)))
         results = [here(*spans[0])]
         while children:
-            results.append(pickle.load(_finished(*children[0])))  # noqa: S301 - written by a process forked here
-            children.pop(0)
+            with _finished(*children.pop(0)) as part:  # no longer this function's to stop, once waited for
+                results.append(pickle.load(part))  # noqa: S301 - written by a process forked here
         return results
     finally:
         _SHARED = None
@@ -71,13 +68,19 @@ def _fork(work: Callable[[BinaryIO], None]) -> tuple[int, BinaryIO]:
     interpreter it had inherited.
     """
     output = tempfile.TemporaryFile()  # noqa: SIM115 - closed by whoever reads it, or by _stopped
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        output.close()
+        raise
     if pid:
         return pid, output
     # The worker leaves at once when done, flushing nothing else it inherited; a failure is told on standard error,
-    # which it shares with this process, and by its exit status.
+    # which it shares with this process, and by its exit status. Ctrl-C is this process's to answer: it stops the
+    # workers itself (_stopped), so they do not each print an interruption of their own.
     status = 1
     try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         work(output)
         output.flush()
         status = 0
@@ -88,7 +91,8 @@ def _fork(work: Callable[[BinaryIO], None]) -> tuple[int, BinaryIO]:
 
 
 def _finished(pid: int, output: BinaryIO) -> BinaryIO:
-    """The worker's output, from the start, once it is done; RuntimeError if it failed."""
+    """The worker's output, from the start, once it is done; RuntimeError if it failed (its file closed). The
+    caller has taken it from its list of workers to stop: once waited for, its process id is no longer its own."""
     _, status = os.waitpid(pid, 0)
     if os.waitstatus_to_exitcode(status):
         output.close()
@@ -186,8 +190,7 @@ def results_in_parallel(columns: EntryColumns, order: np.ndarray, status: np.nda
             children.append(_fork(rows(begin, end)))
         yield from columns.results(order, status, _scaled(progress, workers), *parts[0])
         while children:
-            with _finished(*children[0]) as part:
-                children.pop(0)
+            with _finished(*children.pop(0)) as part:
                 while piece := part.read(_PIECE_BYTES):
                     yield piece
     finally:
@@ -216,8 +219,7 @@ def results_in_place(columns: EntryColumns, order: np.ndarray, status: np.ndarra
             children.append(_fork(rows(part)))
         _write_at(file, columns.results(order, status, _scaled(progress, workers), *parts[0]), offsets[0])
         while children:
-            _finished(*children[0]).close()
-            children.pop(0)
+            _finished(*children.pop(0)).close()
     finally:
         _stopped(children)
     return offsets[-1]

@@ -12,6 +12,7 @@ came in, or when an entry was lodged. docs/ballot.md is the published definition
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import io
 import os
@@ -247,8 +248,11 @@ class DrawnFile:
 
 
 def _on_disc(out: BinaryIO) -> bool:
+    """Whether the workers can write their parts into ``out`` where they go: a file on disc, not opened to append
+    (where Linux writes every part at the end, whatever its offset)."""
     try:
-        return stat.S_ISREG(os.fstat(out.fileno()).st_mode)
+        descriptor = out.fileno()
+        return stat.S_ISREG(os.fstat(descriptor).st_mode) and not fcntl.fcntl(descriptor, fcntl.F_GETFL) & os.O_APPEND
     except (OSError, ValueError, io.UnsupportedOperation):  # no file descriptor: a BytesIO, say
         return False
 

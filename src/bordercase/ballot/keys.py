@@ -136,13 +136,26 @@ def keys_between(pool: Pool, seed: bytes, begin: int, end: int, progress: Progre
         messages = pool.messages(start, stop)
         chunk = leading[start - begin:stop - begin]
         chunk[:] = _leading(_hmacs(inner, outer, messages))
-        others = pool.other_messages(start, stop)
-        if others:
-            owner = np.repeat(np.arange(stop - start), pool.weight[start:stop].astype(np.int64) - 1)
-            np.minimum.at(chunk, owner, _leading(_hmacs(inner, outer, others)))
+        _other_tickets(pool, inner, outer, start, stop, chunk)
         if progress:
             progress("keys", report(stop - begin), len(pool))
     return leading
+
+
+def _other_tickets(pool: Pool, inner: _Hash, outer: _Hash, start: int, stop: int, leading: np.ndarray) -> None:
+    """Each entry's tickets but the first hashed, ``_CHUNK`` tickets or so at a time (an entry of weight 1,000
+    has 999): ``leading`` (the entries' from ``start``) keeps the smallest first 8 bytes."""
+    more = pool.weight[start:stop].astype(np.int64) - 1
+    upto = np.cumsum(more)  # the other tickets of the entries up to and including each
+    begin = 0
+    while begin < len(more) and upto[-1] > (upto[begin - 1] if begin else 0):
+        # As many entries as a batch holds, and at least one, whatever its weight.
+        end = max(begin + 1, int(np.searchsorted(upto, (upto[begin - 1] if begin else 0) + _CHUNK, side="right")))
+        others = pool.other_messages(start + begin, start + end)
+        if others:
+            owner = np.repeat(np.arange(begin, end), more[begin:end])
+            np.minimum.at(leading, owner, _leading(_hmacs(inner, outer, others)))
+        begin = end
 
 
 def _hmacs(inner: _Hash, outer: _Hash, messages: list[bytes]) -> bytes:

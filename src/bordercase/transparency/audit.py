@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db.models import F
 
 from bordercase.cases.models import AllocationRound, Event, Request
 from bordercase.immigration.models import IssuedLetter
@@ -24,8 +25,9 @@ from bordercase.lib.merkle import leaf_hash, root, verify_consistency
 from bordercase.lib.signed_note import Checkpoint as CheckpointText
 from bordercase.lib.signed_note import NoteError, Verifier
 from bordercase.reporting.models import ImportRun
+from bordercase.transparency.letters import KIND as LETTER
 from bordercase.transparency.letters import letter_fields
-from bordercase.transparency.log import entry_data
+from bordercase.transparency.log import EVENT, entry_data
 from bordercase.transparency.models import LogEntry
 from bordercase.transparency.records import Leaf, import_leaves, round_leaves
 
@@ -58,10 +60,11 @@ def tree_problems(kept: CheckpointText, progress: Progress | None = None) -> Ite
     hashes: list[bytes] = []
     placed = LogEntry.objects.filter(index__isnull=False).order_by("index")
     total = placed.count()
+    expected = 0  # the index the next entry should have
     for index, kind, data, stored in placed.values_list("index", "kind", "data", "leaf_hash").iterator(2000):
-        if index != len(hashes):
-            yield (f"Log entries {len(hashes)} to {index - 1} are missing: they were deleted."
-                   if index > len(hashes) else f"Log entry {index} is in the log twice.")
+        if index != expected:  # indices are unique, so only ever a gap
+            yield f"Log entries {expected} to {index - 1} are missing: they were deleted."
+        expected = index + 1
         hashed = leaf_hash(bytes(data))
         if hashed != bytes(stored):
             yield f"Log entry {index} ({kind}): its contents were changed after it was recorded."
@@ -76,22 +79,50 @@ def tree_problems(kept: CheckpointText, progress: Progress | None = None) -> Ite
                "inserted, removed or re-ordered since it was signed.")
 
 
+@dataclass(frozen=True)
+class _Read:
+    """A leaf as the audit reads it: how a message names it, and its fields, or why there are none to hold to."""
+
+    where: str
+    fields: dict[str, Any]
+    hashed: bytes = b""
+    problem: str = ""
+
+
+def _leaves(kind: str) -> Iterator[_Read]:
+    """Each leaf of a kind, earliest first: placed, in tree order, then those waiting. A placed leaf whose bytes no
+    longer make its hash is left out, for tree_problems tells of it."""
+    entries = LogEntry.objects.filter(kind=kind).order_by(F("index").asc(nulls_last=True), "pk")
+    for index, data, stored in entries.values_list("index", "data", "leaf_hash").iterator(2000):
+        where = f"Log entry {index}" if index is not None else "A log entry not yet in the tree"
+        if leaf_hash(bytes(data)) != bytes(stored):
+            if index is None:
+                yield _Read(where, {}, problem=f"{where} ({kind}): its contents were changed after it was recorded.")
+            continue
+        try:
+            fields = json.loads(bytes(data))
+        except ValueError:
+            fields = None
+        yield (_Read(where, fields, bytes(stored)) if isinstance(fields, dict) else
+               _Read(where, {}, problem=f"{where} ({kind}) does not record what its kind records: it was forged."))
+
+
 def event_problems(progress: Progress | None = None) -> Iterator[str]:
     """Every event the log recorded that the database no longer holds as recorded, and every event it holds that
     the log never recorded."""
     logged: dict[tuple[str, int], str] = {}
-    entries = LogEntry.objects.filter(kind="event").values_list("index", "data", "leaf_hash")
-    for index, data, stored in entries.iterator(2000):
-        where = f"Log entry {index}" if index is not None else "A log entry not yet in the tree"
-        if leaf_hash(bytes(data)) != bytes(stored):
-            if index is None:  # a placed one is told of by tree_problems
-                yield f"{where} (event): its contents were changed after it was recorded."
-            continue
+    for read in _leaves(EVENT):
         try:
-            fields = json.loads(bytes(data))
-            logged[(str(fields["request"]), int(fields["position"]))] = str(fields["hash"])
-        except (ValueError, KeyError, TypeError):
-            yield f"{where} (event) does not record an event: it was forged."
+            at = (str(read.fields["request"]), int(read.fields["position"]))
+            recorded = str(read.fields["hash"])
+        except (KeyError, TypeError, ValueError):
+            yield read.problem or f"{read.where} (event) does not record what its kind records: it was forged."
+            continue
+        if at in logged:  # the earliest is what bordercase wrote: a later one was added behind its back
+            yield (f"{read.where} records {at[0]} event {at[1]} again: it was added to the log behind bordercase's "
+                   "back, and the event is held to its first record.")
+        else:
+            logged[at] = recorded
     total = Event.objects.count()
     stored = Event.objects.order_by("pk").values_list("request__reference", "position", "transition", "hash")
     for done, (reference, position, transition, hashed) in enumerate(stored.iterator(2000), start=1):
@@ -141,7 +172,7 @@ class _Recorded:
 
 
 _RECORDED = [
-    _Recorded("letter", lambda f: (f["code"],), lambda k: f"Letter {k[0]}"),
+    _Recorded(LETTER, lambda f: (f["code"],), lambda k: f"Letter {k[0]}"),
     _Recorded("ballot-file", lambda f: (f["scheme"], f["round"], f["file"]),
               lambda k: f"The {k[2]} file of {k[0]} round {k[1]}"),
     _Recorded("round-cancelled", lambda f: (f["scheme"], f["round"]),
@@ -154,7 +185,7 @@ _RECORDED = [
 def _records_now() -> Iterator[Leaf]:
     """The leaves every letter, round and import run would make as each is now."""
     for letter in IssuedLetter.objects.select_related("request").order_by("pk").iterator(500):
-        yield "letter", letter_fields(letter)
+        yield LETTER, letter_fields(letter)
     for round_ in AllocationRound.objects.select_related("scheme").order_by("pk"):
         yield from round_leaves(round_)
     for run in ImportRun.objects.order_by("pk"):
@@ -165,19 +196,24 @@ def record_problems() -> Iterator[str]:
     """Every letter, allocation round file and import the log recorded that the database no longer holds as
     recorded, and every one it holds that the log never recorded."""
     recorded = {r.kind: r for r in _RECORDED}
-    logged: dict[tuple[str, tuple[Any, ...]], set[bytes]] = defaultdict(set)
-    for kind, data, stored in LogEntry.objects.filter(kind__in=recorded).values_list("kind", "data", "leaf_hash"):
-        if leaf_hash(bytes(data)) != bytes(stored):
-            continue  # told of by tree_problems, or by event_problems when not yet placed
-        try:
-            logged[(kind, recorded[kind].key(json.loads(bytes(data))))].add(bytes(stored))
-        except (ValueError, KeyError, TypeError):
-            yield f"A log entry of kind {kind} does not record what that kind records: it was forged."
+    logged: dict[tuple[str, tuple[Any, ...]], bytes] = {}
+    for kind in recorded:
+        for read in _leaves(kind):
+            try:
+                at = (kind, recorded[kind].key(read.fields))
+            except (KeyError, TypeError):
+                yield read.problem or f"{read.where} ({kind}) does not record what its kind records: it was forged."
+                continue
+            if at in logged:
+                yield (f"{read.where} records {recorded[kind].named(at[1]).lower()} again: it was added to the log "
+                       "behind bordercase's back, and the record is held to its first leaf.")
+            else:
+                logged[at] = read.hashed
     seen = set()
     for kind, fields in _records_now():
         at = (kind, recorded[kind].key(fields))
         seen.add(at)
-        if leaf_hash(entry_data(kind, fields)) in logged.get(at, ()):
+        if logged.get(at) == leaf_hash(entry_data(kind, fields)):
             continue
         yield (f"{recorded[kind].named(at[1])}: it is not what the transparency log recorded: it was changed after "
                "it was recorded." if at in logged else

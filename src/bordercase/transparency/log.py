@@ -8,6 +8,7 @@ every tree the log has had is a prefix of the next (what a consistency proof sho
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -20,6 +21,7 @@ from bordercase.lib.merkle import leaf_hash, root
 from bordercase.lib.rows import rows_insert
 from bordercase.transparency.models import LogEntry
 
+EVENT = "event"  # the kind of an event's leaf
 _SEQUENCER_LOCK = 0x6C6F67  # "log": the advisory lock's number, the log's own
 
 
@@ -40,19 +42,20 @@ def entry_append(kind: str, fields: dict[str, Any]) -> LogEntry:
 
 def event_fields(event: Event) -> dict[str, Any]:
     """What an event's leaf records: where it is and, through its chain hash, everything it says."""
+    # In UTC whatever zone the moment came in, so that the event read back makes the same bytes.
     return {"request": event.request.reference, "position": event.position, "transition": event.transition,
-            "at": event.at.isoformat(), "hash": event.hash}
+            "at": event.at.astimezone(dt.UTC).isoformat(), "hash": event.hash}
 
 
 def event_logged(sender: type[Event], instance: Event, created: bool, **_: Any) -> None:
     """Connected to the event's post_save: the event as a leaf, bound to its content through its chain hash."""
     if created:
-        entry_append("event", event_fields(instance))
+        entry_append(EVENT, event_fields(instance))
 
 
 def event_entry(event: Event) -> LogEntry | None:
     """The event's leaf, found by the hash of what it records: None if the event no longer says what it did."""
-    return LogEntry.objects.filter(leaf_hash=leaf_hash(entry_data("event", event_fields(event)))).first()
+    return LogEntry.objects.filter(leaf_hash=leaf_hash(entry_data(EVENT, event_fields(event)))).first()
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bordercase.lib.merkle import consistency_proof, inclusion_proof
-from bordercase.transparency.log import tree_leaves
+from bordercase.transparency.log import tree_leaves, tree_size
 from bordercase.transparency.models import Checkpoint, LogEntry
 
 
@@ -40,8 +40,8 @@ def entry_inclusion(entry: LogEntry) -> Inclusion | None:
 def consistency_between(old_size: int, new_size: int) -> list[bytes]:
     """The consistency proof from the tree of ``old_size`` entries to the tree of ``new_size``; ValueError unless
     0 < old_size <= new_size <= the entries placed."""
-    leaves = tree_leaves(new_size)
-    if not 0 < old_size <= new_size == len(leaves):
-        raise ValueError(f"A consistency proof is between two sizes from 1 to the log's {len(tree_leaves())} "
-                         f"entries, the first no larger than the second; not {old_size} and {new_size}.")
-    return consistency_proof(leaves, old_size)
+    placed = tree_size()
+    if not 0 < old_size <= new_size <= placed:
+        raise ValueError(f"A consistency proof is between two sizes from 1 to the log's {placed} entries, the first "
+                         f"no larger than the second; not {old_size} and {new_size}.")
+    return consistency_proof(tree_leaves(new_size), old_size)

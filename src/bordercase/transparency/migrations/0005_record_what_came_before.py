@@ -11,8 +11,9 @@ from django.utils import timezone
 
 def record(apps, schema_editor):
     from bordercase.lib.merkle import leaf_hash
+    from bordercase.transparency.letters import KIND as LETTER
     from bordercase.transparency.letters import letter_fields
-    from bordercase.transparency.log import entry_data, event_fields
+    from bordercase.transparency.log import EVENT, entry_data, event_fields
     from bordercase.transparency.records import import_leaves, round_leaves
 
     models = {name: apps.get_model(*name.split(".")) for name in (
@@ -30,9 +31,9 @@ def record(apps, schema_editor):
             new.append(entry(kind=kind, data=data, leaf_hash=hashed, recorded_at=now))
 
     for event in models["cases.Event"].objects.select_related("request").order_by("pk").iterator(2000):
-        add("event", event_fields(event))
+        add(EVENT, event_fields(event))
     for letter in models["immigration.IssuedLetter"].objects.select_related("request").order_by("pk"):
-        add("letter", letter_fields(letter))
+        add(LETTER, letter_fields(letter))
     for round_ in models["cases.AllocationRound"].objects.select_related("scheme").order_by("pk"):
         for kind, fields in round_leaves(round_):
             add(kind, fields)
