@@ -147,3 +147,11 @@ def test_only_a_scheme_administrator_reaches_the_what_if(world: World) -> None:
         unverified.force_login(world.administrator)
         assert unverified.get(path)["Location"].startswith("/account/two-step/set-up/")  # the second factor first
     assert verified_client(world.administrator).get("/administration/what-if/no-such-scheme/").status_code == 404
+
+
+def test_the_form_sent_back_as_shown_changes_nothing(world: World) -> None:
+    eligible(world)
+    page = shown(verified_client(world.administrator).get(f"/administration/what-if/{TECH}/", form_of(TECH)))
+    assert "0 of 1 lodged request would change outcome" in page
+    assert f"as changed, <span class=\"bc-hash\">{loader.scheme(TECH).version}</span>" in page  # no what-if in it
+    assert "No request's chance of a place changes." in page
