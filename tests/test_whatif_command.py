@@ -183,3 +183,19 @@ def test_a_waiting_entry_the_changed_rules_find_ineligible_leaves_the_pool(world
     assert report["examples"] == [analyst.reference] and report["places"]["leaving"] == 1
     chances = {c["request"]: c["chance_after"] for c in report["places"]["chances"]}
     assert chances == {programmers[0].reference: 1.0, programmers[1].reference: 1.0, analyst.reference: 0.0}
+
+
+def test_the_places_read_the_occupation_as_freezing_does(world: World) -> None:
+    from tests.test_occupations_assessment import eligible_by_title
+
+    devops = eligible_by_title(world, "DevOps Engineer")  # coded from its title by the maintained table
+    manager = eligible_by_title(world, "Product Manager", "135199")  # the assessor's finding
+
+    report = json.loads(run("simulate", TECH, "--set", "places=1", "--set", "ballot_category_caps.1351=0",
+                            "--json"))
+
+    chances = {c["request"]: (c["category"], c["chance_after"]) for c in report["places"]["chances"]}
+    assert chances == {devops.reference: ("2613", 1.0), manager.reference: ("1351", 0.0)}
+    assert report["places"]["leaving"] == 0  # the rules read the assessor's finding, as they did when found eligible
+    lowered = json.loads(run("simulate", TECH, "--set", "salary_thresholds.1351=200000", "--json"))
+    assert lowered["categories"] == [{"category": "1351", "from": "eligible", "to": "ineligible", "requests": 1}]

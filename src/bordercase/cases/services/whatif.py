@@ -21,8 +21,16 @@ from bordercase.cases.lifecycle import State
 from bordercase.cases.models import Request
 from bordercase.cases.places_whatif import DRAWS, Places, Waiting, places_whatif
 from bordercase.cases.services.evaluations import lodged_answers
+from bordercase.cases.services.occupations import (
+    OCCUPATION_ANSWER,
+    Found,
+    for_rules,
+    occupations_of,
+    with_occupation,
+)
 from bordercase.lib.errors import InvalidInput
 from bordercase.policy.answers import InvalidAnswers
+from bordercase.policy.anzsco import OCCUPATION_FOUND
 from bordercase.policy.loader import UnknownScheme, scheme, schemes
 from bordercase.policy.outcomes import Outcome
 from bordercase.policy.overrides import Refusals, changes_read, value_read, value_text
@@ -133,17 +141,29 @@ def current_texts(policy: Policy, as_at: dt.date | None) -> dict[str, str]:
     return texts
 
 
-def _waiting(policy: Policy) -> list[Waiting]:
+@dataclass(frozen=True)
+class _Pool:
+    waiting: list[Waiting]  # as the round reads them: the request's occupation standing as its ANZSCO code
+    rules_input: dict[str, tuple[Mapping[str, Any], str | None]]  # by reference: the answers, the assessor's code
+
+
+def _waiting(policy: Policy) -> _Pool:
     """The requests a round frozen now would enter: eligible, and not for a worker who already holds a place."""
     holders = (Request.objects.filter(scheme__code=policy.id, status__in=HOLDS_PLACE).exclude(worker_identity="")
                .values("worker_identity"))
-    rows = (Request.objects.filter(scheme__code=policy.id, status=State.ELIGIBLE)
-            .exclude(worker_identity__in=holders).order_by("pk")
-            .values_list("reference", "answers", "worker_identity", "organisation_id", "lodged_at"))
-    return [Waiting(reference, answers, worker, "" if employer is None else str(employer),
-                    lodged.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if lodged else "",
-                    timezone.localdate(lodged) if lodged else None)
-            for reference, answers, worker, employer, lodged in rows]
+    requests = list(Request.objects.filter(scheme__code=policy.id, status=State.ELIGIBLE)
+                    .exclude(worker_identity__in=holders).order_by("pk")
+                    .only("pk", "reference", "answers", "worker_identity", "organisation_id", "lodged_at"))
+    # The occupation as freezing reads it (cases.services.occupations), so a nomination coded from its title or by
+    # an assessor falls in its category here as it would in the round.
+    occupations = occupations_of(requests)
+    waiting = [Waiting(r.reference, with_occupation(r.answers, occupations[r.pk]), r.worker_identity,
+                       "" if r.organisation_id is None else str(r.organisation_id),
+                       r.lodged_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if r.lodged_at else "",
+                       timezone.localdate(r.lodged_at) if r.lodged_at else None) for r in requests]
+    found = {r.reference: o.code if o is not None and o.found is Found.ASSESSOR else None
+             for r in requests for o in [occupations[r.pk]]}
+    return _Pool(waiting, {r.reference: (r.answers, found[r.reference]) for r in requests})
 
 
 def whatif_run(policy: Policy, changes: Mapping[str, Any], *, as_at: dt.date | None = None, draws: int = DRAWS,
@@ -152,7 +172,7 @@ def whatif_run(policy: Policy, changes: Mapping[str, Any], *, as_at: dt.date | N
     date), and for a capped scheme the places each category can expect and each waiting entry's chance."""
     variant = policy.what_if(changes)
     spec = _category_spec(policy, as_at)
-    category = (lambda answers: category_of(answers, spec)) if spec else None
+    category = (lambda answers: category_of(_with_found(answers), spec)) if spec else None
     outcomes = simulate(policy, changes, lodged_answers(policy),
                         progress=None if progress is None else (lambda done: progress("evaluated", done)),
                         category=category, as_at=as_at, every=10_000)
@@ -161,20 +181,20 @@ def whatif_run(policy: Policy, changes: Mapping[str, Any], *, as_at: dt.date | N
         held = Request.objects.filter(scheme__code=policy.id, status__in=HOLDS_PLACE).count()
         pool = _waiting(policy)
         if progress is not None:
-            progress("simulating draws for", len(pool))
-        places = places_whatif(pool, policy, variant, as_at or timezone.localdate(), held, draws,
+            progress("simulating draws for", len(pool.waiting))
+        places = places_whatif(pool.waiting, policy, variant, as_at or timezone.localdate(), held, draws,
                                leaving=_found_ineligible(pool, policy, variant, as_at))
     return Report(policy, as_at, outcomes, places)
 
 
-def _found_ineligible(pool: Iterable[Waiting], policy: Policy, variant: Policy, as_at: dt.date | None
-                      ) -> frozenset[str]:
+def _found_ineligible(pool: _Pool, policy: Policy, variant: Policy, as_at: dt.date | None) -> frozenset[str]:
     """The waiting requests the changed rules alone would find ineligible, where the rules as they are did not:
     under the new settings they would not be eligible, so not in the round."""
     leaving = set()
-    for waiting in pool:
+    for waiting in pool.waiting:
+        given, found = pool.rules_input[waiting.reference]
         try:
-            answers = policy.check(waiting.answers)
+            answers = for_rules(policy.check(given), found)
             day = as_at or answers.get("lodged_on") or waiting.lodged_on
             if (variant.evaluate(answers, day).outcome is Outcome.INELIGIBLE
                     and policy.evaluate(answers, day).outcome is not Outcome.INELIGIBLE):
@@ -182,6 +202,14 @@ def _found_ineligible(pool: Iterable[Waiting], policy: Policy, variant: Policy, 
         except (InvalidAnswers, ParameterNotInForce):
             continue  # answers or dates the rules cannot evaluate: the assessor's finding stands
     return frozenset(leaving)
+
+
+def _with_found(answers: Mapping[str, Any]) -> Mapping[str, Any]:
+    # An assessor's occupation (lodged_answers gives it the rules) stands as the code the category reads, as at
+    # freezing. A title coded to one occupation without a finding is not read here: only occupations_of, over
+    # Request rows, knows it.
+    found = answers.get(OCCUPATION_FOUND)
+    return {**answers, OCCUPATION_ANSWER: found} if found else answers
 
 
 def _category_spec(policy: Policy, as_at: dt.date | None) -> Mapping[str, Any]:
