@@ -117,3 +117,10 @@ def test_answers_the_rules_refuse_are_not_kept(world: World) -> None:
     sent = client.post(f"/rules/{TECH}/check/start/", {**CHECKED, "annual_salary_nzd": "-5"})
     assert sent.status_code == 302 and sent["Location"] == f"/rules/{TECH}/check/"
     assert KEY not in client.session
+
+
+@pytest.mark.django_db
+def test_the_checker_names_a_lodging_date_that_does_not_exist() -> None:
+    page = Client().post(f"/rules/{TECH}/check/", {**CHECKED, "as_at_day": "30", "as_at_month": "2"})
+    assert _summary(page.content) == [("id_as_at_day", "Date of lodging must be a real date, like 12 4 1988")]
+    assert "evaluation" not in page.context

@@ -19,6 +19,15 @@ class AsAtForm(DatesForm):
     }
 
 
+class LodgingDateForm(DatesForm):
+    """The checker's date: the day the request would be lodged, whose rules apply, as at lodging; empty is today."""
+
+    dates: ClassVar[dict[str, tuple[str, str, str]]] = {
+        "as_at": ("Date of lodging", "The rules in force that day apply. For example, 18 2 2022. Leave it empty "
+                                     "for today.", ""),
+    }
+
+
 class CheckerForm(QuestionsForm):
     """The scheme's questions as the lodging pages draw them, checked in full: the checker answers what lodging
     would find, and lodging refuses answers a draft may still lack (a required question left empty)."""

@@ -32,7 +32,7 @@ from bordercase.policy.scheme import Scheme
 from bordercase.web.plumbing import posted_data
 from bordercase.web.questions import QuestionsForm
 from bordercase.web.rules_carry import answers_keep
-from bordercase.web.rules_forms import AS_AT_LEGEND, AsAtForm, CheckerForm
+from bordercase.web.rules_forms import AS_AT_LEGEND, AsAtForm, CheckerForm, LodgingDateForm
 
 _DATE_BOXES = ["as_at_day", "as_at_month", "as_at_year"]
 _NOT_CARRIED = {"csrfmiddlewaretoken", "change"}
@@ -130,7 +130,7 @@ def value_text(value: Any, unit: str) -> str:
 def rules_check(request: HttpRequest, code: str) -> HttpResponse:
     scheme = rules_scheme(code)
     data = posted_data(request)
-    dates = AsAtForm(data, initial=AsAtForm.date_initial("as_at", rules_today()))
+    dates = LodgingDateForm(data, initial=LodgingDateForm.date_initial("as_at", rules_today()))
     day = rules_today()
     if data is not None and dates.is_valid():
         day = dates.cleaned_data["as_at"] or day
@@ -141,7 +141,7 @@ def rules_check(request: HttpRequest, code: str) -> HttpResponse:
         carried = QuestionsForm(scheme, {}, data=data)
         answers = carried.answers() if carried.is_valid() else {}
         return _check_page(request, scheme, CheckerForm(scheme, answers, as_at=_listing_day(scheme, day)),
-                           AsAtForm(initial=AsAtForm.date_initial("as_at", day)))
+                           LodgingDateForm(initial=LodgingDateForm.date_initial("as_at", day)))
     form = CheckerForm(scheme, {}, data=data, as_at=_listing_day(scheme, day))
     valid = form.is_valid() & dates.is_valid()
     if not valid and dates.is_valid() and not_in_force(scheme, day):
@@ -174,7 +174,7 @@ def _read_text(scheme: Scheme, name: str, value: Any) -> str:
     return value_text(value, scheme.parameters[name].unit)
 
 
-def _check_page(request: HttpRequest, scheme: Scheme, form: CheckerForm, dates: AsAtForm) -> HttpResponse:
+def _check_page(request: HttpRequest, scheme: Scheme, form: CheckerForm, dates: LodgingDateForm) -> HttpResponse:
     errors = [(field.id_for_label or field.auto_id, error)
               for field in form for error in field.errors]
     errors[:0] = [(form.blocks[0].fields[0].id_for_label, e) for e in form.non_field_errors()]
