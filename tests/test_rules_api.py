@@ -119,3 +119,12 @@ def test_no_token_is_needed_and_the_calls_are_counted_per_address(monkeypatch: p
     finally:
         cache.clear()
     assert statuses == [200, 200, 200, 429] and other_address == 200
+
+
+def test_the_openapi_document_says_the_rules_need_no_token_and_what_each_can_answer() -> None:
+    paths = Client().get("/api/v1/openapi.json").json()["paths"]
+    evaluate = paths["/api/v1/rules/{scheme}/evaluate"]["post"]
+    read = paths["/api/v1/rules/{scheme}"]["get"]
+    assert "security" not in evaluate and "security" not in read
+    assert {"404", "422", "429"} <= set(evaluate["responses"]) and "401" not in evaluate["responses"]
+    assert {"404", "422", "429"} <= set(read["responses"])
