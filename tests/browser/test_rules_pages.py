@@ -41,6 +41,10 @@ def test_the_explorer_shows_the_rules_as_at_two_dates_and_refuses_a_date_that_do
     expect(page.locator("main")).to_contain_text("changed from NZ$25.50 an hour to NZ$27.00 an hour")
     pages.assert_accessible("rules-explorer-2021")
 
+    page.get_by_role("link", name="From 4 July 2022").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("The rules as at 4 July 2022")
+    expect(page.locator("main")).to_contain_text("changed from NZ$27.00 an hour to NZ$27.76 an hour")
+
     _show_rules_on(pages, "30", "2", "2021")
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_contain_text("Date the rules were in force must be a real date")
