@@ -17,7 +17,7 @@ from bordercase.cases.services.occupations import Found, occupation_of
 from bordercase.cases.services.requests import request_create
 from bordercase.lib.errors import InvalidInput, Refused
 from tests.allocation_support import TECH, drawn_round, override_parameters
-from tests.conftest import ANSWERS, World, nominee, set_places, signed_in
+from tests.conftest import ANSWERS, API, World, nominee, set_places, signed_in
 from tests.walking import walk
 
 NOTE = "Directs what the SaaS product does and how the engineers build it: an ICT manager's work."
@@ -204,3 +204,27 @@ def test_nobody_else_can_post_the_finding(world: World) -> None:
                                          "occupation_note": "Markets the app."})
         assert response.status_code == 404
     assert not OccupationFinding.objects.filter(request=request).exists()
+
+
+# --- the API, for an assessing body's own systems ------------------------------------------------------------------
+
+
+def test_an_assessing_body_s_system_reads_and_records_the_occupation(world: World, api_client: Any) -> None:
+    request = in_assessment(world, "Product Manager", annual_salary_nzd=150000)
+    client = api_client(world.assessor_nztech)
+    url = f"{API}/requests/{request.reference}/assessment/occupation"
+    before = client.get(url).json()
+    assert (before["occupation"], before["found_by"], before["pre_assessment"]) == (None, None, "needs_review")
+
+    refused = client.put(url, {"code": "1351", "note": ""}, content_type="application/json")
+    assert refused.status_code == 422 and set(refused.json()["fields"]) == {"occupation", "occupation_note"}
+
+    done = client.put(url, {"code": "135199", "note": NOTE}, content_type="application/json")
+    assert done.status_code == 200
+    assert done.json() == {"reference": request.reference, "occupation": "135199",
+                           "described": "135199 ICT Managers nec", "found_by": "assessor", "note": NOTE,
+                           "pre_assessment": "eligible"}
+    for outsider in (world.assessor_itpnz, world.employer_a):
+        assert api_client(outsider).put(url, {"code": "225113", "note": "No."},
+                                        content_type="application/json").status_code == 404
+    assert OccupationFinding.objects.get(request=request).code == "135199"
