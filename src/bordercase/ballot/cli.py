@@ -12,14 +12,14 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
-from bordercase.ballot.declaration import PROTOCOL
 from bordercase.ballot.draw import ALGORITHM, Caps, drawn_file, rank_by_receipt
-from bordercase.ballot.fields import parsed_json
 from bordercase.ballot.files import RECEIPT_HEADER, BallotFileError, FileBytes, read_entries, results_csv
-from bordercase.ballot.manifest import Manifest, verify
-from bordercase.ballot.manifest_v2 import ManifestV2, verify_v2
+
+if TYPE_CHECKING:
+    from bordercase.ballot.manifest import Manifest
+    from bordercase.ballot.manifest_v2 import ManifestV2
 
 # Below this size of entries file (some 200,000 of bordercase's entries, of a hundred bytes each) a draw takes a
 # second or two, and progress lines would only be noise.
@@ -154,6 +154,12 @@ def _draw(options: argparse.Namespace) -> int:
 
 
 def _verify(options: argparse.Namespace) -> int:
+    # Here, not above: a draw needs none of a v2 round's checking (its beacon's BLS library, RFC 8785), and
+    # importing it would be a few milliseconds of every draw.
+    from bordercase.ballot.fields import parsed_json
+    from bordercase.ballot.manifest import Manifest, verify
+    from bordercase.ballot.manifest_v2 import ManifestV2, verify_v2
+
     try:
         raw = parsed_json(_read(options.manifest, "manifest"))
         # A v2 round's manifest carries its declaration; a v1 round's, drawn before v2, still verifies as v1.
@@ -180,6 +186,9 @@ def _verify(options: argparse.Namespace) -> int:
 
 
 def _verified(manifest: Manifest | ManifestV2) -> str:
+    from bordercase.ballot.declaration import PROTOCOL
+    from bordercase.ballot.manifest_v2 import ManifestV2
+
     if isinstance(manifest, ManifestV2):
         declared = manifest.declaration
         return (f"OK: round {declared.round} of {declared.scheme} ({PROTOCOL}). The declaration's digest is the "

@@ -46,11 +46,11 @@ def sha256_constructors() -> list[Callable[[bytes], _Hash]]:
 
 @cache
 def fastest_sha256() -> Callable[[bytes], _Hash]:
-    """Whichever SHA-256 makes HMACs of short messages quicker on this machine, timed once a process (a few
-    milliseconds). For messages of a few dozen bytes the work is in making and copying hash objects: CPython's own
-    did it some 15% faster on an Intel Xeon, OpenSSL's some 17% faster on an AMD EPYC with SHA instructions."""
+    """Whichever SHA-256 makes HMACs of short messages quicker on this machine, timed once a process (some 3 ms).
+    For messages of a few dozen bytes the work is in making and copying hash objects: CPython's own did it some 15%
+    faster on an Intel Xeon, OpenSSL's some 17% faster on an AMD EPYC with SHA instructions."""
     made = sha256_constructors()
-    messages = [b"%020d#1" % i for i in range(1000)]
+    messages = [b"%020d#1" % i for i in range(500)]
     best = dict.fromkeys(range(len(made)), float("inf"))
     # Each timed in turn, first in one order and then the other, so that neither has the processor still warming to
     # the work, or a moment's load on the machine, to itself; the first round only warms.
