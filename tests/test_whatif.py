@@ -102,6 +102,12 @@ def test_each_kind_of_parameter_is_read_into_its_own_kind(scheme_id: str, text: 
     pytest.param(TECH, "salary_threshold=130000", "salary_threshold", "has no parameter", id="unknown-parameter"),
     pytest.param(TECH, "places=300@2022-02-30", "places", "a real date written YYYY-MM-DD", id="bad-date"),
     pytest.param(TECH, "places=300@March", "places", "a real date written YYYY-MM-DD", id="not-a-date"),
+    # Numbers no scheme could mean, which would overflow the version's or the ballot's arithmetic, or take minutes.
+    pytest.param(TECH, "places=1e100000", "places", "no more than 1,000,000,000,000", id="huge-count"),
+    pytest.param(TECH, "places=1e1000000", "places", "no more than 1,000,000,000,000", id="vast-count"),
+    pytest.param(TECH, "ballot_weight_by_salary_band.bands.150000=99999999999999999999",
+                 "ballot_weight_by_salary_band.bands.150000", "no more than 1,000,000,000,000", id="huge-weight"),
+    pytest.param(OEW, "median_multiple=-1e30", "median_multiple", "no more than", id="huge-multiple"),
 ])
 def test_a_value_that_does_not_fit_is_refused_naming_the_field_and_the_rule(
     scheme_id: str, text: str, field: str, rule: str

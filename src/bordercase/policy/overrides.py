@@ -187,6 +187,11 @@ def _refuse(dotted: str, current: Any, text: str, rule: str) -> BadOverride:
     return BadOverride(f"{dotted} is {_kind(current)}, so it cannot be set to {text!r}: give {rule}.", dotted)
 
 
+# No place count, weight, threshold or multiple a scheme could mean is larger; beyond it a value overflows the
+# ballot's arithmetic or the policy version's, or takes minutes to read.
+LARGEST = Decimal(10) ** 12
+
+
 def _typed(dotted: str, parameter: Parameter, path: list[str], current: Any, text: str) -> Any:
     rule = _rule(parameter, path, current)
     if isinstance(current, Mapping) and open_table(dict(current)) and text.casefold() in {"", "none", "{}"}:
@@ -206,6 +211,9 @@ def _typed(dotted: str, parameter: Parameter, path: list[str], current: Any, tex
         number = _number(text)
         if number is None or not number.is_finite():
             raise _refuse(dotted, current, text, rule)
+        # Before any arithmetic, which 1e1000000 would overflow or take a minute over (copy_abs rounds nothing).
+        if number.copy_abs() > LARGEST:
+            raise _refuse(dotted, current, text, f"{rule}, no more than {LARGEST:,}")
         if isinstance(current, Decimal | float) or parameter.unit in MONEY_UNITS:
             if number < 0:
                 raise _refuse(dotted, current, text, rule)

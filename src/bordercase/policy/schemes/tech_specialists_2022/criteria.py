@@ -20,12 +20,15 @@ class Role:
 
 
 _roles: dict[tuple[str, str, str], Role] = {}
+_ROLES_HELD = 10_000
 
 
 def role_of(answers: Answers) -> Role:
     key = (answers.get(OCCUPATION_FOUND, ""), answers.get("anzsco_code", ""), answers.get("job_title", ""))
     role = _roles.get(key)
     if role is None:
+        if len(_roles) >= _ROLES_HELD:  # titles typed by anyone (the public checker): held, but not without end
+            _roles.clear()
         role = _roles[key] = _find_role(*key)
     return role
 
