@@ -302,3 +302,22 @@ def test_the_list_refuses_bad_parameters_with_422(world: World, api_client: Clie
     response = api_client(world.employer_a).get(f"{API}/requests", query)
     assert response.status_code == 422
     assert set(response.json()["fields"]) == set(query)
+
+
+def test_each_schema_of_the_api_has_a_name_of_its_own() -> None:
+    # The OpenAPI names each schema by its class: two classes of one name would be one schema there, and every
+    # answer of the other would break it (a fuzzer found /requests failing the rules API's EvaluationOut).
+    import importlib
+    import pkgutil
+
+    from ninja import Schema
+
+    import bordercase.api
+
+    named: dict[str, set[str]] = {}
+    for module in pkgutil.iter_modules(bordercase.api.__path__):
+        loaded = importlib.import_module(f"bordercase.api.{module.name}")
+        for value in vars(loaded).values():
+            if isinstance(value, type) and issubclass(value, Schema) and value.__module__ == loaded.__name__:
+                named.setdefault(value.__name__, set()).add(value.__module__)
+    assert {name: modules for name, modules in named.items() if len(modules) > 1} == {}

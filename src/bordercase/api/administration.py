@@ -128,7 +128,7 @@ class InviteIn(Schema):
     reason: str = Reason
 
 
-class InvitationOut(Schema):
+class StaffInvitationOut(Schema):
     email: str
     organisation: str
     role: str
@@ -147,14 +147,14 @@ def staff_list(request: HttpRequest) -> list[StaffOut]:
     return [_member_out(s) for body in staff.staff_bodies() for s in staff.staff_of(body)]
 
 
-@router.post("/administration/staff/invitations", response={201: InvitationOut, **ERRORS},
+@router.post("/administration/staff/invitations", response={201: StaffInvitationOut, **ERRORS},
              summary="Invite someone to a body by email")
-def staff_invitation(request: HttpRequest, body: InviteIn) -> Status[InvitationOut]:
+def staff_invitation(request: HttpRequest, body: InviteIn) -> Status[StaffInvitationOut]:
     user = _administrator(request, "invite staff")
     organisation = staff.body_by_code(body.organisation)
     invitation = staff.staff_invite(organisation=organisation, email=body.email, role=body.role, by=user,
                                     reason=body.reason)
-    return Status(201, InvitationOut(email=invitation.email, organisation=body.organisation, role=invitation.role,
+    return Status(201, StaffInvitationOut(email=invitation.email, organisation=body.organisation, role=invitation.role,
                                      expires_at=invitation.expires_at))
 
 

@@ -29,12 +29,13 @@ router = Router(tags=["occupations"])
 
 
 class TitleQuery(Schema):
-    # A generous cap here so that a title a little too long is refused by title_problem, in words, not by ninja.
-    title: str = Field(max_length=TITLE_MAX_LENGTH * 50, description="The job title as the employment agreement "
+    # A generous cap here so that a title a little too long is refused by title_problem, in words, not by ninja;
+    # and short enough that the address stays within a server's limit on a request's first line (some 4 KB).
+    title: str = Field(max_length=TITLE_MAX_LENGTH * 5, description="The job title as the employment agreement "
                                                                      f"gives it, up to {TITLE_MAX_LENGTH} characters")
 
 
-class SourceOut(Schema):
+class TitleSourceOut(Schema):
     id: str
     title: str
     url: str
@@ -52,7 +53,7 @@ class CandidateOut(Schema):
     matched_title: str = Field(description="The title as ANZSCO or the table writes it")
     score: float | None = Field(description="A close match's similarity, 0 to 100; null for the others")
     reasoning: str = Field(description="The table's reasoning; empty for ANZSCO's own titles")
-    sources: list[SourceOut] = Field(description="The table's sources; empty for ANZSCO's own titles")
+    sources: list[TitleSourceOut] = Field(description="The table's sources; empty for ANZSCO's own titles")
 
 
 class CodingOut(Schema):

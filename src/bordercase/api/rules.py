@@ -25,7 +25,7 @@ class AsAtQuery(Schema):
     as_at: str | None = Field(None, max_length=10, description=AS_AT)
 
 
-class SourceOut(Schema):
+class RuleSourceOut(Schema):
     id: str
     title: str
     url: str
@@ -48,7 +48,7 @@ class ParameterOut(Schema):
     values: list[ValueOut] = Field(description="Every dated value, oldest first")
 
 
-class CriterionOut(Schema):
+class RuleCriterionOut(Schema):
     id: str
     clause: str = Field(description="The clause of the source the criterion implements")
     sources: list[str] = Field(description="The ids of the sources the clause cites")
@@ -82,10 +82,10 @@ class RulesOut(Schema):
     in_force: bool
     takes_effect: dt.date = Field(description="The first day the rules were in force")
     edition: EditionOut
-    sources: list[SourceOut]
+    sources: list[RuleSourceOut]
     questions: list[dict[str, Any]] = Field(description="What to send under answers, by name")
     answer_rules: list[dict[str, Any]]
-    criteria: list[CriterionOut]
+    criteria: list[RuleCriterionOut]
     parameters: list[ParameterOut]
 
 
@@ -121,7 +121,7 @@ class ReadOut(Schema):
                                      "criterion counts)")
 
 
-class EvaluationOut(Schema):
+class RulesEvaluationOut(Schema):
     scheme: str
     outcome: str = Field(description="eligible, ineligible or needs_review: what lodging would find")
     reasons: list[str] = Field(description="The reasons that decide the outcome")
@@ -177,7 +177,7 @@ def rules_get(request: HttpRequest, scheme: str, query: Query[AsAtQuery]) -> dic
     return rules_json(rules_as_at(scheme, as_at_read(query.as_at)))
 
 
-@router.post("/rules/{scheme}/evaluate", auth=None, response=EvaluationOut,
+@router.post("/rules/{scheme}/evaluate", auth=None, response=RulesEvaluationOut,
              summary="What lodging these answers would find, with the trace of every parameter value read",
              description="Nothing is stored. Bad answers are a 422 naming each field (answers.<question>) and the "
              "rule; a date before the rules took effect is a 422 on as_at.")
