@@ -29,9 +29,10 @@ router = Router(tags=["occupations"])
 
 
 class TitleQuery(Schema):
-    # A generous cap here so that a title a little too long is refused by title_problem, in words, not by ninja;
-    # and short enough that the address stays within a server's limit on a request's first line (some 4 KB).
-    title: str = Field(max_length=TITLE_MAX_LENGTH * 5, description="The job title as the employment agreement "
+    # A cap above title_problem's, so that a title a little too long is refused by it, in words; and low enough that
+    # the address stays within a server's limit on a request's first line (4,094 bytes in gunicorn) even when every
+    # character is four bytes of UTF-8, each written %XX.
+    title: str = Field(max_length=TITLE_MAX_LENGTH + 100, description="The job title as the employment agreement "
                                                                      f"gives it, up to {TITLE_MAX_LENGTH} characters")
 
 
