@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bordercase.policy.anzsco import Anzsco, Match, anzsco, normalise
-from bordercase.policy.anzsco.titles import TABLE, TitleTableError, title_table
+from bordercase.policy.anzsco.titles import TABLE, Source, TitleEntry, TitleTable, TitleTableError, title_table
 
 
 def _index_titles() -> set[str]:
@@ -83,14 +83,17 @@ titles:
 """
 
 
-def _load(tmp_path: Path, text: str) -> None:
+def _load(tmp_path: Path, text: str) -> TitleTable:
     path = tmp_path / "ict-titles.yaml"
     path.write_text(text, encoding="utf-8")
-    title_table(path, known=anzsco().occupations.__contains__, fold=lambda t: normalise(t, keep_seniority=True))
+    return title_table(path, known=anzsco().occupations.__contains__,
+                       fold=lambda t: normalise(t, keep_seniority=True))
 
 
-def test_a_good_table_loads(tmp_path: Path) -> None:
-    _load(tmp_path, GOOD)
+def test_a_good_table_loads_as_written(tmp_path: Path) -> None:
+    table = _load(tmp_path, GOOD)
+    assert table.sources == {"abs": Source("abs", "ABS index", "https://example.org/abs")}
+    assert table.entries == (TitleEntry("DevOps Engineer", (), "261399", (table.sources["abs"],), "Because.", 6),)
 
 
 @pytest.mark.parametrize(("change", "message"), [
