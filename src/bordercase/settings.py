@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "bordercase.immigration",
     "bordercase.reporting",
     "bordercase.transparency",
+    "bordercase.privacy",
+    "bordercase.retention",
     "bordercase.web",
     "bordercase.demo",
 ]

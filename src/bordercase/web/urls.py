@@ -111,6 +111,8 @@ urlpatterns = [
     path("rules/", include("bordercase.web.rules_urls")),
     path("occupations/", include("bordercase.web.occupation_urls")),
     path("administration/what-if/", include("bordercase.web.whatif_urls")),
+    path("", include("bordercase.web.privacy_urls")),
+    path("", include("bordercase.web.retention_urls")),
     path("statistics/", statistics_views.statistics, name="statistics"),
     path("transparency/", transparency_views.overview, name="transparency"),
     path("transparency/checkpoints/", transparency_views.checkpoints, name="transparency-checkpoints"),
