@@ -228,3 +228,35 @@ def test_an_assessing_body_s_system_reads_and_records_the_occupation(world: Worl
         assert api_client(outsider).put(url, {"code": "225113", "note": "No."},
                                         content_type="application/json").status_code == 404
     assert OccupationFinding.objects.get(request=request).code == "135199"
+
+
+# --- a whole pool ----------------------------------------------------------------------------------------------------
+
+
+def test_a_pool_past_sqlite_s_limit_on_variables_is_read_in_one_query_of_few(world: World) -> None:
+    import sqlite3
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bordercase.cases.services.occupations import occupations_of
+
+    found = in_assessment(world, "Product Manager", annual_salary_nzd=150000)
+    assessment.occupation_record(request=found, by=world.assessor_nztech, code="135199", note=NOTE)
+    # A round's pool as large as a popular scheme's: rows as read (never saved, so the test is quick), with ids past
+    # the 32,766 variables SQLite allows a query by default.
+    pool = [Request(pk=10_000_000 + i, scheme_id=found.scheme_id, answers={"anzsco_code": "261313"})
+            for i in range(33_000)]
+    limited = connection.vendor == "sqlite"
+    if limited:
+        connection.ensure_connection()
+        was = connection.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 32_766)
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            occupations = occupations_of([*pool, found])
+    finally:
+        if limited:
+            connection.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, was)
+    assert len(queries) == 1 and len(queries[0]["sql"]) < 1_000  # not a list of every request's id
+    assert occupations[found.pk] is not None and occupations[found.pk].found is Found.ASSESSOR
+    assert {o.code for pk, o in occupations.items() if pk != found.pk} == {"261313"}  # type: ignore[union-attr]

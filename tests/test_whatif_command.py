@@ -199,3 +199,17 @@ def test_the_places_read_the_occupation_as_freezing_does(world: World) -> None:
     assert report["places"]["leaving"] == 0  # the rules read the assessor's finding, as they did when found eligible
     lowered = json.loads(run("simulate", TECH, "--set", "salary_thresholds.1351=200000", "--json"))
     assert lowered["categories"] == [{"category": "1351", "from": "eligible", "to": "ineligible", "requests": 1}]
+
+
+def test_the_outcomes_by_category_read_a_title_coded_to_one_occupation(world: World) -> None:
+    from tests.test_occupations_assessment import eligible_by_title
+
+    devops = eligible_by_title(world, "DevOps Engineer")  # no code given, no finding: coded from its title
+
+    report = json.loads(run("simulate", TECH, "--set", "salary_thresholds.2613=200000", "--set", "places=1",
+                            "--json"))
+
+    # Counted under the category the places and chances give it, not under none.
+    assert report["categories"] == [{"category": "2613", "from": "eligible", "to": "ineligible", "requests": 1}]
+    assert [c["category"] for c in report["places"]["categories"]] == ["2613"]
+    assert report["places"]["leaving"] == 1 and report["examples"] == [devops.reference]

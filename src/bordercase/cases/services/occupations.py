@@ -34,6 +34,7 @@ class RequestOccupation:
 
 
 def _from_answers(answers: Mapping[str, Any]) -> RequestOccupation | None:
+    """What the applicant gave: the ANZSCO code, else the job title coded to exactly one occupation."""
     data = anzsco()
     code = str(answers.get(OCCUPATION_ANSWER) or "").strip()
     if code and data.known(code):
@@ -57,10 +58,26 @@ def occupation_of(request: Request) -> RequestOccupation | None:
 
 
 def occupations_of(requests: Iterable[Request]) -> dict[int, RequestOccupation | None]:
-    """Each request's occupation by its id, in one query for the assessors' findings (a round's whole pool)."""
+    """Each request's occupation by its id, in one query for the assessors' findings (a round's whole pool).
+
+    The findings are asked for by the requests' schemes, not by a list of every request's id: a pool of tens of
+    thousands would pass SQLite's limit on a query's variables. Findings are few (one for each request an assessor
+    had to settle), so those of the scheme's other requests cost little. The requests need ``scheme_id`` loaded.
+    """
     pool = list(requests)
-    findings = {f.request_id: f for f in OccupationFinding.objects.filter(request__in=[r.pk for r in pool])}
+    wanted = {r.pk for r in pool}
+    findings = {f.request_id: f for f in OccupationFinding.objects.filter(
+        request__scheme_id__in={r.scheme_id for r in pool}) if f.request_id in wanted}
     return {r.pk: _from_finding(findings[r.pk]) if r.pk in findings else _from_answers(r.answers) for r in pool}
+
+
+def occupation_in_answers(answers: Mapping[str, Any]) -> RequestOccupation | None:
+    """The occupation of answers as the rules read them (``for_rules``): the assessor's finding they carry, else what
+    the applicant gave. What a what-if over ``lodged_answers`` has in place of the request."""
+    found = str(answers.get(OCCUPATION_FOUND) or "").strip()
+    if found:
+        return RequestOccupation(found, Found.ASSESSOR, anzsco().describe(found))
+    return _from_answers(answers)
 
 
 def with_occupation(answers: Mapping[str, Any], occupation: RequestOccupation | None) -> dict[str, Any]:

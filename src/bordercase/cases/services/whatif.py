@@ -22,15 +22,14 @@ from bordercase.cases.models import Request
 from bordercase.cases.places_whatif import DRAWS, Places, Waiting, places_whatif
 from bordercase.cases.services.evaluations import lodged_answers
 from bordercase.cases.services.occupations import (
-    OCCUPATION_ANSWER,
     Found,
     for_rules,
+    occupation_in_answers,
     occupations_of,
     with_occupation,
 )
 from bordercase.lib.errors import InvalidInput
 from bordercase.policy.answers import InvalidAnswers
-from bordercase.policy.anzsco import OCCUPATION_FOUND
 from bordercase.policy.loader import UnknownScheme, scheme, schemes
 from bordercase.policy.outcomes import Outcome
 from bordercase.policy.overrides import Refusals, changes_read, value_read, value_text
@@ -153,7 +152,8 @@ def _waiting(policy: Policy) -> _Pool:
                .values("worker_identity"))
     requests = list(Request.objects.filter(scheme__code=policy.id, status=State.ELIGIBLE)
                     .exclude(worker_identity__in=holders).order_by("pk")
-                    .only("pk", "reference", "answers", "worker_identity", "organisation_id", "lodged_at"))
+                    .only("pk", "scheme_id", "reference", "answers", "worker_identity", "organisation_id",
+                          "lodged_at"))
     # The occupation as freezing reads it (cases.services.occupations), so a nomination coded from its title or by
     # an assessor falls in its category here as it would in the round.
     occupations = occupations_of(requests)
@@ -205,11 +205,10 @@ def _found_ineligible(pool: _Pool, policy: Policy, variant: Policy, as_at: dt.da
 
 
 def _with_found(answers: Mapping[str, Any]) -> Mapping[str, Any]:
-    # An assessor's occupation (lodged_answers gives it the rules) stands as the code the category reads, as at
-    # freezing. A title coded to one occupation without a finding is not read here: only occupations_of, over
-    # Request rows, knows it.
-    found = answers.get(OCCUPATION_FOUND)
-    return {**answers, OCCUPATION_ANSWER: found} if found else answers
+    # The request's occupation as freezing reads it (the assessor's finding lodged_answers adds, else the code or
+    # the title coded to one occupation) stands as the code the category reads, so the outcomes by category agree
+    # with the places and chances.
+    return with_occupation(answers, occupation_in_answers(answers))
 
 
 def _category_spec(policy: Policy, as_at: dt.date | None) -> Mapping[str, Any]:
