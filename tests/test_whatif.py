@@ -108,6 +108,22 @@ def test_each_kind_of_parameter_is_read_into_its_own_kind(scheme_id: str, text: 
     pytest.param(TECH, "ballot_weight_by_salary_band.bands.150000=99999999999999999999",
                  "ballot_weight_by_salary_band.bands.150000", "no more than 1,000,000,000,000", id="huge-weight"),
     pytest.param(OEW, "median_multiple=-1e30", "median_multiple", "no more than", id="huge-multiple"),
+    # Values of the right kind that mean nothing to the scheme: the ballot would have read them as no answer.
+    pytest.param(TECH, "ballot_weight_by_salary_band.bands.abc=2", "ballot_weight_by_salary_band.bands.abc",
+                 "a band is named by its lower bound in whole New Zealand dollars a year, such as 150000, not 'abc'",
+                 id="band-not-an-amount"),
+    pytest.param(TECH, "ballot_weight_by_salary_band=answer: annual_salary_nzd, bands: {abc: 1}",
+                 "ballot_weight_by_salary_band", "not 'abc'", id="band-not-an-amount-in-a-whole-table"),
+    pytest.param(TECH, "ballot_category.answer=salary", "ballot_category.answer",
+                 "'salary' is not a question of tech-specialists-2022, so no request has that answer: name one of "
+                 "its questions, such as anzsco_code, job_title", id="answer-not-a-question"),
+    pytest.param(TECH, "ballot_category=answer: [x]", "ballot_category.answer",
+                 "ballot_category.answer is text, so it cannot be set to '[x]': give text, such as anzsco_code",
+                 id="answer-a-list"),
+    pytest.param(TECH, "ballot_category=answer: x, characters: 4", "ballot_category", "'x' is not a question",
+                 id="answer-not-a-question-in-a-whole-table"),
+    pytest.param(TECH, "ballot_weight_by_salary_band.answer=job_title", "ballot_weight_by_salary_band.answer",
+                 "'job_title' is not a figure: name annual_salary_nzd", id="bands-over-text"),
 ])
 def test_a_value_that_does_not_fit_is_refused_naming_the_field_and_the_rule(
     scheme_id: str, text: str, field: str, rule: str
@@ -116,6 +132,12 @@ def test_a_value_that_does_not_fit_is_refused_naming_the_field_and_the_rule(
         change_read(loader.scheme(scheme_id), text)
     assert refused.value.field == field
     assert rule in str(refused.value) and field.split(".")[0] in str(refused.value)
+
+
+def test_answers_and_bands_the_scheme_has_are_taken() -> None:
+    assert change_read(tech(), "ballot_category.answer=job_title") == ("ballot_category.answer", "job_title")
+    _, weights = change_read(tech(), "ballot_weight_by_salary_band=answer: annual_salary_nzd, bands: {0: 1, 150000: 2}")
+    assert weights == {"answer": "annual_salary_nzd", "bands": {"0": 1, "150000": 2}}
 
 
 def test_every_refusal_is_reported_at_once_by_field() -> None:

@@ -213,3 +213,19 @@ def test_the_outcomes_by_category_read_a_title_coded_to_one_occupation(world: Wo
     assert report["categories"] == [{"category": "2613", "from": "eligible", "to": "ineligible", "requests": 1}]
     assert [c["category"] for c in report["places"]["categories"]] == ["2613"]
     assert report["places"]["leaving"] == 1 and report["examples"] == [devops.reference]
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    pytest.param("ballot_weight_by_salary_band.bands.abc=2", "--set ballot_weight_by_salary_band.bands.abc: "
+                 "ballot_weight_by_salary_band.bands.abc: a band is named by its lower bound in whole New Zealand "
+                 "dollars a year, such as 150000, not 'abc'.", id="band"),
+    pytest.param("ballot_category.answer=salary", "--set ballot_category.answer: ballot_category.answer: 'salary' "
+                 "is not a question of tech-specialists-2022", id="answer"),
+    pytest.param("ballot_category=answer: [x]", "--set ballot_category.answer: ballot_category.answer is text, so "
+                 "it cannot be set to '[x]'", id="answer-a-list"),
+])
+def test_simulate_refuses_an_answer_or_band_the_scheme_does_not_have(world: World, change: str, words: str) -> None:
+    eligible(world)
+    with pytest.raises(CommandError) as refused:
+        run("simulate", TECH, "--set", change)
+    assert words in str(refused.value)

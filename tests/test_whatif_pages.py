@@ -155,3 +155,21 @@ def test_the_form_sent_back_as_shown_changes_nothing(world: World) -> None:
     assert "0 of 1 lodged request would change outcome" in page
     assert f"as changed, <span class=\"bc-hash\">{loader.scheme(TECH).version}</span>" in page  # no what-if in it
     assert "No request's chance of a place changes." in page
+
+
+def test_an_answer_or_band_the_scheme_does_not_have_is_refused_on_its_field(world: World) -> None:
+    eligible(world)
+    client = verified_client(world.administrator)
+    for field, value, words in [
+        ("ballot_category", "answer: salary, characters: 4", "'salary' is not a question of tech-specialists-2022"),
+        ("ballot_category", "answer: [x], characters: 4", "ballot_category.answer is text, so it cannot be set to "
+                                                          "'[x]'"),
+        ("ballot_weight_by_salary_band", "answer: annual_salary_nzd, bands: {abc: 1}",
+         "a band is named by its lower bound in whole New Zealand dollars a year, such as 150000, not 'abc'"),
+    ]:
+        response = client.get(f"/administration/what-if/{TECH}/", form_of(TECH, **{field: value}))
+        page = shown(response)
+        assert response.status_code == 200 and "govuk-error-summary" in page
+        assert f'<a href="#id_{field}">' in page and words in page
+        assert "What changes" not in page  # no report from a change refused
+        assert value in page  # the box keeps what was typed, to correct

@@ -89,7 +89,43 @@ def value_read(scheme: Scheme, dotted: str, text: str, applies_from: dt.date | N
                               f"{', '.join(map(str, current)) or 'none'}.", dotted)
         current = current[part]
     value = _typed(dotted, parameter, path, current, text)
+    _meaningful(scheme, dotted, path, value)
     return value if applies_from is None else Dated(value, applies_from)
+
+
+# The answers a weight by salary band can read: a figure, which the bands' lower bounds are compared with.
+_FIGURES = frozenset({"money", "number"})
+
+
+def _meaningful(scheme: Scheme, dotted: str, path: list[str], value: Any) -> None:
+    """Refuse a value of the right kind that means nothing to the scheme: an ``answer`` naming no question of it (or,
+    beside salary bands, no figure), or a band keyed other than by its lower bound in whole dollars. The ballot would
+    otherwise read a missing answer as none at all, and every entry would count alike, silently."""
+    if isinstance(value, Mapping):
+        for key, part in value.items():
+            _meaningful(scheme, dotted, [*path, str(key)], part)
+        if "answer" in value and "bands" in value:
+            _figure_answer(scheme, dotted, str(value["answer"]))
+        return
+    if len(path) >= 2 and path[-2] == "bands" and not (path[-1].isascii() and path[-1].isdigit()):
+        raise BadOverride(f"{dotted}: a band is named by its lower bound in whole New Zealand dollars a year, such "
+                          f"as 150000, not {path[-1]!r}.", dotted)
+    if path and path[-1] == "answer":
+        if not isinstance(value, str) or value not in scheme.questions:
+            raise BadOverride(f"{dotted}: {value!r} is not a question of {scheme.id}, so no request has that answer: "
+                              f"name one of its questions, such as {', '.join(scheme.questions)}.", dotted)
+        if len(path) == 1:  # the answer of a table that may have bands
+            parameter = scheme.parameters[dotted.split(".")[0]]
+            if "bands" in (_current(parameter, None) or {}):
+                _figure_answer(scheme, dotted, value)
+
+
+def _figure_answer(scheme: Scheme, dotted: str, name: str) -> None:
+    question = scheme.questions.get(name)
+    if question is not None and question.type not in _FIGURES:
+        figures = [q.name for q in scheme.questions.values() if q.type in _FIGURES]
+        raise BadOverride(f"{dotted}: the bands compare an answer in dollars, and {name!r} is not a figure: name "
+                          f"{' or '.join(figures) or 'a money question'}.", dotted)
 
 
 def value_text(value: Any) -> str:
@@ -280,6 +316,10 @@ def _table(dotted: str, parameter: Parameter, path: list[str], current: Mapping[
         else:
             raise BadOverride(f"{dotted} has no part {part!r}: its parts are {', '.join(map(str, current))}.",
                               f"{dotted}")
+        if isinstance(like, str) and isinstance(given, Mapping | list):
+            # Read as text, [x] would become "x": a name given as a list is a mistake to say, not to guess at.
+            written = yaml.safe_dump(given, default_flow_style=True, width=10**6).strip()
+            raise _refuse(f"{dotted}.{part}", like, written, "text, such as " + (like or "ballot"))
         given_text = value_text(given) if isinstance(given, Mapping | list) else \
             ("true" if given is True else "false" if given is False else str(given))
         table[part] = _typed(f"{dotted}.{part}", parameter, [*path, part], like, given_text)
