@@ -384,6 +384,21 @@ def test_the_version_covers_the_shared_parameters_a_scheme_uses() -> None:
     assert loader.version_of(folder, [shared + b"\n# edited\n"]) != oew().version
 
 
+def test_the_version_of_a_scheme_asking_for_an_occupation_covers_the_title_table(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bordercase.policy.anzsco import titles
+
+    tech_folder, oew_folder = loader.SCHEMES / "tech_specialists_2022", loader.SCHEMES / "other_essential_worker_2020"
+    assert loader.load_folder(tech_folder).version == tech().version
+    edited = tmp_path / "ict-titles.yaml"
+    edited.write_bytes(titles.TABLE.read_bytes() + b"\n# a title added\n")
+    monkeypatch.setattr(titles, "TABLE", edited)
+
+    # A new title can change what the tech class finds for the same answers; the other scheme asks for no occupation.
+    assert loader.load_folder(tech_folder).version != tech().version
+    assert loader.load_folder(oew_folder).version == oew().version
+
+
 # --- what-if -----------------------------------------------------------------------------------------------------
 
 

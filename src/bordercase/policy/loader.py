@@ -11,6 +11,8 @@ from types import ModuleType
 from typing import Any, cast
 
 from bordercase.policy.answers import Question
+from bordercase.policy.anzsco import HERE as ANZSCO_DATA
+from bordercase.policy.anzsco import titles
 from bordercase.policy.files import ParameterFile, PolicyFile, PolicyFileError, line_of, parse
 from bordercase.policy.parameters import Parameter, Value
 from bordercase.policy.scheme import Criterion, Scheme
@@ -69,6 +71,18 @@ def version_of(folder: Path, shared: list[bytes]) -> str:
     return digest.hexdigest()[:16]
 
 
+# The type of question whose answer is an occupation: coded from ANZSCO 2013 and, for a job title, from the ABS
+# alternative titles and bordercase's table of current ICT titles.
+OCCUPATION_QUESTION = "anzsco"
+
+
+def occupation_data() -> list[bytes]:
+    """The files the job-title coder reads, whose every change can change what a scheme asking for an occupation
+    finds: part of such a scheme's version. The table's path is the title table's own (``titles.TABLE``)."""
+    return [(ANZSCO_DATA / "anzsco-2013.csv").read_bytes(), (ANZSCO_DATA / "alternative-titles.csv").read_bytes(),
+            titles.TABLE.read_bytes()]
+
+
 def load_folder(folder: Path, module: ModuleType | None = None) -> Scheme:
     path = folder / "policy.yaml"
     parsed, lines = parse(path, PolicyFile)
@@ -123,6 +137,10 @@ def load_folder(folder: Path, module: ModuleType | None = None) -> Scheme:
                                   c.mandatory_parameter))
     if functions:
         raise fail(("criteria",), f"criteria.py has {', '.join(functions)}, not listed under criteria")
+    if any(q.type == OCCUPATION_QUESTION for q in questions.values()):
+        # A new title in the table can turn a role the rules left to an assessor into one they find in short
+        # supply: the same answers, another finding, so another version of the rules.
+        shared_bytes.extend(occupation_data())
     return Scheme.build(spec, parameters, questions, tuple(criteria), version_of(folder, shared_bytes),
                         folder.name)
 
