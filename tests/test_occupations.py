@@ -39,6 +39,19 @@ def test_a_close_match_gives_its_score() -> None:
     assert candidate.score is not None and 86 <= candidate.score < 100
 
 
+@pytest.mark.parametrize(("title", "qualified", "code"), [
+    ("Quality Manager", "Quality Manager (ICT)", "263211"),
+    ("Test Analyst", "Test Analyst (ICT)", "263213"),
+    ("Quality Specialist", "Quality Specialist (ICT)", "263211"),
+])
+def test_an_abs_title_qualified_ict_codes_only_as_written(title: str, qualified: str, code: str) -> None:
+    # The ABS writes "(ICT)" because the bare title means something else as well (a Quality Manager is also
+    # 139914 Quality Assurance Manager): a close match to the qualified title would code the bare one to ICT alone.
+    typed = anzsco().code_title(qualified)
+    assert typed.match is Match.ALTERNATIVE and typed.occupation is not None and typed.occupation.code == code
+    assert qualified not in {c.matched_title for c in anzsco().candidates(title)}
+
+
 def test_an_exact_title_is_not_also_given_close_matches() -> None:
     # "Engineering Manager" is a principal title; a close match to another would only add noise.
     assert [c.match for c in anzsco().candidates("Engineering Manager")] == [Match.PRINCIPAL]

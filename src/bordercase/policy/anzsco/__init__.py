@@ -5,6 +5,11 @@ specialisations and by bordercase's maintained table of current ICT titles ANZSC
 (``ict-titles.yaml``, each entry with its sources and reasoning), then by fuzzy matching. When the
 evidence points at more than one occupation the coder says so and lists them: a person decides, the
 coder never guesses.
+
+A title qualified in brackets to say which sense it has ("Infrastructure Engineer (Software)" in the table,
+"Quality Manager (ICT)" in the ABS index) codes only when typed with its qualifier: it is never a close match,
+because a close match to it would give the title typed without the qualifier, which means something else as
+well, that one sense alone.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz, process
 
-from bordercase.policy.anzsco.titles import TitleEntry, title_table
+from bordercase.policy.anzsco.titles import TitleEntry, qualified, title_table
 
 HERE = Path(__file__).parent
 # Words that say how senior a person is, not what the job is: "Senior Software Engineer" is a Software Engineer.
@@ -37,6 +42,9 @@ OCCUPATION_FOUND = "occupation_found"
 TITLE_MAX_LENGTH = 200
 # Control characters and lone surrogates: no title has them, and they would only be echoed back broken.
 _UNPRINTABLE = frozenset({"Cc", "Cs"})
+# The ABS brackets many titles for other reasons ("Accountant (General)", "(Aus)"); "(ICT)" is the one that says
+# the title has an ICT sense beside another ("Quality Manager (ICT)" beside 139914 Quality Assurance Manager).
+_ABS_ICT_SENSE = re.compile(r"\(ICT\)")
 
 
 class Occupation(NamedTuple):
@@ -135,24 +143,31 @@ class Anzsco:
         self._titles: dict[str, list[_Hit]] = {}
         # … and as written, seniority words kept: "Chief Information Officer" is an occupation's own title.
         self._whole: dict[str, list[_Hit]] = {}
+        # … and those a close match may find: every title but those qualified to say which sense they have.
+        self._fuzzy: dict[str, list[_Hit]] = {}
         for occupation in self.occupations.values():
             self._add(occupation.title, occupation.code, Match.PRINCIPAL)
         with (folder / "alternative-titles.csv").open(encoding="utf-8", newline="") as f:
             for row in csv.DictReader(f):
-                self._add(row["title"], row["occupation_code"], Match.ALTERNATIVE)
+                title = row["title"]
+                self._add(title, row["occupation_code"], Match.ALTERNATIVE, fuzzy=not _ABS_ICT_SENSE.search(title))
         self.table = title_table(table or folder / "ict-titles.yaml", known=self.occupations.__contains__,
                                  fold=functools.partial(normalise, keep_seniority=True))
         for entry in self.table.entries:
             for spelling in entry.spellings:
-                self._add(spelling, entry.occupation, Match.TABLE, entry)
-        self._choices = list(self._titles)
+                for code in entry.occupations:
+                    self._add(spelling, code, Match.TABLE, entry, fuzzy=not qualified(spelling))
+        self._choices = list(self._fuzzy)
 
-    def _add(self, title: str, code: str, kind: Match, entry: TitleEntry | None = None) -> None:
+    def _add(self, title: str, code: str, kind: Match, entry: TitleEntry | None = None, *,
+             fuzzy: bool = True) -> None:
         hit: _Hit = (code, kind, title, entry)
         self._whole.setdefault(normalise(title, keep_seniority=True), []).append(hit)
         key = normalise(title)
         if key:
             self._titles.setdefault(key, []).append(hit)
+            if fuzzy:
+                self._fuzzy.setdefault(key, []).append(hit)
 
     def known(self, code: str) -> bool:
         return code in self.occupations or code in self.unit_groups
@@ -183,7 +198,7 @@ class Anzsco:
             return Coding(title, Match.NONE, ())
         best = found[0][1]
         close = [self._candidate(hit, Match.FUZZY, round(score, 1))
-                 for choice, score, _ in found if score >= best - FUZZY_TIE for hit in self._titles[choice]]
+                 for choice, score, _ in found if score >= best - FUZZY_TIE for hit in self._fuzzy[choice]]
         return self._coding(title, close)
 
     def _candidate(self, hit: _Hit, match: Match | None = None, score: float | None = None) -> Candidate:

@@ -3,10 +3,14 @@
 A title coded from this table decides whether a worker's role is one the class was meant for, so an entry
 without a source, or pointing at a code ANZSCO 2013 does not have, would decide it on nobody's authority: the
 table is refused whole, naming the line to fix, rather than loaded in part.
+
+An entry gives one ``occupation``, or, for a title that could be an ICT occupation or another (Head of
+Engineering), the ``occupations`` it could be: the coder offers them all and an assessor chooses.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +18,10 @@ from typing import Any
 
 import yaml
 
+# The table's path: policy versions hash the file at this path, so keep the name.
 TABLE = Path(__file__).parent / "ict-titles.yaml"
 _OCCUPATION = 6  # an occupation's code has six digits; four is a unit group, which is not an occupation
+_QUALIFIER = re.compile(r"\([^()]*\)")
 
 
 class TitleTableError(ValueError):
@@ -33,7 +39,7 @@ class Source:
 class TitleEntry:
     title: str
     also: tuple[str, ...]
-    occupation: str
+    occupations: tuple[str, ...]  # one, or every occupation a title in more than one sense could be
     sources: tuple[Source, ...]
     reasoning: str
     line: int
@@ -41,6 +47,21 @@ class TitleEntry:
     @property
     def spellings(self) -> tuple[str, ...]:
         return (self.title, *self.also)
+
+    @property
+    def occupation(self) -> str | None:
+        """The one occupation the title codes to; None when an assessor chooses among ``occupations``."""
+        return self.occupations[0] if len(self.occupations) == 1 else None
+
+
+def qualified(spelling: str) -> bool:
+    """Whether a spelling carries a qualifier in brackets, as "Infrastructure Engineer (Software)" does.
+
+    The qualifier is what makes the title mean this occupation: without it the title means something else as
+    well, so a qualified spelling codes only when typed as written, never as a close match to a title typed
+    without its qualifier.
+    """
+    return _QUALIFIER.search(spelling) is not None
 
 
 @dataclass(frozen=True)
@@ -106,8 +127,8 @@ def title_table(path: Path = TABLE, *, known: Callable[[str], bool],
     seen: dict[str, int] = {}
     for raw, line in zip(raw_titles, lines["titles"], strict=True):
         if not isinstance(raw, dict):
-            raise TitleTableError(f"{path.name}, line {line}: each entry under titles must have title, occupation, "
-                                  "sources and reasoning.")
+            raise TitleTableError(f"{path.name}, line {line}: each entry under titles must have title, occupation "
+                                  "(or occupations), sources and reasoning.")
         entry = _entry(raw, line, path.name, sources, known)
         for spelling in entry.spellings:
             key = fold(spelling)
@@ -129,17 +150,10 @@ def _no_others(entry: Mapping[str, Any], allowed: set[str], where: str) -> None:
 def _entry(raw: Mapping[str, Any], line: int, name: str, sources: Mapping[str, Source],
            known: Callable[[str], bool]) -> TitleEntry:
     where = f"{name}, line {line}"
-    _no_others(raw, {"title", "also", "occupation", "sources", "reasoning"}, where)
+    _no_others(raw, {"title", "also", "occupation", "occupations", "sources", "reasoning"}, where)
     title = _text(raw, "title", where)
     where = f"{name}, line {line} ({title})"
-    occupation = raw.get("occupation")
-    code = str(occupation) if isinstance(occupation, str | int) and not isinstance(occupation, bool) else ""
-    if not (code.isascii() and code.isdigit() and len(code) == _OCCUPATION):
-        raise TitleTableError(f"{where}: occupation {occupation!r} is not a 6-digit ANZSCO occupation code; "
-                              "quote it, such as \"261313\".")
-    if not known(code):
-        raise TitleTableError(f"{where}: occupation {code} is not in ANZSCO 2013 (version 1.2); use an "
-                              "occupation of policy/anzsco/anzsco-2013.csv.")
+    codes = tuple(_code(c, where, known) for c in _occupations(raw, where))
     also = raw.get("also", [])
     if not isinstance(also, list) or not all(isinstance(a, str) and a.strip() for a in also):
         raise TitleTableError(f"{where}: also must be a list of other spellings of the title.")
@@ -150,5 +164,32 @@ def _entry(raw: Mapping[str, Any], line: int, name: str, sources: Mapping[str, S
     if unknown:
         raise TitleTableError(f"{where}: source {', '.join(unknown)} is not listed under sources; add it there "
                               f"or cite one of {', '.join(sources)}.")
-    return TitleEntry(title, tuple(" ".join(a.split()) for a in also), code,
+    return TitleEntry(title, tuple(" ".join(a.split()) for a in also), codes,
                       tuple(sources[str(c)] for c in cited), _text(raw, "reasoning", where), line)
+
+
+def _occupations(raw: Mapping[str, Any], where: str) -> list[Any]:
+    """The entry's occupation as a list of one, or its several occupations."""
+    if "occupation" in raw and "occupations" in raw:
+        raise TitleTableError(f"{where}: give occupation (one code) or occupations (the codes an assessor chooses "
+                              "among), not both.")
+    if "occupations" not in raw:
+        return [raw.get("occupation")]
+    several = raw["occupations"]
+    if not isinstance(several, list) or len(several) < 2:  # one code is an occupation, not a choice
+        raise TitleTableError(f"{where}: occupations must list two or more codes an assessor chooses among, such "
+                              "as [\"133211\", \"135112\"]; for one code use occupation.")
+    if len({str(c) for c in several}) != len(several):
+        raise TitleTableError(f"{where}: occupations lists a code twice; list each once.")
+    return several
+
+
+def _code(occupation: Any, where: str, known: Callable[[str], bool]) -> str:
+    code = str(occupation) if isinstance(occupation, str | int) and not isinstance(occupation, bool) else ""
+    if not (code.isascii() and code.isdigit() and len(code) == _OCCUPATION):
+        raise TitleTableError(f"{where}: occupation {occupation!r} is not a 6-digit ANZSCO occupation code; "
+                              "quote it, such as \"261313\".")
+    if not known(code):
+        raise TitleTableError(f"{where}: occupation {code} is not in ANZSCO 2013 (version 1.2); use an "
+                              "occupation of policy/anzsco/anzsco-2013.csv.")
+    return code
