@@ -259,4 +259,4 @@ def test_a_pool_past_sqlite_s_limit_on_variables_is_read_in_one_query_of_few(wor
             connection.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, was)
     assert len(queries) == 1 and len(queries[0]["sql"]) < 1_000  # not a list of every request's id
     assert occupations[found.pk] is not None and occupations[found.pk].found is Found.ASSESSOR
-    assert {o.code for pk, o in occupations.items() if pk != found.pk} == {"261313"}  # type: ignore[union-attr]
+    assert {o.code for pk, o in occupations.items() if pk != found.pk} == {"261313"}

@@ -9,6 +9,7 @@ import io
 import json
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -23,6 +24,7 @@ from tests.walking import walk
 
 TECH, OEW = "tech-specialists-2022", "other-essential-worker-2020"
 MakeRequest = Callable[..., Request]
+CENT = Decimal("0.01")
 
 
 def run(*args: str) -> str:
@@ -67,33 +69,81 @@ def test_a_value_from_a_later_date_leaves_todays_requests_alone(world: World, ma
     assert moved["changed"] == 1 and moved["as_at"] == later.isoformat()
 
 
-@pytest.mark.parametrize(("scheme_id", "change"), [
-    pytest.param(OEW, "median_multiple=1.5", id="multiple"),
-    pytest.param(OEW, "median_wage_hourly=27.50", id="money"),
-    pytest.param(TECH, "salary_thresholds.2613=110000", id="money-in-a-table"),
-    pytest.param(TECH, "places=300", id="count"),
-    pytest.param(OEW, "short_term_max_months=9", id="months"),
-    pytest.param(OEW, "hours_per_year=1950", id="hours"),
-    pytest.param(OEW, "twice_median_minimum_hours=35", id="hours-per-week"),
-    pytest.param(TECH, "industry_commitments_mandatory=false", id="flag"),
-    pytest.param(TECH, "pipeline_programmes=Summer of Tech; Shadowtech", id="names"),
-    pytest.param(OEW, "time_critical_applies_to=significant_work_only", id="choice"),
-    pytest.param(TECH, "allocation_method=order_of_receipt", id="method"),
-    pytest.param(TECH, "ballot_category_caps=2613: 1", id="caps"),
-    pytest.param(TECH, "ballot_employer_cap=1", id="employer-cap"),
-    pytest.param(TECH, "ballot_weight_by_salary_band.bands.150000=2", id="weights"),
-    pytest.param(TECH, "places=300@2022-03-01", id="from-a-date"),
-])
-def test_simulate_accepts_every_kind_of_parameter(world: World, make_request: MakeRequest, scheme_id: str,
-                                                  change: str) -> None:
-    if scheme_id == TECH:
-        eligible(world)
-    else:
-        long_term_paid(world, make_request, twice_median_today())
+def oew_lodged(world: World, make_request: MakeRequest, **answers: object) -> Request:
+    given = {"role_duration_months": 12, "unique_skills_not_obtainable_in_nz": True, "time_critical": True,
+             "hours_per_week": 40, **answers}
+    return walk(make_request(scheme=OEW, body="inz", answers=given), [("lodge", world.employer_a)])
+
+
+def tech_lodged(world: World, make_request: MakeRequest, **answers: object) -> Request:
+    from tests.conftest import ANSWERS
+
+    return walk(make_request(answers={**ANSWERS[TECH], **answers}), [("lodge", world.employer_a)])
+
+
+def one_moved(report: dict[str, object], before: str, after: str) -> bool:
+    return (report["changed"], report["outcomes"]) == (1, [{"from": before, "to": after, "requests": 1}])
+
+
+# Each kind of parameter with a pool its change moves, and what it must move: the value read and applied, not only
+# named in the report.
+KINDS: list[tuple[str, str, Callable[[World, MakeRequest], object], Callable[[dict[str, Any]], bool]]] = [
+    # Paid 80% of twice the median: short of 2 times, over 1.5 times.
+    ("multiple", "median_multiple=1.5",
+     lambda w, m: oew_lodged(w, m, hourly_rate_nzd=str((twice_median_today() * Decimal("0.8")).quantize(CENT))),
+     lambda r: one_moved(r, "ineligible", "eligible")),
+    # NZ$56 an hour: short of twice today's median, over twice NZ$27.50.
+    ("money", "median_wage_hourly=27.50", lambda w, m: oew_lodged(w, m, hourly_rate_nzd="56.00"),
+     lambda r: one_moved(r, "ineligible", "eligible")),
+    ("money-in-a-table", "salary_thresholds.2613=110000", lambda w, m: tech_lodged(w, m, annual_salary_nzd=115000),
+     lambda r: one_moved(r, "ineligible", "eligible")),
+    # An 8-month role paid little: long-term under 6 months, short-term under 9, which needs no pay.
+    ("months", "short_term_max_months=9", lambda w, m: oew_lodged(w, m, role_duration_months=8,
+                                                                   hourly_rate_nzd="25.00"),
+     lambda r: one_moved(r, "ineligible", "eligible")),
+    # A salary without the hours: over 2,000 hours it meets twice the median, over 2,080 it does not.
+    ("hours", "hours_per_year=1950",
+     lambda w, m: oew_lodged(w, m, hours_per_week=None, annual_salary_nzd=str(twice_median_today() * 2000)),
+     lambda r: one_moved(r, "ineligible", "needs_review")),
+    ("hours-per-week", "twice_median_minimum_hours=35",
+     lambda w, m: oew_lodged(w, m, hours_per_week=32, hourly_rate_nzd=str(twice_median_today())),
+     lambda r: one_moved(r, "eligible", "ineligible")),
+    # Without a pipeline programme: refused while the commitments are mandatory, eligible once advisory.
+    ("flag", "industry_commitments_mandatory=false", lambda w, m: tech_lodged(w, m, pipeline_programmes=[]),
+     lambda r: one_moved(r, "ineligible", "eligible")),
+    ("names", "pipeline_programmes=Shadowtech; TechHub",
+     lambda w, m: tech_lodged(w, m, pipeline_programmes=["Summer of Tech"]),
+     lambda r: r["changed"] == 1 and r["outcomes"][0]["from"] == "eligible"),
+    # Unique skills but not time critical: a short-term criterion only under Immigration NZ's reading.
+    ("choice", "time_critical_applies_to=significant_work_only",
+     lambda w, m: oew_lodged(w, m, time_critical=False, hourly_rate_nzd=str(twice_median_today())),
+     lambda r: one_moved(r, "ineligible", "eligible")),
+    ("count", "places=300", lambda w, m: eligible(w),
+     lambda r: (r["places"]["before"]["places"], r["places"]["after"]["places"]) == (600, 300)),
+    ("method", "allocation_method=order_of_receipt", lambda w, m: eligible(w),
+     lambda r: (r["places"]["before"]["method"], r["places"]["after"]["method"]) == ("ballot", "order_of_receipt")),
+    ("caps", "ballot_category_caps=2613: 1", lambda w, m: [eligible(w), eligible(w, employer="b")],
+     lambda r: [(c["category"], c["cap_after"], c["places_before"], c["places_after"])
+                for c in r["places"]["categories"]] == [("2613", 1, 2.0, 1.0)]),
+    ("employer-cap", "ballot_employer_cap=1", lambda w, m: [eligible(w), eligible(w)],
+     lambda r: [(c["places_before"], c["places_after"]) for c in r["places"]["categories"]] == [(2.0, 1.0)]),
+    ("weights", "ballot_weight_by_salary_band.bands.150000=2",
+     lambda w, m: [eligible(w, answers={"annual_salary_nzd": 200000}), eligible(w)],
+     lambda r: sorted((c["weight_before"], c["weight_after"]) for c in r["places"]["chances"]) == [(1, 1), (1, 2)]),
+    ("from-a-date", "places=300@2022-03-01", lambda w, m: eligible(w),
+     lambda r: (r["places"]["before"]["places"], r["places"]["after"]["places"]) == (600, 300)),
+]
+
+
+@pytest.mark.parametrize(("change", "pool", "moved"), [pytest.param(c, p, m, id=k) for k, c, p, m in KINDS])
+def test_simulate_applies_every_kind_of_parameter(world: World, make_request: MakeRequest, change: str,
+                                                  pool: Callable[[World, MakeRequest], object],
+                                                  moved: Callable[[dict[str, Any]], bool]) -> None:
+    pool(world, make_request)
+    scheme_id = TECH if change.split("=")[0].split(".")[0] in loader.scheme(TECH).parameters else OEW
     report = json.loads(run("simulate", scheme_id, "--set", change, "--json"))
-    assert report["requests"] == 1
-    name = change.split("=")[0]
-    assert name in report["changes"]
+    assert change.split("=")[0] in report["changes"]
+    assert moved(report), report
 
 
 @pytest.mark.parametrize(("change", "words"), [
