@@ -196,6 +196,50 @@ def test_another_occupation_can_be_given_by_its_code(world: World) -> None:
     assert OccupationFinding.objects.get(request=request).code == "225113"
 
 
+def test_the_page_says_why_the_rules_did_not_evaluate_the_occupation_again(world: World) -> None:
+    from bordercase.cases.models import Evaluation
+
+    request = in_assessment(world, "Product Manager", annual_salary_nzd=150000)
+    client = signed_in(world.assessor_nztech)
+    url = f"/occupations/assessment/{request.reference}/"
+    Evaluation.objects.filter(request=request).delete()  # lodged before the scheme had rules, say
+
+    done = client.post(url, {"occupation": "135199", "occupation_note": NOTE}, follow=True).content.decode()
+    assert "The occupation is recorded as 135199 ICT Managers nec. The rules have not evaluated this request" in done
+    assert "already recorded" not in done and OccupationFinding.objects.get(request=request).code == "135199"
+
+    again = client.post(url, {"occupation": "135199", "occupation_note": NOTE}, follow=True).content.decode()
+    assert "The occupation is recorded as 135199" in again  # still no evaluation: the true reason, not the other
+
+
+def test_the_same_finding_sent_again_is_already_recorded(world: World) -> None:
+    request = in_assessment(world, "Product Manager", annual_salary_nzd=150000)
+    client = signed_in(world.assessor_nztech)
+    url = f"/occupations/assessment/{request.reference}/"
+    client.post(url, {"occupation": "135199", "occupation_note": NOTE})
+    again = client.post(url, {"occupation": "135199", "occupation_note": NOTE}, follow=True).content.decode()
+    assert "The occupation was already recorded as that, with that note: nothing changed." in again
+
+
+def test_a_note_past_the_limit_is_refused_on_the_page_as_by_the_api(world: World, api_client: Any) -> None:
+    from bordercase.cases.services.occupations import NOTE_MAX_LENGTH
+
+    request = in_assessment(world, "Product Manager", annual_salary_nzd=150000)
+    long = "x" * (NOTE_MAX_LENGTH + 1)
+    page = signed_in(world.assessor_nztech).post(f"/occupations/assessment/{request.reference}/",
+                                                 {"occupation": "135199", "occupation_note": long})
+    assert page.status_code == 200 and 'href="#occupation_note"' in page.content.decode()
+    assert "Shorten the note to 5,000 characters or fewer: it has 5,001." in page.content.decode()
+    api = api_client(world.assessor_nztech).put(f"{API}/requests/{request.reference}/assessment/occupation",
+                                                {"code": "135199", "note": long}, content_type="application/json")
+    assert api.status_code == 422
+    assert not OccupationFinding.objects.filter(request=request).exists()
+    # At the limit it is taken, by both.
+    done = signed_in(world.assessor_nztech).post(f"/occupations/assessment/{request.reference}/",
+                                                 {"occupation": "135199", "occupation_note": long[:-1]}, follow=True)
+    assert "You recorded the occupation as 135199" in done.content.decode()
+
+
 def test_nobody_else_can_post_the_finding(world: World) -> None:
     request = in_assessment(world, "Growth Hacker")
     for user in (world.employer_a, world.assessor_itpnz):

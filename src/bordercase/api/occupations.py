@@ -21,7 +21,7 @@ from bordercase.cases.access import request_get
 from bordercase.cases.lifecycle import Party
 from bordercase.cases.models import Request
 from bordercase.cases.services import assessment
-from bordercase.cases.services.occupations import occupation_of
+from bordercase.cases.services.occupations import NOTE_MAX_LENGTH, occupation_of
 from bordercase.lib.errors import InvalidInput
 from bordercase.policy.anzsco import TITLE_MAX_LENGTH, anzsco, title_problem
 
@@ -79,7 +79,7 @@ def occupations_for_title(request: HttpRequest, query: Query[TitleQuery]) -> dic
 
 class OccupationIn(Schema):
     code: str = Field(max_length=20, description="The 6-digit ANZSCO 2013 occupation the assessor found")
-    note: str = Field(max_length=5000, description="Why the role is this occupation: its duties, the evidence")
+    note: str = Field(max_length=NOTE_MAX_LENGTH, description="Why the role is this occupation: its duties, the evidence")
 
 
 class RequestOccupationOut(Schema):

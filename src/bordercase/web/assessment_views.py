@@ -222,10 +222,19 @@ def occupation(request: HttpRequest, user: User, found: Request) -> str:
     code = request.POST.get("occupation_code", "") if chosen in ("", "other") else chosen
     evaluation = assessment.occupation_record(request=found, by=user, code=code,
                                               note=request.POST.get("occupation_note", ""))
-    if evaluation is None:
-        return "The occupation was already recorded as that, with that note: nothing changed."
-    return (f"You recorded the occupation as {anzsco().describe(code.strip())}. The rules now find the request "
-            f"{evaluation.get_outcome_display().lower()}: confirm the criteria again where they changed.")
+    described = anzsco().describe(code.strip())
+    if evaluation is not None:
+        return (f"You recorded the occupation as {described}. The rules now find the request "
+                f"{evaluation.get_outcome_display().lower()}: confirm the criteria again where they changed.")
+    # The service evaluates nothing for a scheme without rules or a request the rules never evaluated, as for a
+    # finding sent again unchanged: only the last is "already recorded".
+    if policy_of(found.scheme) is None:
+        return (f"The occupation is recorded as {described}. {found.scheme.title} has no rules to evaluate it by, "
+                "so the criteria are yours to decide.")
+    if evaluation_latest(found) is None:
+        return (f"The occupation is recorded as {described}. The rules have not evaluated this request, so no "
+                "outcome changed.")
+    return "The occupation was already recorded as that, with that note: nothing changed."
 
 
 @_acting

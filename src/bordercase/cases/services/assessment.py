@@ -31,7 +31,7 @@ from bordercase.cases.models import CriterionFinding, DeclineProposal, Evaluatio
 from bordercase.cases.services.documents import document_add
 from bordercase.cases.services.evaluations import answers_check, evaluation_latest, policy_of
 from bordercase.cases.services.events import event_append
-from bordercase.cases.services.occupations import OCCUPATION_ANSWER, for_rules, occupation_of
+from bordercase.cases.services.occupations import NOTE_MAX_LENGTH, OCCUPATION_ANSWER, for_rules, occupation_of
 from bordercase.cases.services.transitions import request_transition
 from bordercase.lib.errors import ConcurrentChange, InvalidInput, Refused
 from bordercase.policy.answers import InvalidAnswers
@@ -225,6 +225,10 @@ def occupation_record(*, request: Request, by: User, code: str, note: str) -> Ev
     if not note:
         problems["occupation_note"] = ("Say why the role is this occupation (its duties, the evidence), so the "
                                        "applicant and a reviewer can follow the finding.")
+    elif len(note) > NOTE_MAX_LENGTH:
+        problems["occupation_note"] = (f"Shorten the note to {NOTE_MAX_LENGTH:,} characters or fewer: it has "
+                                       f"{len(note):,}. Say what decides the occupation; the evidence is in the "
+                                       "request's documents.")
     if problems:
         raise InvalidInput(problems)
     with transaction.atomic():

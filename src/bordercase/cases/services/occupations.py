@@ -17,6 +17,8 @@ from bordercase.policy.anzsco import OCCUPATION_FOUND, anzsco
 
 # The answer the schemes give an occupation under (the tech class's question, and its ballot_category).
 OCCUPATION_ANSWER = "anzsco_code"
+# The longest note an assessor may give with their finding, on the page and through the API alike.
+NOTE_MAX_LENGTH = 5_000
 
 
 class Found(StrEnum):
