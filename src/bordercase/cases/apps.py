@@ -22,7 +22,7 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from bordercase.cases.models import IntakeWindow, Scheme
         from bordercase.cases.services.scheme_cache import held_schemes
-        from bordercase.deploy_checks import site_address_named
+        from bordercase.deploy_checks import site_address_named, virus_scanner_answers
 
         post_migrate.connect(_sync_schemes, sender=self)
         # What lodging reads from the scheme cache: a change to any of it is read afresh everywhere.
@@ -30,3 +30,4 @@ class CasesConfig(AppConfig):
         m2m_changed.connect(held_schemes.changed, sender=Scheme.assessing_bodies.through, weak=False,
                             dispatch_uid="scheme_cache.bodies")
         checks.register(site_address_named, deploy=True)
+        checks.register(virus_scanner_answers, deploy=True)

@@ -1,4 +1,5 @@
-"""Checking an uploaded file by its content: a PDF that parses and runs nothing, or a PNG or JPEG that decodes safely.
+"""Checking an uploaded file by its content: a PDF that parses and runs nothing, or a PNG or JPEG that decodes safely;
+and, where a virus scanner is configured (BORDERCASE_CLAMAV, bordercase.lib.scanning), one it finds no virus in.
 
 The name, the content type and the size the client sent are never trusted: a file is what its bytes are. Every
 refusal is an ``InvalidInput`` on the field ``file`` saying which rule it breaks and what to do next.
@@ -7,6 +8,7 @@ refusal is an ``InvalidInput`` on the field ``file`` saying which rule it breaks
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from typing import IO
@@ -15,9 +17,10 @@ from django.conf import settings
 from PIL import Image
 from pypdf import PdfReader
 
-from bordercase.lib import pdf_content
+from bordercase.lib import pdf_content, scanning
 from bordercase.lib.errors import InvalidInput
 
+logger = logging.getLogger("bordercase.evidence")
 CHUNK = 1024 * 1024
 _SIGNATURES = ((b"%PDF-", "application/pdf"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"))
 # Pillow is asked to try only the decoder the first bytes name. Phones and cameras write JPEGs with more pictures
@@ -66,6 +69,8 @@ def evidence_check(upload: IO[bytes], field_label: str = "The file") -> CheckedF
         shown = f"just over {amount(limit)}" if amount(size) == amount(limit) else amount(size)
         raise _refuse(f"{field_label} is {shown}; the largest allowed is {amount(limit)}. Make it smaller (for "
                       "example, scan at a lower resolution or in black and white) and upload it again.")
+    # Before anything parses the file: a virus aimed at a PDF or image library is refused before it reaches one.
+    _scan(upload, field_label, sha256)
     upload.seek(0)
     head = upload.read(16)
     content_type = next((kind for magic, kind in _SIGNATURES if head.startswith(magic)), None)
@@ -85,6 +90,27 @@ def evidence_check(upload: IO[bytes], field_label: str = "The file") -> CheckedF
         _check_image(upload, content_type, field_label)
     upload.seek(0)
     return CheckedFile(content_type, size, sha256)
+
+
+def _scan(upload: IO[bytes], label: str, sha256: str) -> None:
+    """Refuse the file if the virus scanner, where one is configured, finds a virus in it or cannot be asked."""
+    daemon = scanning.configured()
+    if daemon is None:
+        return
+    try:
+        virus = scanning.virus_in(upload, daemon)
+    except scanning.Unscanned as exc:
+        logger.error("Upload %s refused unscanned: %s", sha256, exc)
+        if exc.too_large:
+            raise _refuse(f"{label} could not be checked for viruses: it is larger than the virus scanner takes. Make "
+                          "it smaller (for example, scan at a lower resolution or in black and white) and upload it "
+                          "again.") from exc
+        raise _refuse(f"{label} could not be checked for viruses just now, so it has not been kept. Try again in a "
+                      "few minutes; if it happens again, tell the people who run bordercase for your "
+                      "organisation.") from exc
+    if virus is not None:
+        logger.warning("Upload %s refused: the virus scanner found %s in it", sha256, virus)
+        raise _refuse(f"{label} contains a virus ({virus}): check your computer and upload a clean copy.")
 
 
 def download_name(name: str, content_type: str) -> str:
