@@ -22,6 +22,7 @@ from bordercase.cases.services.workers import same_worker_requests
 from bordercase.cases.windows import IntakeState, Window, intake_at, intake_message, nz_time
 from bordercase.lib.errors import InvalidInput, NotEditable, OutsideWindow, Refused
 from bordercase.lib.identifiers import worker_identity
+from bordercase.lib.sealed import index_key
 from tests.conftest import ANSWERS, NO_KEY, World, api_post, nominee
 from tests.walking import walk
 
@@ -239,7 +240,8 @@ def test_the_same_person_nominated_by_two_employers_is_found_at_lodging(
     ours.refresh_from_db()
     theirs.refresh_from_db()
     assert ours.worker_identity == theirs.worker_identity == worker_identity(
-        passport_number=person.passport_number, nationality=person.nationality, date_of_birth=person.date_of_birth)
+        passport_number=person.passport_number, nationality=person.nationality, date_of_birth=person.date_of_birth,
+        key=index_key())
     assert list(same_worker_requests(ours)) == [theirs] and list(same_worker_requests(theirs)) == [ours]
     assert Event.objects.get(request=theirs, transition="lodge").data == {"same_worker_requests": 1}
     assert Event.objects.get(request=ours, transition="lodge").data == {}

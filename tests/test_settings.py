@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bordercase.lib.sealed import new_key
 from bordercase.lib.signed_note import Signer
 
 STRONG_KEY = "k3J9-xQ2vL8mN4pR7sT1uW5yZ0aB6cD-eF2gH9iJ3kL7mN1oP5qR8sT4uV0wX6yZ"
@@ -47,7 +48,8 @@ def log_key(tmp_path: Path, origin: str = "bordercase.example/bordercase-log") -
 def test_production_mode_passes_the_deployment_check_with_no_warnings(tmp_path: Path) -> None:
     result = run([*CHECK, "--deploy", "--fail-level", "WARNING"], tmp_path, BORDERCASE_MODE="production",
                  SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="bordercase.example",
-                 BORDERCASE_BASE_URL="https://bordercase.example", BORDERCASE_LOG_KEY_FILE=log_key(tmp_path))
+                 BORDERCASE_BASE_URL="https://bordercase.example", BORDERCASE_LOG_KEY_FILE=log_key(tmp_path),
+                 BORDERCASE_DATA_KEYS=new_key(), BORDERCASE_INDEX_KEY=new_key())
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
 

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from bordercase.lib.sealed import SealedCharField
+
 
 class RecommendationBatch(models.Model):
     """Requests an assessing body recommended to Immigration NZ together, with the export it was sent as."""
@@ -64,10 +66,11 @@ class TravelRequest(models.Model):
     date_of_birth = models.DateField(null=True, blank=True)
     nationality = models.CharField(max_length=3, blank=True)
     phone = models.CharField(max_length=40, blank=True)
-    passport_number = models.CharField(max_length=20, blank=True)
+    # The passport's number and machine-readable zone are sealed (encryption at rest, bordercase.lib.sealed).
+    passport_number = SealedCharField(max_length=20, blank=True)
     passport_country = models.CharField(max_length=3, blank=True)
     passport_expiry = models.DateField(null=True, blank=True)
-    passport_mrz = models.CharField(max_length=44, blank=True, help_text="The second MRZ line, as entered.")
+    passport_mrz = SealedCharField(max_length=44, blank=True, help_text="The second MRZ line, as entered.")
     employment_agreement = models.ForeignKey("cases.Document", null=True, blank=True, on_delete=models.PROTECT,
                                              related_name="+")
     no_family = models.BooleanField(default=False, help_text="The worker said no partner or child travels.")
@@ -98,10 +101,10 @@ class FamilyMember(models.Model):
     family_name = models.CharField(max_length=200)
     date_of_birth = models.DateField()
     nationality = models.CharField(max_length=3)
-    passport_number = models.CharField(max_length=20)
+    passport_number = SealedCharField(max_length=20)  # sealed, as the worker's
     passport_country = models.CharField(max_length=3)
     passport_expiry = models.DateField()
-    passport_mrz = models.CharField(max_length=44)
+    passport_mrz = SealedCharField(max_length=44)
 
     class Meta:
         ordering = ["relationship", "pk"]

@@ -6,6 +6,7 @@ Pure functions, no Django, so the CLI, forms, the API and tests share one defini
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import date
 
@@ -90,12 +91,15 @@ def _reference_format(compact: str) -> str:
     return f"{REFERENCE_PREFIX}-{compact[:4]}-{compact[4:]}"
 
 
-def worker_identity(*, passport_number: str, nationality: str, date_of_birth: date) -> str:
-    """One hash per person, whoever nominates them: passport number, nationality and date of birth.
+def worker_identity(*, passport_number: str, nationality: str, date_of_birth: date, key: bytes) -> str:
+    """One keyed hash per person, whoever nominates them: of passport number, nationality and date of birth.
 
+    Keyed (HMAC-SHA256 under the index key, ``lib.sealed.index_key``), because the three are guessable: a plain hash
+    of them could be recomputed by trying passport numbers, which would make the hash the passport number again.
     Spaces and letter case in the passport number are not part of who someone is, so they are folded.
     """
     canonical = "|".join((
         "".join(passport_number.split()).upper(), nationality.strip().upper(), date_of_birth.isoformat(),
     ))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    # The purpose is part of what is hashed, so the same key could key another index without the two ever agreeing.
+    return hmac.new(key, f"bordercase.worker-identity|{canonical}".encode(), hashlib.sha256).hexdigest()

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from bordercase.lib.sealed import SealedCharField
+
 _PASSPORT_NUMBER = re.compile(r"^[A-Z0-9]{5,20}$")
 
 
@@ -35,7 +37,8 @@ class Person(models.Model):
     nationality = models.CharField(
         max_length=3, validators=[validate_nationality], help_text="ISO 3166 three-letter code, as on the passport."
     )
-    passport_number = models.CharField(max_length=20, validators=[validate_passport_number])
+    # Sealed (encryption at rest): found again only through the request's keyed worker identity, never by value.
+    passport_number = SealedCharField(max_length=20, validators=[validate_passport_number])
     email = models.EmailField()
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person_records",
@@ -45,7 +48,6 @@ class Person(models.Model):
 
     class Meta:
         verbose_name_plural = "people"
-        indexes = [models.Index(fields=["passport_number", "nationality", "date_of_birth"], name="person_identity")]
 
     def __str__(self) -> str:
         return self.full_name

@@ -36,8 +36,8 @@ class Request(models.Model):
     answers = models.JSONField(default=dict, blank=True)
     worker_identity = models.CharField(
         max_length=64, blank=True, editable=False,
-        help_text="A hash of the nominee's passport number, nationality and date of birth, set at lodging: the same "
-                  "person nominated twice under one scheme shares it, so the ballot counts them once.",
+        help_text="A keyed hash of the nominee's passport number, nationality and date of birth, set at lodging: the "
+                  "same person nominated twice under one scheme shares it, so the ballot counts them once.",
     )
     entry_id = models.CharField(
         max_length=20, unique=True, null=True, blank=True, editable=False,

@@ -91,9 +91,9 @@ def round_open(*, scheme: Scheme, by: User, protocol: str = AllocationRound.Prot
 def _beneficiary_id(round_: AllocationRound, request: Request) -> str:
     """Who the entry is for, the same for one worker's every entry in this round, and no clue to who they are.
 
-    The worker identity is an unkeyed hash of passport number, nationality and birth date, which anyone could
-    recompute by trying passport numbers; keyed with the site's secret and the round, the published id cannot
-    be, and does not link a worker across rounds.
+    The worker identity is a hash of passport number, nationality and birth date, keyed with the index key so that
+    nobody without it can recompute it by trying passport numbers; keyed again with the site's secret and the round,
+    the published id does not link a worker across rounds either.
     """
     if not request.worker_identity:
         return ""

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from bordercase.cases.lifecycle import State
 from bordercase.cases.models import Person, Request
 from bordercase.lib.identifiers import worker_identity
+from bordercase.lib.sealed import index_key
 
 # A withdrawn request no longer competes for a place, and a draft has not been lodged.
 _NOT_COMPETING = (State.DRAFT.value, State.WITHDRAWN.value)
@@ -14,7 +15,7 @@ _NOT_COMPETING = (State.DRAFT.value, State.WITHDRAWN.value)
 
 def identity_of(person: Person) -> str:
     return worker_identity(passport_number=person.passport_number, nationality=person.nationality,
-                           date_of_birth=person.date_of_birth)
+                           date_of_birth=person.date_of_birth, key=index_key())
 
 
 def same_worker_requests(request: Request) -> QuerySet[Request]:
