@@ -124,3 +124,21 @@ def test_the_checker_names_a_lodging_date_that_does_not_exist() -> None:
     page = Client().post(f"/rules/{TECH}/check/", {**CHECKED, "as_at_day": "30", "as_at_month": "2"})
     assert _summary(page.content) == [("id_as_at_day", "Date of lodging must be a real date, like 12 4 1988")]
     assert "evaluation" not in page.context
+
+
+def test_the_checker_is_the_questions_form_checking_in_full() -> None:
+    from bordercase.policy.loader import scheme as policy
+    from bordercase.web.questions import QuestionsForm
+    from bordercase.web.rules_forms import CheckerForm
+
+    class Complete(QuestionsForm):
+        complete = True
+
+    tech = policy("tech-specialists-2022")
+    data = {"annual_salary_nzd": "lots", "anzsco_code": "261313"}  # unreadable; the other questions left empty
+    draft, checker = QuestionsForm(tech, {}, data=data), CheckerForm(tech, {}, data=data)
+    assert not draft.is_valid() and not checker.is_valid()
+    # A draft may leave a required question empty; the checker names it, and the unreadable salary once.
+    assert "employment_agreement_signed" not in draft.errors and "employment_agreement_signed" in checker.errors
+    assert len(checker.errors["annual_salary_nzd"]) == 1
+    assert Complete(tech, {}, data=data).errors == checker.errors

@@ -108,7 +108,12 @@ class QuestionsForm(forms.Form):
 
     ``blocks`` are the questions in the scheme's order (``lodged_on`` left out). After ``is_valid()``,
     ``answers()`` gives the answers given, ready to store and to pass to ``policy.check``.
+
+    The answers are checked as a draft's are (a required question may still be empty) unless ``complete``, when
+    they are checked in full, as lodging would check them.
     """
+
+    complete: bool = False
 
     def __init__(self, policy: Policy, answers: dict[str, Any], data: Any = None, as_at: dt.date | None = None
                  ) -> None:
@@ -228,11 +233,15 @@ class QuestionsForm(forms.Form):
                 continue
             if value is not None:
                 answers[block.question.name] = value
+        # A question already refused (unreadable, or by Django) has its message: the policy's "answer it" would be
+        # a second about the same box.
+        refused = {block.question.name for block in self.blocks if block.has_errors}
         try:
-            self.policy.check(answers, partial=True)
+            self.policy.check(answers, partial=not self.complete)
         except InvalidAnswers as exc:
             for error in exc.errors:
-                self._policy_problem(error, answers)
+                if not refused.intersection(error.field.split(" or ")):
+                    self._policy_problem(error, answers)
         if not self.errors:
             self._answers = answers
         return data
