@@ -10,9 +10,9 @@ import pytest
 
 from bordercase.policy import casebook
 from bordercase.policy.answers import InvalidAnswers
-from bordercase.policy.editions import editions, rules_at, sources_in
+from bordercase.policy.editions import editions, rules_at, sources_in, takes_effect
 from bordercase.policy.loader import scheme, schemes
-from bordercase.policy.parameters import ParameterNotInForce
+from bordercase.policy.parameters import Parameter, ParameterNotInForce, Value
 from bordercase.policy.trace import evaluate_answers, evaluate_traced, plain
 
 OEW = "other-essential-worker-2020"
@@ -136,3 +136,31 @@ def test_a_clause_names_the_sources_it_cites() -> None:
     assert [s.id for s in sources_in(tech, 'nztech-2021, Cabinet criteria: "…"; mbie-2021')] == [
         "nztech-2021", "mbie-2021"]
     assert sources_in(tech, "the nztech-20210 draft") == ()
+
+
+@pytest.mark.parametrize("scheme_id", sorted(schemes()))
+def test_the_rules_take_effect_on_the_first_day_the_evaluation_finds_every_parameter_in_force(scheme_id: str) -> None:
+    scheme = schemes()[scheme_id]
+    first = takes_effect(scheme)
+    for p in scheme.parameters.values():
+        p.at(first)  # every parameter has a value that day
+    with pytest.raises(ParameterNotInForce):
+        for p in scheme.parameters.values():
+            p.at(first - dt.timedelta(days=1))
+    assert rules_at(scheme, first).in_force and not rules_at(scheme, first - dt.timedelta(days=1)).in_force
+
+
+def test_the_editions_read_a_value_in_force_as_the_evaluation_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One definition of when a dated value is in force (Parameter.at): were it to change, the explorer follows.
+    scheme = schemes()["tech-specialists-2022"]
+    later = dt.date(2022, 1, 1)
+
+    def at(self: Parameter, as_at: dt.date) -> Value:
+        if self.name == "places" and as_at < later:
+            raise ParameterNotInForce("places: not yet")
+        return real(self, as_at)
+
+    real = Parameter.at
+    monkeypatch.setattr(Parameter, "at", at)
+    shown = {p.name: p.current for p in rules_at(scheme, dt.date(2021, 12, 20)).parameters}
+    assert shown["places"] is None and shown["salary_thresholds"] is not None

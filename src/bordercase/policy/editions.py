@@ -16,7 +16,7 @@ from typing import Any
 
 from bordercase.policy.answers import Question
 from bordercase.policy.files import SourceFile
-from bordercase.policy.parameters import Parameter, Value
+from bordercase.policy.parameters import Parameter, ParameterNotInForce, Value
 from bordercase.policy.scheme import Criterion, Scheme
 
 
@@ -81,7 +81,8 @@ def editions(scheme: Scheme) -> tuple[dt.date, ...]:
 
 
 def takes_effect(scheme: Scheme) -> dt.date:
-    return max(p.values[0].effective_from for p in scheme.parameters.values())
+    """The first day every parameter is in force, as the evaluation reads it (``Parameter.in_force_from``)."""
+    return max(p.in_force_from for p in scheme.parameters.values())
 
 
 def sources_in(scheme: Scheme, text: str) -> tuple[SourceFile, ...]:
@@ -112,9 +113,11 @@ def rules_at(scheme: Scheme, as_at: dt.date) -> RulesAt:
 
 
 def _value_at(parameter: Parameter, as_at: dt.date) -> Value | None:
-    if as_at < parameter.values[0].effective_from:
+    """The value the evaluation would read on ``as_at``; None where it would find the parameter not in force."""
+    try:
+        return parameter.at(as_at)
+    except ParameterNotInForce:
         return None
-    return parameter.at(as_at)
 
 
 def _cited(scheme: Scheme, parameter: Parameter) -> tuple[SourceFile, ...]:

@@ -58,15 +58,21 @@ class Parameter:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_starts", tuple(v.effective_from for v in self.values))
 
+    @property
+    def in_force_from(self) -> dt.date:
+        """The first day the parameter has a value. Before it the parameter is not in force: ``at`` refuses, and
+        the rules that read it cannot be evaluated (``policy.editions.takes_effect`` counts from it too)."""
+        return self._starts[0]
+
     def at(self, as_at: dt.date) -> Value:
-        index = bisect.bisect_right(self._starts, as_at) - 1
-        if index < 0:
-            first = self.values[0].effective_from
+        """The value in force on ``as_at``: the last to take effect by then; ``ParameterNotInForce`` before any."""
+        first = self.in_force_from
+        if as_at < first:
             raise ParameterNotInForce(
                 f"{self.name} has no value before {first:%-d %B %Y}, so nothing can be evaluated as at "
                 f"{as_at:%-d %B %Y}: evaluate as at {first:%-d %B %Y} or later."
             )
-        return self.values[index]
+        return self.values[bisect.bisect_right(self._starts, as_at) - 1]
 
 
 def override(value: Any, path: list[str], new: Any, name: str) -> Any:
