@@ -24,6 +24,7 @@ from bordercase.cases.models import Request
 from bordercase.cases.services import assessment, queue
 from bordercase.cases.services.evaluations import evaluation_latest
 from bordercase.lib.errors import InvalidInput
+from bordercase.privacy import reads
 from bordercase.workdays import Clock
 
 router = Router(tags=["assessment"])
@@ -190,6 +191,7 @@ def queue_list(request: HttpRequest, filters: Query[QueueQuery]) -> QueueOut:
 
 def _assessment_out(user: User, found: Request) -> AssessmentOut:
     found = access.request_for_user(user, found.reference)
+    reads.record_read(user, found, f"{reads.REQUEST_DETAILS}: assessment API", channel=reads.Channel.API)
     findings = assessment.findings_of(found)
     pending = assessment.pending_decline(found)
     answer = found.events.filter(transition__in=("provide_information", "request_information")).order_by(

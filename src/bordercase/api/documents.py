@@ -15,6 +15,7 @@ from bordercase.api.schemas import RowId
 from bordercase.cases.access import request_get
 from bordercase.cases.models import Document
 from bordercase.cases.services.documents import document_add, document_remove, documents_of, every_document_kind
+from bordercase.privacy import reads
 
 router = Router(tags=["evidence"])
 # Listed in the OpenAPI so a client knows the words; each request takes only its own scheme's (a 422 says which).
@@ -53,7 +54,11 @@ def upload_document(request: HttpRequest, reference: str, kind: Form[DocumentKin
 @router.get("/requests/{reference}/documents", response={200: list[DocumentOut], **ERRORS},
             summary="A request's evidence")
 def list_documents(request: HttpRequest, reference: str) -> list[DocumentOut]:
-    return [_out(d) for d in documents_of(request_get(caller(request), reference))]
+    user = caller(request)
+    found = request_get(user, reference)
+    reads.record_read(user, found, reads.api_what(f"{reads.EVIDENCE}: the list of documents", request),
+                      channel=reads.Channel.API)
+    return [_out(d) for d in documents_of(found)]
 
 
 @router.delete("/requests/{reference}/documents/{document_id}", response={204: None, **ERRORS},

@@ -23,6 +23,7 @@ from bordercase.immigration import access
 from bordercase.immigration.models import Invitation, RecommendationBatch, VisaDecision
 from bordercase.immigration.services import invitations, recommendations, visas
 from bordercase.lib.errors import InvalidInput
+from bordercase.privacy import reads
 
 router = Router(tags=["immigration"])
 
@@ -177,13 +178,19 @@ def export_response(batch: RecommendationBatch, kind: str) -> HttpResponse:
 @router.get("/recommendation-batches/{batch_id}/export.csv", response=ERRORS, openapi_extra=file_download(
             {"text/csv": CSV_FILE}), summary="Download a batch's CSV export, as sent")
 def batch_csv(request: HttpRequest, batch_id: RowId) -> HttpResponse:
-    return export_response(_batch(_batch_reader(request), batch_id), "csv")
+    user = _batch_reader(request)
+    batch = _batch(user, batch_id)
+    reads.record_export(user, batch, "csv", channel=reads.Channel.API)
+    return export_response(batch, "csv")
 
 
 @router.get("/recommendation-batches/{batch_id}/export.json", response=ERRORS, openapi_extra=file_download(
             {"application/json": BATCH_EXPORT}), summary="Download a batch's JSON export, as sent")
 def batch_json(request: HttpRequest, batch_id: RowId) -> HttpResponse:
-    return export_response(_batch(_batch_reader(request), batch_id), "json")
+    user = _batch_reader(request)
+    batch = _batch(user, batch_id)
+    reads.record_export(user, batch, "json", channel=reads.Channel.API)
+    return export_response(batch, "json")
 
 
 def _invitation_out(invitation: Invitation) -> InvitationOut:

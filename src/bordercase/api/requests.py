@@ -37,6 +37,7 @@ from bordercase.cases.services.requests import request_create, request_update_dr
 from bordercase.cases.services.scheme_cache import scheme_for_intake
 from bordercase.lib.errors import InvalidInput
 from bordercase.lib.identifiers import InvalidIdentifier, reference_normalise
+from bordercase.privacy import reads
 
 router = Router(tags=["requests"])
 # The header is read as optional so that leaving it out gets the service's own message (what to send and why);
@@ -107,7 +108,10 @@ def list_requests(request: HttpRequest, filters: Query[RequestFilter]) -> Reques
         found = found.filter(scheme__code=filters.scheme)
     roles = roles_of(user)
     page = found[filters.offset : filters.offset + filters.limit]
-    return RequestPage(count=found.count(), items=[request_out(r, user, roles) for r in page])
+    items = [request_out(r, user, roles) for r in page]
+    reads.record_reads(user, page, reads.api_what(reads.REQUEST_DETAILS, request), channel=reads.Channel.API,
+                       roles=roles)  # the page read above, once more from its cache: one INSERT for it all
+    return RequestPage(count=found.count(), items=items)
 
 
 def _once(user: User, key: str | None, operation: str, payload: Any,
@@ -187,7 +191,9 @@ def _create_lodged(user: User, roles: Roles, body: RequestCreateIn, scheme: Sche
 @router.get("/requests/{reference}", response={200: RequestOut, **ERRORS}, summary="Read one request")
 def read_request(request: HttpRequest, reference: str) -> RequestOut:
     user = caller(request)
-    return request_out(request_get(user, reference), user)
+    found = request_get(user, reference)
+    reads.record_read(user, found, reads.api_what(reads.REQUEST_DETAILS, request), channel=reads.Channel.API)
+    return request_out(found, user)
 
 
 @router.post(
@@ -219,7 +225,10 @@ def transition_request(request: HttpRequest, reference: str, name: str, body: Tr
         raise Http404(f"There is no transition called {name!r} here. Use one of: {known}.")
 
     def move() -> RequestOut:
-        return request_out(action(found, user, body.reason), user, roles)
+        moved = action(found, user, body.reason)
+        reads.record_read(user, moved, reads.api_what(reads.REQUEST_DETAILS, request), channel=reads.Channel.API,
+                          roles=roles)
+        return request_out(moved, user, roles)
 
     if name == "lodge" or idempotency_key is not None:
         payload = {"reference": reference_normalise_or_raw(reference), "transition": name, **body.model_dump()}

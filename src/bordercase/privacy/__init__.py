@@ -1,1 +1,2 @@
-"""People's own data: who looked at a request, their data back to them, and corrections (Privacy Act 2020, IPPs 6 and 7)."""
+"""People's own data: who looked at a request, their data back to them, and corrections
+(Privacy Act 2020, IPPs 6 and 7)."""

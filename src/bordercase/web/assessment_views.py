@@ -26,6 +26,7 @@ from bordercase.cases.services.evaluations import evaluation_latest, policy_of
 from bordercase.cases.services.occupations import OCCUPATION_ANSWER, occupation_of
 from bordercase.lib.errors import ConcurrentChange, InvalidInput, Refused
 from bordercase.policy.anzsco import anzsco
+from bordercase.privacy import reads
 from bordercase.web.intake_views import request_as
 from bordercase.web.questions import answer_rows
 
@@ -142,6 +143,7 @@ def request_page(request: HttpRequest, reference: str) -> HttpResponse:
 
 def _render_request(request: HttpRequest, user: User, found: Request, errors: dict[str, str] | None = None,
                     posted: Any = None) -> HttpResponse:
+    reads.record_read(user, found, f"{reads.REQUEST_DETAILS}: assessor's request page")
     policy = policy_of(found.scheme)
     rules = assessment.rules_of(found)
     findings = assessment.findings_of(found)

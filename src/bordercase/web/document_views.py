@@ -9,6 +9,7 @@ from bordercase.accounts.models import User
 from bordercase.cases import access
 from bordercase.cases.models import Document
 from bordercase.lib.evidence import download_name
+from bordercase.privacy import reads
 
 
 @login_required
@@ -21,6 +22,7 @@ def document_download(request: HttpRequest, reference: str, document_id: int) ->
         document = found.documents.get(pk=document_id)
     except Document.DoesNotExist as exc:
         raise Http404("No such document for this user") from exc
+    reads.record_read(user, found, f"{reads.EVIDENCE}: {document.kind} {document.pk}")
     # Always a download, never shown in the browser: a viewer inside the browser (its PDF reader above all) is
     # attack surface that a file someone else uploaded should not reach, whatever the evidence check found.
     response = FileResponse(document.file.open("rb"), content_type=document.content_type, as_attachment=True,

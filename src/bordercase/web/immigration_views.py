@@ -21,6 +21,7 @@ from bordercase.cases.models import Request
 from bordercase.immigration.models import Invitation, TravelRequest, VisaDecision
 from bordercase.immigration.services import invitations, visas
 from bordercase.lib.errors import ConcurrentChange, InvalidInput, Refused
+from bordercase.privacy import reads
 from bordercase.web.forms import errors_onto
 from bordercase.web.immigration_forms import VisaDeclineForm, VisaGrantForm
 from bordercase.web.intake_views import request_as
@@ -101,6 +102,8 @@ def visa_page(request: HttpRequest, reference: str) -> HttpResponse:
 
 def _render_visa(request: HttpRequest, found: Request, errors: dict[str, str] | None = None, *,
                  grant: VisaGrantForm | None = None, decline: VisaDeclineForm | None = None) -> HttpResponse:
+    if isinstance(request.user, User):  # always: only officers reach this page
+        reads.record_read(request.user, found, f"{reads.PASSPORT}: visa decision page")
     travel = visas.travel_request_of(found)
     context: dict[str, Any] = {
         "req": found, "travel": travel, "family": visas.family_of(travel), "errors": errors or {},

@@ -24,6 +24,7 @@ from bordercase.immigration import access
 from bordercase.immigration.models import RecommendationBatch
 from bordercase.immigration.services import recommendations
 from bordercase.lib.errors import ConcurrentChange, InvalidInput, Refused
+from bordercase.privacy import reads
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,9 @@ def batch_download(request: HttpRequest, batch_id: int, kind: str) -> HttpRespon
     user = _reader(request)
     if kind not in ("csv", "json"):
         raise Http404("No such export")
-    export = recommendations.export_of(_batch(user, batch_id), kind)
+    batch = _batch(user, batch_id)
+    export = recommendations.export_of(batch, kind)
+    reads.record_export(user, batch, kind)
     response = HttpResponse(export.content, content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     response["Repr-Digest"] = export.repr_digest

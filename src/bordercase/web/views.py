@@ -17,6 +17,7 @@ from bordercase.cases.services.assessment import history_for
 from bordercase.cases.services.evaluations import evaluation_latest
 from bordercase.cases.services.workers import same_worker_requests
 from bordercase.immigration.services.status import status_of, with_ended_from
+from bordercase.privacy import reads
 from bordercase.web import intake_views
 from bordercase.web.forms import SignInForm, TokenCreateForm
 from bordercase.web.information_views import question_of
@@ -53,6 +54,8 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
     parties = access.parties(user, req)
     if req.status == State.DRAFT and Party.APPLICANT in parties:
         return intake_views.task_list(request, req)
+    reads.record_read(user, req, f"{reads.REQUEST_DETAILS}: request page")  # staff only; never the applicant
+    own = Party.APPLICANT in parties or Party.NOMINEE in parties
     events = history_for(user, req)
     may = {t.name for t in lifecycle.available(state=req.state, parties=parties, steps=req.scheme.steps)}
     decision = req.events.filter(transition__in=("decline", "find_eligible")).order_by("-position").first()
@@ -64,6 +67,7 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "same_worker": Party.APPLICANT in parties and same_worker_requests(req).exists(),
         "immigration": status_of(req),
         "travels": Party.NOMINEE in parties and req.status == State.INVITED,
+        "looked": reads.bodies_that_looked(req) if own else None,  # who looked is told to the people it is about
     }
     return render(request, "web/request.html", context)
 
