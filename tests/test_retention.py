@@ -1,0 +1,435 @@
+"""The retention run over a dataset made for it: requests in every final state (and a draft, and one in progress),
+each dated a day either side of its rule's boundary, with evidence, passports and family; accounts, queued email,
+idempotency records and sessions likewise. What the plan lists is exactly what apply removes; the rest stays; the
+statistics and the audit (with a transparency checkpoint) hold afterwards; a second run does nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.test import override_settings
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from bordercase.accounts.models import User
+from bordercase.cases.chain import Anchor
+from bordercase.cases.lifecycle import EventKind
+from bordercase.cases.models import Document, Event, Evaluation, IdempotencyRecord, Person, Request
+from bordercase.cases.services.documents import document_add, document_kinds
+from bordercase.immigration.models import FamilyMember, TravelRequest
+from bordercase.retention.models import Reduction
+from bordercase.retention.runs import retention_apply, retention_plan
+from bordercase.retention.schedule import Kind, schedule_load
+from bordercase.transparency.checkpoints import checkpoint_make
+from tests.conftest import FAST_HASHERS, World, draft_made
+from tests.immigration_support import approved_in_principle, travelling
+from tests.walking import agreement_upload, walk
+
+SCHEDULE = schedule_load()
+DAY = dt.timedelta(days=1)
+OEW = "other-essential-worker-2020"
+
+
+def stored(media: Path) -> set[str]:
+    return {p.name for p in media.rglob("*") if p.is_file()} if media.exists() else set()
+
+
+def evidence(request: Request, by: User) -> Document:
+    return document_add(request=request, kind=document_kinds(request)[0][0], upload=agreement_upload(), by=by)
+
+
+def dated(request: Request, kind: Kind, *, due: bool, now: dt.datetime) -> Request:
+    """The request dated a day past its rule's boundary (due) or a day short of it (not due)."""
+    moment = SCHEDULE.rule(kind).cutoff(now) + (-DAY if due else DAY)
+    field = "updated_at" if kind == Kind.DRAFT_NEVER_LODGED else "status_changed_at"
+    Request.objects.filter(pk=request.pk).update(**{field: moment})
+    request.refresh_from_db()
+    return request
+
+
+@dataclass
+class Dataset:
+    now: dt.datetime
+    requests: dict[str, Request]
+    expected: set[tuple[str, str]]  # (kind, reference) the plan must list
+    files: dict[str, set[str]]  # each request's stored file names
+
+
+def dataset_files(request: Request) -> bool:
+    return Document.objects.filter(request=request).exists()
+
+
+def _lodged(world: World, media_files: bool = True) -> Request:
+    draft = draft_made(world, scheme=OEW, body="inz")
+    if media_files:
+        evidence(draft, world.employer_a)
+    return walk(draft, [("lodge", world.employer_a)])
+
+
+def _dataset_make(world: World) -> Dataset:
+    now = timezone.now()
+    made: dict[str, Request] = {}
+    if True:  # evidence is stored before its row's transaction: nothing waits for a commit here
+        for due in (True, False):
+            tag = "old" if due else "young"
+            draft = draft_made(world, scheme=OEW, body="inz")
+            evidence(draft, world.employer_a)
+            made[f"draft_{tag}"] = draft
+            assessor = world.assessor_inz
+            made[f"declined_{tag}"] = walk(_lodged(world), [("start_assessment", assessor), ("decline", assessor)])
+            made[f"withdrawn_{tag}"] = walk(_lodged(world), [("withdraw", world.employer_a)])
+            made[f"lapsed_{tag}"] = walk(_lodged(world), [("start_assessment", assessor),
+                                                          ("request_information", assessor),
+                                                          ("lapse", world.administrator)])
+            for outcome in ("grant_visa", "decline_visa"):
+                made[f"{outcome}_{tag}"] = walk(travelling(world, approved_in_principle(world)),
+                                                [(outcome, world.inz_officer)])
+        # Evidence and travel details go sooner than the rest of a finished request.
+        made["evidence_due"] = walk(_lodged(world), [("withdraw", world.employer_a)])
+        made["evidence_kept"] = walk(_lodged(world), [("withdraw", world.employer_a)])
+        made["travel_due"] = walk(travelling(world, approved_in_principle(world)), [("grant_visa", world.inz_officer)])
+        made["travel_kept"] = walk(travelling(world, approved_in_principle(world)), [("grant_visa", world.inz_officer)])
+        made["in_progress"] = _lodged(world)
+    kinds = {"draft": Kind.DRAFT_NEVER_LODGED, "declined": Kind.DECLINED, "withdrawn": Kind.WITHDRAWN,
+             "lapsed": Kind.LAPSED, "grant_visa": Kind.VISA_GRANTED, "decline_visa": Kind.VISA_DECLINED}
+    expected: set[tuple[str, str]] = set()
+    for name, request in made.items():
+        prefix, _, tag = name.rpartition("_")
+        if prefix in kinds:
+            dated(request, kinds[prefix], due=tag == "old", now=now)
+            if tag == "old":
+                expected.add((kinds[prefix].value, request.reference))
+            elif prefix != "draft":
+                # A day short of its own rule, but long past the evidence's and the travel details': those go.
+                if dataset_files(request):
+                    expected.add((Kind.EVIDENCE.value, request.reference))
+                if TravelRequest.objects.filter(request=request).exists():
+                    expected.add((Kind.TRAVEL_DETAILS.value, request.reference))
+    dated(made["evidence_due"], Kind.EVIDENCE, due=True, now=now)
+    dated(made["evidence_kept"], Kind.EVIDENCE, due=False, now=now)
+    dated(made["travel_due"], Kind.TRAVEL_DETAILS, due=True, now=now)
+    dated(made["travel_kept"], Kind.TRAVEL_DETAILS, due=False, now=now)
+    # Long in assessment: not finished, so nothing of it goes however old it is.
+    Request.objects.filter(pk=made["in_progress"].pk).update(status_changed_at=now - 3000 * DAY)
+    expected |= {(Kind.EVIDENCE.value, made["evidence_due"].reference),
+                 (Kind.TRAVEL_DETAILS.value, made["travel_due"].reference)}
+    files = {name: {Path(d.file.name).name for d in Document.objects.filter(request=r)} for name, r in made.items()}
+    return Dataset(now, {k: Request.objects.get(pk=v.pk) for k, v in made.items()}, expected, files)
+
+
+@pytest.fixture(scope="module")
+def module_dataset(module_world: World, django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[tuple[Dataset, Path]]:
+    """The dataset made once for the module (it takes half a minute), inside a transaction rolled back at its end;
+    each test's own changes roll back to it. Evidence files deleted by a test are not put back, so tests check
+    only that the files of what they reduce are gone, and that those of what stays are there."""
+    media = tmp_path_factory.mktemp("media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media, PASSWORD_HASHERS=FAST_HASHERS), \
+            transaction.atomic():
+        yield _dataset_make(module_world), media
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def media(module_dataset: tuple[Dataset, Path], settings: Any) -> Path:
+    settings.MEDIA_ROOT = module_dataset[1]
+    return module_dataset[1]
+
+
+@pytest.fixture
+def dataset(module_dataset: tuple[Dataset, Path], world: World, media: Path) -> Dataset:
+    made = module_dataset[0]
+    return Dataset(made.now, {k: Request.objects.get(pk=v.pk) for k, v in made.requests.items()}, made.expected,
+                   made.files)
+
+
+@dataclass
+class Rows:
+    gone: dict[str, set[Any]]
+    kept: dict[str, set[Any]]
+
+
+@pytest.fixture
+def rows(world: World, dataset: Dataset) -> Rows:
+    """Accounts, email, idempotency records and sessions either side of their boundaries."""
+    now = dataset.now
+    gone: dict[str, set[Any]] = {}
+    kept: dict[str, set[Any]] = {}
+
+    def cut(kind: Kind) -> dt.datetime:
+        return SCHEDULE.rule(kind).cutoff(now)
+
+    def user(email: str, joined: dt.datetime, verified: bool = False) -> User:
+        made = User.objects.create_user(email, "a password long enough 1", full_name="Someone")
+        User.objects.filter(pk=made.pk).update(date_joined=joined, email_verified_at=joined if verified else None)
+        return made
+
+    gone["users"] = {user("never-confirmed@example.com", cut(Kind.UNCONFIRMED_ACCOUNT) - DAY).pk}
+    kept["users"] = {user("just-signed-up@example.com", cut(Kind.UNCONFIRMED_ACCOUNT) + DAY).pk,
+                     user("confirmed@example.com", cut(Kind.UNCONFIRMED_ACCOUNT) - 100 * DAY, verified=True).pk}
+    # Never confirmed, but a draft names them as its maker: kept with the draft.
+    holder = user("drafted@example.com", cut(Kind.UNCONFIRMED_ACCOUNT) - DAY)
+    draft_made(world, scheme="eoi-family-2020", by=holder, body="inz")
+    kept["users"].add(holder.pk)
+
+    def task(finished: dt.datetime | None, status: str) -> Any:
+        return DBTaskResult.objects.create(
+            args_kwargs={"args": [], "kwargs": {"to": ["worker@example.com"]}}, task_path="bordercase.lib.email.x",
+            backend_name="default", queue_name="default", run_after=now - 60 * DAY, status=status,
+            finished_at=finished, exception_class_path="", traceback="").pk
+
+    gone["tasks"] = {task(cut(Kind.QUEUED_EMAIL) - DAY, "SUCCESSFUL"), task(cut(Kind.QUEUED_EMAIL) - DAY, "FAILED")}
+    kept["tasks"] = {task(cut(Kind.QUEUED_EMAIL) + DAY, "SUCCESSFUL"), task(None, "READY")}
+
+    def record(created: dt.datetime) -> int:
+        made = IdempotencyRecord.objects.create(user=world.employer_a, key=str(uuid.uuid4()), fingerprint="0" * 64,
+                                                status_code=201, response={"nominee": "Ravi"})
+        IdempotencyRecord.objects.filter(pk=made.pk).update(created_at=created)
+        return made.pk
+
+    gone["records"] = {record(cut(Kind.IDEMPOTENCY_RECORD) - DAY)}
+    kept["records"] = {record(cut(Kind.IDEMPOTENCY_RECORD) + DAY)}
+
+    def session(expires: dt.datetime) -> str:
+        return Session.objects.create(session_key=uuid.uuid4().hex, session_data="x", expire_date=expires).pk
+
+    gone["sessions"] = {session(now - DAY)}
+    kept["sessions"] = {session(now + DAY)}
+    return Rows(gone, kept)
+
+
+def planned(plan: Any) -> set[tuple[str, str]]:
+    return {(line.rule.kind.value, due.reference) for line in plan.lines for due in line.requests}
+
+
+def counts(plan: Any) -> dict[str, int]:
+    return {line.rule.kind.value: line.count for line in plan.lines}
+
+
+def snapshot(request: Request) -> tuple[Any, ...]:
+    row = Request.objects.get(pk=request.pk)
+    travel = TravelRequest.objects.filter(request=row).values().first()
+    return (row.status, row.nominee_id, row.answers, row.events_count, row.events_head_hash,
+            sorted(Document.objects.filter(request=row).values_list("pk", flat=True)), travel,
+            sorted(FamilyMember.objects.filter(travel_request__request=row).values_list("pk", flat=True)))
+
+
+def statistics() -> str:
+    out = io.StringIO()
+    call_command("stats", "summary", "--as-at", timezone.localdate().isoformat(), "--format", "json", stdout=out)
+    return out.getvalue()
+
+
+def apply(now: dt.datetime, capture: Any) -> Any:
+    with capture(execute=True):
+        return retention_apply(SCHEDULE, now)
+
+
+# --- the plan ---------------------------------------------------------------------------------------------------
+
+
+def test_the_plan_lists_exactly_the_requests_a_day_past_their_rules(dataset: Dataset, rows: Rows) -> None:
+    plan = retention_plan(SCHEDULE, dataset.now)
+    assert planned(plan) == dataset.expected
+    assert counts(plan)[Kind.UNCONFIRMED_ACCOUNT] == 1
+    assert counts(plan)[Kind.QUEUED_EMAIL] == 2
+    assert counts(plan)[Kind.IDEMPOTENCY_RECORD] == 1
+    assert counts(plan)[Kind.SESSION] >= 1  # the test client's own sessions may have expired too
+    # Each request listed with the date its period was counted from: a day before the boundary.
+    for line in plan.lines:
+        for due in line.requests:
+            assert due.dated <= line.cutoff - dt.timedelta(hours=23), (line.rule.kind, due)
+
+
+def test_the_plan_command_lists_each_request_with_its_rule_and_date(dataset: Dataset) -> None:
+    out = io.StringIO()
+    call_command("retention", "plan", stdout=out)
+    text = out.getvalue()
+    for kind, reference in dataset.expected:
+        line = next(x for x in text.splitlines() if reference in x)
+        assert f"rule {kind}" in line
+    assert dataset.requests["in_progress"].reference not in text
+    assert "declined: 1 requests reduced (kept 2 years after the request's final decision" in text
+
+
+def test_a_later_date_brings_the_young_ones_in(dataset: Dataset) -> None:
+    plan = retention_plan(SCHEDULE, dataset.now + 2 * DAY)
+    young = dataset.requests["declined_young"].reference
+    assert (Kind.DECLINED.value, young) in planned(plan)
+    assert dataset.requests["in_progress"].reference not in {r for _, r in planned(plan)}
+
+
+# --- applying it ------------------------------------------------------------------------------------------------
+
+
+def test_apply_reduces_what_was_planned_and_leaves_the_rest(
+    dataset: Dataset, rows: Rows, media: Path, django_capture_on_commit_callbacks: Any,
+) -> None:
+    requests = dataset.requests
+    untouched = {n: snapshot(r) for n, r in requests.items()
+                 if not any(ref == r.reference for _, ref in dataset.expected)}
+    nominees = {n: r.nominee_id for n, r in requests.items()}
+    names = {n: r.nominee.family_name for n, r in requests.items() if r.nominee is not None}
+    plan = retention_plan(SCHEDULE, dataset.now)
+    assert dataset.files["draft_old"] and dataset.files["evidence_due"]  # files were stored to be removed
+    done = apply(dataset.now, django_capture_on_commit_callbacks)
+    assert done.skipped == []
+    assert {k: v for k, v in done.counts.items() if k not in (Kind.SESSION, Kind.UNCONFIRMED_ACCOUNT)} == {
+        k: v for k, v in counts(plan).items() if k not in (Kind.SESSION, Kind.UNCONFIRMED_ACCOUNT)}
+    assert done.counts[Kind.DECLINED] == 1 and done.counts[Kind.EVIDENCE] == 4
+    for name, request in requests.items():
+        if name in untouched:
+            assert snapshot(request) == untouched[name], name
+            assert dataset.files[name] <= stored(media), name
+    whole = [n for n, r in requests.items() if n.endswith("_old")]
+    for name in whole:
+        row = Request.objects.get(pk=requests[name].pk)
+        assert row.nominee_id is None and row.answers == {} and row.worker_identity == "", name
+        assert not Person.objects.filter(pk=nominees[name]).exists(), name
+        assert not Document.objects.filter(request=row).exists(), name
+        assert not Evaluation.objects.filter(request=row).exclude(answers={}).exists(), name
+        assert not (dataset.files[name] & stored(media)), name  # the files are gone from storage too
+        # Kept: what the statistics and the history read.
+        assert (row.status, row.lodged_at, row.status_changed_at, row.scheme_id, row.organisation_id) == (
+            requests[name].status, requests[name].lodged_at, requests[name].status_changed_at,
+            requests[name].scheme_id, requests[name].organisation_id)
+        last = Event.objects.filter(request=row).order_by("position").last()
+        assert last.transition == EventKind.RETENTION_REDUCED and last.from_state == last.to_state == row.status
+        assert last.actor_id is None and last.actor_label == "system:retention"
+        assert last.data["kind"] == Reduction.objects.get(request=row).kind
+        # Nothing of the person in what the event hashes.
+        assert names[name] not in json.dumps(last.data) + last.reason
+    for name in ("grant_visa_old", "decline_visa_old"):
+        travel = TravelRequest.objects.get(request=requests[name])
+        assert (travel.passport_number, travel.given_names, travel.passport_mrz, travel.phone) == ("", "", "", "")
+        assert travel.travel_date is not None  # the journey's dates stay
+        assert not FamilyMember.objects.filter(travel_request=travel).exists()
+    # Evidence only: the request keeps its person and answers.
+    evidence_due = Request.objects.get(pk=requests["evidence_due"].pk)
+    assert evidence_due.nominee_id == nominees["evidence_due"] and evidence_due.answers
+    assert not Document.objects.filter(request=evidence_due).exists()
+    assert not (dataset.files["evidence_due"] & stored(media))
+    # Travel details only: the passports and family go, the person stays.
+    travel_due = Request.objects.get(pk=requests["travel_due"].pk)
+    assert travel_due.nominee_id == nominees["travel_due"]
+    assert TravelRequest.objects.get(request=travel_due).passport_number == ""
+    assert not FamilyMember.objects.filter(travel_request__request=travel_due).exists()
+    # The other records.
+    assert not User.objects.filter(pk__in=rows.gone["users"]).exists()
+    assert User.objects.filter(pk__in=rows.kept["users"]).count() == len(rows.kept["users"])
+    assert not DBTaskResult.objects.filter(pk__in=rows.gone["tasks"]).exists()
+    assert DBTaskResult.objects.filter(pk__in=rows.kept["tasks"]).count() == 2
+    assert not IdempotencyRecord.objects.filter(pk__in=rows.gone["records"]).exists()
+    assert IdempotencyRecord.objects.filter(pk__in=rows.kept["records"]).exists()
+    assert not Session.objects.filter(pk__in=rows.gone["sessions"]).exists()
+    assert Session.objects.filter(pk__in=rows.kept["sessions"]).exists()
+
+
+def test_statistics_and_the_audit_hold_after_apply(
+    dataset: Dataset, tmp_path: Path, django_capture_on_commit_callbacks: Any,
+) -> None:
+    figures = statistics()
+    kept = tmp_path / "kept.txt"
+    kept.write_text(checkpoint_make().note, encoding="utf-8")
+    apply(dataset.now, django_capture_on_commit_callbacks)
+    assert statistics() == figures
+    out = io.StringIO()
+    call_command("audit", "verify", stdout=out)  # raises CommandError on any problem
+    call_command("audit", "verify", "--checkpoint", str(kept), stdout=out)
+    newer = tmp_path / "newer.txt"
+    newer.write_text(checkpoint_make().note, encoding="utf-8")
+    call_command("audit", "verify", "--checkpoint", str(newer), stdout=out)
+    call_command("audit", "consistency", str(kept), str(newer), stdout=out)
+
+
+def test_a_second_apply_does_nothing(dataset: Dataset, rows: Rows, django_capture_on_commit_callbacks: Any) -> None:
+    apply(dataset.now, django_capture_on_commit_callbacks)
+    heads = dict(Request.objects.values_list("pk", "events_head_hash"))
+    reductions = Reduction.objects.count()
+    assert retention_plan(SCHEDULE, dataset.now).empty
+    again = apply(dataset.now, django_capture_on_commit_callbacks)
+    assert sum(again.counts.values()) == 0 and again.skipped == []
+    assert dict(Request.objects.values_list("pk", "events_head_hash")) == heads
+    assert Reduction.objects.count() == reductions
+
+
+def test_the_apply_command_says_what_it_did_and_again_that_nothing_was_due(
+    dataset: Dataset, django_capture_on_commit_callbacks: Any, capsys: Any,
+) -> None:
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("retention", "apply", stdout=out)
+    assert "declined 1" in out.getvalue()
+    assert "of" in capsys.readouterr().err  # progress, kind by kind
+    again = io.StringIO()
+    call_command("retention", "apply", stdout=again)
+    assert "nothing was due" in again.getvalue()
+
+
+def test_a_draft_changed_after_the_plan_is_left(dataset: Dataset, django_capture_on_commit_callbacks: Any) -> None:
+    plan = retention_plan(SCHEDULE, dataset.now)
+    draft = dataset.requests["draft_old"]
+    Request.objects.filter(pk=draft.pk).update(updated_at=timezone.now())  # its applicant came back to it
+    with django_capture_on_commit_callbacks(execute=True):
+        done = retention_apply(SCHEDULE, dataset.now, plan=plan)
+    assert any(draft.reference in s for s in done.skipped)
+    row = Request.objects.get(pk=draft.pk)
+    assert row.nominee_id is not None and row.events_count == draft.events_count
+
+
+def test_a_reduced_request_verifies_event_by_event(dataset: Dataset, django_capture_on_commit_callbacks: Any) -> None:
+    from bordercase.cases.audit import _chained
+    from bordercase.cases.chain import chain_problems
+
+    apply(dataset.now, django_capture_on_commit_callbacks)
+    row = Request.objects.get(pk=dataset.requests["declined_old"].pk)
+    events = [_chained(e) for e in Event.objects.filter(request=row).order_by("position")]
+    assert chain_problems(row.reference, events, Anchor(row.events_count, row.events_head_hash, row.status)) == []
+
+
+# --- a bad schedule ---------------------------------------------------------------------------------------------
+
+
+def test_the_command_refuses_a_bad_schedule_and_changes_nothing(
+    dataset: Dataset, settings: Any, tmp_path: Path,
+) -> None:
+    bad = tmp_path / "schedule.yaml"
+    bad.write_text(Path(SCHEDULE.origin).read_text(encoding="utf-8").replace('kept_for: "2 years"',
+                                                                              'kept_for: "two years"', 1))
+    settings.RETENTION_FILE = str(bad)
+    heads = dict(Request.objects.values_list("pk", "events_head_hash"))
+    with pytest.raises(CommandError, match=r"entry 2 \(declined\): kept_for: 'two years' is not a period"):
+        call_command("retention", "apply")
+    assert dict(Request.objects.values_list("pk", "events_head_hash")) == heads
+
+
+def test_a_deployments_schedule_changes_the_plan(dataset: Dataset, settings: Any, tmp_path: Path) -> None:
+    own = tmp_path / "schedule.yaml"
+    own.write_text(Path(SCHEDULE.origin).read_text(encoding="utf-8").replace('kept_for: "2 years"',
+                                                                             'kept_for: "10 years"'))
+    settings.RETENTION_FILE = str(own)
+    out = io.StringIO()
+    call_command("retention", "plan", stdout=out)
+    assert f"{dataset.requests['declined_old'].reference}  declined         decision" in out.getvalue()
+    assert "rule declined" not in out.getvalue()  # listed for its evidence only
+    assert "declined: 0 requests reduced (kept 10 years" in out.getvalue()
+
+
+def test_apply_has_no_as_at(db: None) -> None:
+    with pytest.raises(CommandError, match="--as-at is for plan"):
+        call_command("retention", "apply", "--as-at", "2030-01-01")
+
+
+def test_a_plan_date_that_is_not_a_date_is_refused(db: None) -> None:
+    with pytest.raises(CommandError, match="'31/12/2026' is not a date: write it as YYYY-MM-DD"):
+        call_command("retention", "plan", "--as-at", "31/12/2026")
