@@ -190,7 +190,7 @@ def test_calls_on_two_servers_count_against_one_limit_and_a_new_window_starts_af
 ) -> None:
     one, two = CallRateThrottle("3/m"), CallRateThrottle("3/m")  # one per server, sharing the cache
     now = [60 * 16_666 + 20.0]  # 20 seconds into a minute
-    monkeypatch.setattr("bordercase.api.throttle.time.time", lambda: now[0])
+    monkeypatch.setattr("bordercase.lib.throttle.time.time", lambda: now[0])
     answers = [server.allow_request(_call(world.employer_a)) for server in (one, two, one, two)]
     assert answers == [True, True, True, False]
     assert two.wait() == pytest.approx(40.0)  # until the minute ends
@@ -203,7 +203,7 @@ def test_a_callers_count_is_one_number_however_many_calls_came_before(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # ninja's own throttle keeps every call's time in one list, read and written whole on each call.
-    monkeypatch.setattr("bordercase.api.throttle.time.time", lambda: 1_000_020.0)
+    monkeypatch.setattr("bordercase.lib.throttle.time.time", lambda: 1_000_020.0)
     throttle = CallRateThrottle("10000/m")
     for _ in range(500):
         assert throttle.allow_request(_call(world.employer_a))
@@ -217,7 +217,7 @@ def test_an_hourly_count_lasts_its_hour_in_the_file_cache(
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                                    "LOCATION": str(tmp_path / "cache")}}
     now = [3600 * 500 + 10.0]  # 10 seconds into an hour
-    monkeypatch.setattr("bordercase.api.throttle.time.time", lambda: now[0])
+    monkeypatch.setattr("bordercase.lib.throttle.time.time", lambda: now[0])
     throttle = CallRateThrottle("2/h")
     assert throttle.allow_request(_call(world.employer_a)) and throttle.allow_request(_call(world.employer_a))
     now[0] += 600

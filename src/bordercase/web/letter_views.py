@@ -1,7 +1,8 @@
 """The public page of each letter Immigration NZ sent through bordercase (``/letters/<code>``, no sign-in): what it
 decided, its SHA-256 and its place in the transparency log, and whether a PDF uploaded there is the letter as sent.
 ``/letters`` takes a code typed in. The rules are ``immigration.services.issued_letters`` and
-``transparency.letters``."""
+``transparency.letters``. Both pages are limited per address as the API's public routes are (``web.throttle``):
+each check reads the log to prove the letter's place in it."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from bordercase.cases.windows import nz_time
 from bordercase.immigration.services.issued_letters import code_shown, letter_by_code, letter_matches
 from bordercase.transparency.letters import letter_in_log
 from bordercase.web.letter_forms import NOT_THE_LETTER, LetterCodeForm, LetterUploadForm
+from bordercase.web.throttle import throttled
 
 
 @require_GET
+@throttled
 def letter_find(request: HttpRequest) -> HttpResponse:
     form = LetterCodeForm(request.GET if "code" in request.GET else None)
     if form.is_valid():
@@ -24,6 +27,7 @@ def letter_find(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@throttled
 def letter_check(request: HttpRequest, code: str) -> HttpResponse:
     letter = letter_by_code(code)
     if letter is None:
