@@ -25,7 +25,7 @@ from django_tasks_db.models import DBTaskResult
 from bordercase.accounts.models import User
 from bordercase.cases.chain import Anchor
 from bordercase.cases.lifecycle import EventKind
-from bordercase.cases.models import Document, Event, Evaluation, IdempotencyRecord, Person, Request
+from bordercase.cases.models import Document, Evaluation, Event, IdempotencyRecord, Person, Request
 from bordercase.cases.services.documents import document_add, document_kinds
 from bordercase.immigration.models import FamilyMember, TravelRequest
 from bordercase.retention.models import Reduction
@@ -129,7 +129,8 @@ def _dataset_make(world: World) -> Dataset:
 
 
 @pytest.fixture(scope="module")
-def module_dataset(module_world: World, django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[tuple[Dataset, Path]]:
+def module_dataset(module_world: World, django_db_blocker: Any,
+                   tmp_path_factory: Any) -> Iterator[tuple[Dataset, Path]]:
     """The dataset made once for the module (it takes half a minute), inside a transaction rolled back at its end;
     each test's own changes roll back to it. Evidence files deleted by a test are not put back, so tests check
     only that the files of what they reduce are gone, and that those of what stays are there."""

@@ -10,8 +10,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bordercase.retention.schedule import PACKAGED, Kind, Period, ScheduleError, Then, period_parse, schedule_load, \
-    schedule_parse
+from bordercase.retention.schedule import (
+    PACKAGED,
+    Kind,
+    Period,
+    ScheduleError,
+    Then,
+    period_parse,
+    schedule_load,
+    schedule_parse,
+)
 
 TEXT = PACKAGED.read_text(encoding="utf-8")
 

@@ -26,7 +26,7 @@ from django_tasks_db.models import DBTaskResult
 
 from bordercase.accounts.models import Membership, User
 from bordercase.cases.lifecycle import FINAL_STATES, EventKind, State
-from bordercase.cases.models import Document, Event, Evaluation, IdempotencyRecord, Person, Request
+from bordercase.cases.models import Document, Evaluation, Event, IdempotencyRecord, Person, Request
 from bordercase.cases.services.events import System, event_append
 from bordercase.immigration.models import FamilyMember, Invitation, TravelRequest
 from bordercase.retention.models import Reduction
@@ -127,7 +127,8 @@ def _due_travel(cutoff: dt.datetime) -> QuerySet[Request]:
 
 
 def _dated(request: Request, kind: Kind) -> dt.datetime:
-    return request.updated_at if kind == Kind.DRAFT_NEVER_LODGED else request.status_changed_at  # type: ignore[return-value]
+    moment: dt.datetime = request.updated_at if kind == Kind.DRAFT_NEVER_LODGED else request.status_changed_at
+    return moment
 
 
 def _dues(requests: QuerySet[Request], kind: Kind, leave: set[int]) -> tuple[Due, ...]:
@@ -236,8 +237,8 @@ def _whole_remove(request: Request) -> dict[str, int]:
 def _still_due(request: Request, kind: Kind, due: Due) -> bool:
     """The request, locked, is as the plan found it: a draft may have been changed or lodged since."""
     if kind == Kind.DRAFT_NEVER_LODGED:
-        return request.status == State.DRAFT and request.updated_at == due.dated
-    return request.status in _FINAL and request.status_changed_at == due.dated
+        return bool(request.status == State.DRAFT and request.updated_at == due.dated)
+    return bool(request.status in _FINAL and request.status_changed_at == due.dated)
 
 
 def _reduce(rule: Rule, due: Due, now: dt.datetime) -> bool:

@@ -183,7 +183,7 @@ def _rule(raw: Any, number: int, origin: str, sources: dict[str, Source]) -> Rul
     if missing:
         raise ScheduleError(f"{where}: {', '.join(sorted(missing))} is missing.")
     try:
-        kind = Kind(kind_text)
+        kind = Kind(str(kind_text))
     except ValueError:
         raise ScheduleError(f"{where}: kind {kind_text!r} is not a kind of record bordercase keeps; the kinds are "
                             f"{', '.join(k.value for k in Kind)}.") from None
