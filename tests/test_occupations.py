@@ -52,6 +52,20 @@ def test_an_abs_title_qualified_ict_codes_only_as_written(title: str, qualified:
     assert qualified not in {c.matched_title for c in anzsco().candidates(title)}
 
 
+@pytest.mark.parametrize("title", ["Service Delivery Manager", "Security Analyst", "Automation Engineer"])
+def test_one_narrower_title_is_no_close_match(title: str) -> None:
+    # Each is all in one longer title (IT Service Delivery Manager, Cyber Security Analyst, Test Automation
+    # Engineer) whose extra word is what makes it that occupation: without it the title is for an assessor to code.
+    coding = anzsco().code_title(title)
+    assert (coding.match, coding.occupations, coding.candidates) == (Match.NONE, (), ())
+
+
+def test_several_narrower_titles_are_offered_for_an_assessor_to_choose() -> None:
+    coding = anzsco().code_title("Programmer")
+    assert coding.match is Match.AMBIGUOUS
+    assert [o.code for o in coding.occupations] == ["261212", "261312"]
+
+
 def test_an_exact_title_is_not_also_given_close_matches() -> None:
     # "Engineering Manager" is a principal title; a close match to another would only add noise.
     assert [c.match for c in anzsco().candidates("Engineering Manager")] == [Match.PRINCIPAL]

@@ -9,7 +9,9 @@ coder never guesses.
 A title qualified in brackets to say which sense it has ("Infrastructure Engineer (Software)" in the table,
 "Quality Manager (ICT)" in the ABS index) codes only when typed with its qualifier: it is never a close match,
 because a close match to it would give the title typed without the qualifier, which means something else as
-well, that one sense alone.
+well, that one sense alone. Likewise a title close only to one narrower title that has all its words and more
+("Reliability Engineer" to "Site Reliability Engineer") matches nothing: the missing word is what would make it
+that occupation.
 """
 
 from __future__ import annotations
@@ -197,8 +199,14 @@ class Anzsco:
         if not found:
             return Coding(title, Match.NONE, ())
         best = found[0][1]
-        close = [self._candidate(hit, Match.FUZZY, round(score, 1))
-                 for choice, score, _ in found if score >= best - FUZZY_TIE for hit in self._fuzzy[choice]]
+        chosen = [(choice, score) for choice, score, _ in found if score >= best - FUZZY_TIE]
+        close = [self._candidate(hit, Match.FUZZY, round(score, 1)) for choice, score in chosen
+                 for hit in self._fuzzy[choice]]
+        if len({c.occupation.code for c in close}) == 1 and all(_narrower(choice, key) for choice, _ in chosen):
+            # "Reliability Engineer" is close to "Site Reliability Engineer" only because it is all in it: the word
+            # it lacks is what makes the title that occupation, so one narrower title is no evidence for it (several,
+            # as "Programmer" has, are offered for an assessor to choose).
+            return Coding(title, Match.NONE, ())
         return self._coding(title, close)
 
     def _candidate(self, hit: _Hit, match: Match | None = None, score: float | None = None) -> Candidate:
@@ -215,6 +223,12 @@ class Anzsco:
         match = candidates[0].match if len(candidates) == 1 else Match.AMBIGUOUS
         matched = tuple(dict.fromkeys(c.matched_title for c in candidates))
         return Coding(title, match, occupations, matched, candidates)
+
+
+def _narrower(choice: str, typed: str) -> bool:
+    """Whether a title has every word of the title typed and more: "site reliability engineer" of "reliability
+    engineer" (both as ``normalise`` gives them)."""
+    return set(typed.split()) < set(choice.split())
 
 
 def normalise(title: str, *, keep_seniority: bool = False) -> str:
