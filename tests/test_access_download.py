@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -232,3 +233,22 @@ def test_nobody_signed_out_reaches_it(client: Client, db: None) -> None:
 def test_other_methods_are_refused(world: World) -> None:
     assert signed_in(world.individual).put("/account/my-data/").status_code == 405
 
+
+
+# --- the API --------------------------------------------------------------------------------------------------------
+
+
+def test_the_api_answers_the_same_zip_to_a_token_and_401_without_one(
+    world: World, scene: Scene, api_client: Callable[[User], Client]
+) -> None:
+    response = api_client(world.individual).get("/api/v1/account/my-data")
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    assert response["Cache-Control"] == "private, no-store"
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))  # type: ignore[arg-type]
+    assert set(archive.namelist()) == {"data.json"} | files_of(scene.own, scene.own_file)
+    data = json.loads(archive.read("data.json"))
+    assert refs(data["requests_about_you"]) == {scene.own.reference}
+    assert [t["name"] for t in data["api_tokens"]] == ["tests"]
+    refused = Client().get("/api/v1/account/my-data")
+    assert refused.status_code == 401 and set(refused.json()) == {"message", "fields"}
+    assert "/api/v1/account/my-data" in Client().get("/api/v1/openapi.json").json()["paths"]
