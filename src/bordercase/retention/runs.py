@@ -20,7 +20,7 @@ from typing import Any
 from django.contrib.sessions.models import Session
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Exists, OuterRef, ProtectedError, Q, QuerySet, RestrictedError
+from django.db.models import Exists, OuterRef, ProtectedError, QuerySet, RestrictedError
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -114,16 +114,14 @@ def _due_evidence(cutoff: dt.datetime) -> QuerySet[Request]:
     return _finished(cutoff).filter(Exists(Document.objects.filter(request=OuterRef("pk"))))
 
 
-def _travel_held() -> Q:
-    """A request to travel that still holds passports or family details."""
-    blank = Q(**{k: v for k, v in _TRAVEL_BLANK.items() if v is not None}) & Q(date_of_birth__isnull=True,
-                                                                               passport_expiry__isnull=True)
-    return Q(~blank) | Q(Exists(FamilyMember.objects.filter(travel_request=OuterRef("pk"))))
-
-
 def _due_travel(cutoff: dt.datetime) -> QuerySet[Request]:
-    held = TravelRequest.objects.filter(_travel_held(), request=OuterRef("pk"))
-    return _finished(cutoff).filter(Exists(held))
+    """Finished requests with a request to travel not yet reduced, whole or of its travel details. Told by the
+    record of the reduction, not by reading the fields: passports may be sealed at rest, where an empty one does not
+    compare equal to an empty string."""
+    reduced = Reduction.objects.filter(request=OuterRef("pk"), kind__in=[Kind.TRAVEL_DETAILS.value,
+                                                                         *(k.value for k in _WHOLE)])
+    return _finished(cutoff).filter(Exists(TravelRequest.objects.filter(request=OuterRef("pk")))) \
+        .exclude(Exists(reduced))
 
 
 def _dated(request: Request, kind: Kind) -> dt.datetime:
