@@ -133,6 +133,17 @@ def test_the_applicants_and_the_workers_own_views_record_nothing(
     assert not StaffRead.objects.exists()
 
 
+def test_an_individuals_views_of_their_own_request_record_nothing_and_an_officers_do(
+        world: World, make_request: Callable[..., Request]) -> None:
+    found = walk(make_request(scheme="eoi-family-2020", by=world.individual, body="inz"),
+                 [("lodge", world.individual)])
+    assert signed_in(world.individual).get(reverse("web:request", args=[found.reference])).status_code == 200
+    assert _api(world.individual).get(f"{API}/requests/{found.reference}").status_code == 200
+    assert not StaffRead.objects.exists()
+    assert signed_in(world.inz_officer).get(reverse("web:request", args=[found.reference])).status_code == 200
+    assert _only_read().capacity == "inz_officer"
+
+
 def test_the_visa_decision_page_records_a_passport_read_by_immigration_nz(world: World) -> None:
     found = travelling(world, recommended(world))
     StaffRead.objects.all().delete()
@@ -385,3 +396,38 @@ def test_a_read_survives_its_reader_and_keeps_who(world: World, with_evidence: t
     StaffRead.objects.update(reader=None)
     read = _only_read()
     assert (read.reader_email, read.reference) == (world.assessor_nztech.email, found.reference)
+
+
+# --- the administrators' API ----------------------------------------------------------------------------------------
+
+
+def test_administrators_search_the_record_through_the_api(world: World, recorded: tuple[Request, Request]) -> None:
+    found, other = recorded
+    api = _api(world.administrator)
+    everything = api.get(f"{API}/administration/reads").json()
+    assert everything["count"] == 4
+    assert set(everything["items"][0]) == {"at", "reference", "reader_email", "body", "capacity", "what", "channel"}
+    mine = api.get(f"{API}/administration/reads", {"reference": found.reference.lower(), "body": "nztech"}).json()
+    assert mine["count"] == 2 and {i["body"] for i in mine["items"]} == {"nztech"}
+    week_ago = (timezone.localdate() - dt.timedelta(days=7)).isoformat()
+    old = api.get(f"{API}/administration/reads", {"since": week_ago, "until": week_ago}).json()
+    assert [i["reference"] for i in old["items"]] == [other.reference]
+    assert api.get(f"{API}/administration/reads", {"email": "tom@", "limit": 1}).json()["count"] == 1
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"reference": "not a reference"}, "reference"), ({"body": "employer"}, "body"),
+    ({"since": "2026-03-02", "until": "2026-03-01"}, "until"), ({"since": "2026-02-31"}, "since"),
+    ({"reference": "x" * 5000}, "reference"), ({"email": "x" * 5000}, "email"), ({"limit": "0"}, "limit"),
+])
+def test_a_bad_api_search_is_refused_naming_the_field(world: World, params: dict[str, str], field: str) -> None:
+    response = _api(world.administrator).get(f"{API}/administration/reads", params)
+    assert response.status_code == 422
+    assert field in response.content.decode()
+
+
+@pytest.mark.parametrize("persona", ["assessor_nztech", "inz_officer", "employer_a", "individual"])
+def test_only_administrators_may_search_the_record_through_the_api(world: World, persona: str) -> None:
+    response = _api(world.actor(persona)).get(f"{API}/administration/reads")
+    assert response.status_code == 403
+    assert "items" not in response.json()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import Http404, HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
 from bordercase.accounts import staff
@@ -17,10 +17,12 @@ from bordercase.accounts.administration import actions_recent, administrator_req
 from bordercase.accounts.models import Membership, User
 from bordercase.api.auth import caller
 from bordercase.api.requests import ERRORS
-from bordercase.api.schemas import RowId
+from bordercase.api.schemas import MAX_OFFSET, RowId
 from bordercase.cases.models import IntakeWindow, Scheme
 from bordercase.cases.services.windows import window_add, window_change, window_close, window_extend
 from bordercase.lib.errors import InvalidInput
+from bordercase.lib.identifiers import InvalidIdentifier, reference_normalise
+from bordercase.privacy import reads
 from bordercase.reporting.imports import NoSuchRun, import_runs, import_undo
 
 router = Router(tags=["administration"])
@@ -240,3 +242,67 @@ def activity(request: HttpRequest) -> list[ActionOut]:
     return [ActionOut(at=a.at, actor=a.actor_label, action=a.action, subject=a.subject, reason=a.reason)
             for a in actions_recent()]
 
+
+
+# --- who looked (issue 20): the record of staff reads of requests' personal details -----------------------------------
+
+
+class StaffReadQuery(Schema):
+    reference: str = Field("", max_length=20, description="A request reference, such as BX-7K3Q-9D2M.")
+    email: str = Field("", max_length=254, description="All or part of the reader's email address.")
+    body: str = Field("", max_length=40, description="The code of the body the reader acted for, such as nztech.")
+    since: dt.date | None = Field(None, description="The first day to include, New Zealand time.")
+    until: dt.date | None = Field(None, description="The last day to include, New Zealand time.")
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+class StaffReadOut(Schema):
+    at: dt.datetime
+    reference: str
+    reader_email: str
+    body: str | None
+    capacity: str
+    what: str
+    channel: str
+
+
+class StaffReadPage(Schema):
+    count: int
+    items: list[StaffReadOut]
+
+
+def _read_search(query: StaffReadQuery) -> reads.ReadSearch:
+    errors: dict[str, str] = {}
+    reference = ""
+    if query.reference.strip():
+        try:
+            reference = reference_normalise(query.reference)
+        except InvalidIdentifier as exc:
+            errors["reference"] = str(exc)
+    body_id = None
+    if query.body.strip():
+        bodies = {b.code: b for b in reads.reading_bodies() if b.code}
+        body = bodies.get(query.body.strip().lower())
+        if body is None:
+            errors["body"] = f"No body with that code: use one of {', '.join(sorted(bodies))}, or leave it out."
+        else:
+            body_id = body.pk
+    if query.since is not None and query.until is not None and query.until < query.since:
+        errors["until"] = "until must be the same day as since or after it."
+    if errors:
+        raise InvalidInput(errors)
+    return reads.ReadSearch(reference=reference, email=query.email.strip().lower(), body_id=body_id,
+                            since=query.since, until=query.until)
+
+
+@router.get("/administration/reads", response={200: StaffReadPage, **ERRORS},
+            summary="Who looked at requests' personal details: search the record, newest first")
+def reads_search(request: HttpRequest, query: Query[StaffReadQuery]) -> StaffReadPage:
+    _administrator(request, "search the record of who looked at requests")
+    found = reads.reads_found(_read_search(query))
+    page = found[query.offset : query.offset + query.limit]
+    return StaffReadPage(count=found.count(), items=[
+        StaffReadOut(at=r.at, reference=r.reference, reader_email=r.reader_email,
+                     body=r.body.code if r.body else None, capacity=r.capacity, what=r.what, channel=r.channel)
+        for r in page])
