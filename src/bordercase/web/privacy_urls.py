@@ -11,7 +11,8 @@ urlpatterns: list[URLPattern] = [
     path("administration/reads/", read_record_views.reads_page, name="admin-reads"),
     path("administration/reads/export.csv", read_record_views.reads_csv, name="admin-reads-csv"),
     # end of who looked
-    # Access and correction (IPPs 6 and 7): the person's download, their correction requests, the holding body's answers.
+    # Access and correction (IPPs 6 and 7): the person's download, their correction requests, the holding
+    # body's answers.
     path("account/my-data/", access_views.my_data, name="my-data"),
     path("requests/<str:reference>/corrections/new/", correction_views.ask, name="correction-ask"),
     path("requests/<str:reference>/corrections/<int:correction_id>/statement/", correction_views.statement,
