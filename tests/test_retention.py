@@ -434,3 +434,14 @@ def test_apply_has_no_as_at(db: None) -> None:
 def test_a_plan_date_that_is_not_a_date_is_refused(db: None) -> None:
     with pytest.raises(CommandError, match="'31/12/2026' is not a date: write it as YYYY-MM-DD"):
         call_command("retention", "plan", "--as-at", "31/12/2026")
+
+
+def test_bordercase_check_refuses_a_schedule_it_cannot_use(settings: Any, tmp_path: Path) -> None:
+    from django.core import checks
+
+    assert not [m for m in checks.run_checks() if m.id == "retention.E001"]
+    bad = tmp_path / "schedule.yaml"
+    bad.write_text("records: []\n", encoding="utf-8")
+    settings.RETENTION_FILE = str(bad)
+    found = [m for m in checks.run_checks() if m.id == "retention.E001"]
+    assert found and "a schedule has exactly two parts, sources and records" in found[0].msg
