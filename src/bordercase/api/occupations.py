@@ -79,7 +79,8 @@ def occupations_for_title(request: HttpRequest, query: Query[TitleQuery]) -> dic
 
 class OccupationIn(Schema):
     code: str = Field(max_length=20, description="The 6-digit ANZSCO 2013 occupation the assessor found")
-    note: str = Field(max_length=NOTE_MAX_LENGTH, description="Why the role is this occupation: its duties, the evidence")
+    note: str = Field(max_length=NOTE_MAX_LENGTH,
+                      description="Why the role is this occupation: its duties, the evidence")
 
 
 class RequestOccupationOut(Schema):
