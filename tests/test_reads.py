@@ -431,3 +431,21 @@ def test_only_administrators_may_search_the_record_through_the_api(world: World,
     response = _api(world.actor(persona)).get(f"{API}/administration/reads")
     assert response.status_code == 403
     assert "items" not in response.json()
+
+
+def test_the_applicants_list_is_by_new_zealand_day_newest_first(
+        world: World, with_evidence: tuple[Request, Document]) -> None:
+    found, _ = with_evidence
+    found = Request.objects.select_related("nominee").get(pk=found.pk)
+    for _ in range(2):
+        reads.record_read(world.assessor_nztech, found, f"{reads.REQUEST_DETAILS}: assessor's request page")
+    reads.record_read(world.administrator, found, f"{reads.EXPORT}: batch 7 (csv)")
+    # 12:30 am on the 2nd of March in New Zealand is 11:30 am on the 1st in UTC: the applicant's day is the 2nd.
+    early = dt.datetime(2026, 3, 2, 0, 30, tzinfo=timezone.get_default_timezone())
+    StaffRead.objects.filter(capacity="administrator").update(at=early)
+    looked = reads.bodies_that_looked(found)
+    assert [(lk.day, lk.body, lk.times, lk.what) for lk in looked] == [
+        (timezone.localdate(), "NZTech", 2, ["The request's details"]),
+        (dt.date(2026, 3, 2), organisation_by_code("mbie").name, 1,
+         ["The details sent to Immigration NZ in a recommendation"]),
+    ]

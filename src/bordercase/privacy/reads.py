@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
+from django.http import HttpRequest
 from django.utils import timezone
 
 from bordercase.accounts.models import Membership, Organisation, User
@@ -161,9 +162,9 @@ def record_export(user: User, batch: RecommendationBatch, kind: str, *, channel:
                         f"{EXPORT}: batch {batch.pk} ({kind})", channel=channel)
 
 
-def api_what(kind: str, http: object) -> str:
+def api_what(kind: str, http: HttpRequest) -> str:
     """``kind`` read through the API, with the call that read it: "request details: GET /api/v1/requests/X"."""
-    return f"{kind}: {getattr(http, 'method', '')} {getattr(http, 'path', '')}"
+    return f"{kind}: {http.method} {http.path}"
 
 
 # --- the applicant's view -------------------------------------------------------------------------------------------
@@ -175,12 +176,13 @@ class BodyLooked:
 
     body: str
     day: dt.date
-    last: dt.datetime
     times: int = 0
-    what: list[str] = field(default_factory=list)
+    what: list[str] = field(default_factory=list)  # in plain words, each once
 
 
-LOOKED_LIMIT = 500  # body-days shown; a request is looked at on a few dozen days in its whole life
+# The kinds of thing read on one day by one body's staff, at most: the newest this many are shown. A request is
+# looked at on a few dozen days in its whole life; the bound keeps a page of a request read by a script finite.
+LOOKED_LIMIT = 2_000
 
 
 def bodies_that_looked(request: Request) -> list[BodyLooked]:
@@ -190,18 +192,14 @@ def bodies_that_looked(request: Request) -> list[BodyLooked]:
     names of officials are theirs to keep; administrators can say who, when someone has cause to ask.
     """
     rows = (StaffRead.objects.filter(request=request)
-            .values("body__name", "capacity", "what", day=TruncDate("at"))
-            .annotate(times=Count("id"), last=Max("at")).order_by("-day", "body__name"))
+            .values("body__name", "capacity", "what", day=TruncDate("at"))  # the day in New Zealand
+            .annotate(times=Count("id")).order_by("-day", "body__name", "what"))
     labels = dict(Capacity.choices)
     grouped: dict[tuple[dt.date, str], BodyLooked] = {}
-    for row in rows[:LOOKED_LIMIT * 4]:
+    for row in rows[:LOOKED_LIMIT]:
         body = row["body__name"] or labels.get(row["capacity"], row["capacity"])
-        looked = grouped.setdefault((row["day"], body), BodyLooked(body, row["day"], row["last"]))
-        if len(grouped) > LOOKED_LIMIT:
-            del grouped[(row["day"], body)]
-            break
+        looked = grouped.setdefault((row["day"], body), BodyLooked(body, row["day"]))
         looked.times += row["times"]
-        looked.last = max(looked.last, row["last"])
         label = WHAT_FOR_APPLICANTS.get(row["what"].partition(":")[0], "The request's details")
         if label not in looked.what:
             looked.what.append(label)
