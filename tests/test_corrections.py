@@ -18,6 +18,7 @@ from bordercase.cases.services.transitions import request_withdraw
 from bordercase.lib.errors import InvalidInput, NotFound, Refused
 from bordercase.privacy import corrections
 from bordercase.privacy.corrections import TEXT_LIMIT, CorrectionRequest, correction_answer, correction_ask
+from bordercase.privacy.models import StaffRead
 from tests.conftest import World, request_snapshot, signed_in
 from tests.immigration_support import recommended
 from tests.mail import MailServer
@@ -171,6 +172,8 @@ def test_staff_answer_once_the_person_is_emailed_and_reads_the_decision_on_the_r
     listing = staff.get("/corrections/").content.decode()
     assert assessed.reference in listing and f"/corrections/{correction.pk}/" in listing
     assert ASKED["should_say"] in staff.get(f"/corrections/{correction.pk}/").content.decode()
+    assert StaffRead.objects.filter(request=assessed, reader=world.assessor_nztech,
+                                    what=f"request details: correction request {correction.pk}").exists()
     with django_capture_on_commit_callbacks(execute=True):
         response = staff.post(f"/corrections/{correction.pk}/",
                               {"outcome": "corrected", "answer": "Passport number changed to Z1234567."})

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from bordercase.cases import access
 from bordercase.lib.errors import InvalidInput, NotFound, Refused
-from bordercase.privacy import corrections
+from bordercase.privacy import corrections, reads
 from bordercase.privacy.corrections import CorrectionRequest
 from bordercase.web.plumbing import user_of
 
@@ -106,6 +106,8 @@ def staff_answer(request: HttpRequest, correction_id: int) -> HttpResponse:
         correction = corrections.correction_for_staff(user, correction_id)
     except NotFound as exc:
         raise Http404(str(exc)) from exc
+    # What the person says their information should be is personal information: staff reading it is a read.
+    reads.record_read(user, correction.request, f"{reads.REQUEST_DETAILS}: correction request {correction.pk}")
     form = AnswerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
