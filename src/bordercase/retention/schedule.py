@@ -105,6 +105,11 @@ class Source:
     title: str
     url: str
 
+    @property
+    def short(self) -> str:
+        """What the source is, without what it says: the title up to its first colon."""
+        return self.title.partition(":")[0]
+
 
 @dataclass(frozen=True)
 class Rule:
