@@ -3,6 +3,7 @@ employer and an individual, each holding exactly theirs and nothing of the peopl
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -173,7 +174,8 @@ def test_an_individual_gets_their_own_request_and_its_files_and_not_another_indi
     assert mine["answers"] == scene.own.answers
     assert files == files_of(scene.own, scene.own_file)
     [name] = files
-    assert archive.read(name) == scene.own_file.file.open("rb").read()
+    assert hashlib.sha256(archive.read(name)).hexdigest() == scene.own_file.sha256 == mine["evidence"][0]["sha256"]
+    assert archive.getinfo(name).compress_type == zipfile.ZIP_STORED, "copied as it is, not compressed again"
     text = json.dumps(data)
     assert scene.other_individual.reference not in text
     assert scene.other_individual.nominee.passport_number not in text
