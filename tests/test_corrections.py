@@ -14,7 +14,7 @@ from bordercase.accounts.models import User
 from bordercase.cases.audit import audit_problems
 from bordercase.cases.lifecycle import EventKind
 from bordercase.cases.models import Event, Request
-from bordercase.cases.services.transitions import request_withdraw
+from bordercase.cases.services.transitions import request_lapse, request_withdraw
 from bordercase.lib.errors import InvalidInput, NotFound, Refused
 from bordercase.privacy import corrections
 from bordercase.privacy.corrections import TEXT_LIMIT, CorrectionRequest, correction_answer, correction_ask
@@ -91,6 +91,13 @@ def test_a_withdrawn_request_is_held_by_whoever_held_it_when_it_ended(world: Wor
     request_withdraw(request=assessed, by=world.employer_a, reason="The role was filled locally.")
     assessed.refresh_from_db()
     assert ask(worker(assessed), assessed).body.code == "nztech"
+
+
+def test_a_request_lapsed_after_its_recommendation_stays_with_immigration_nz(world: World) -> None:
+    request = recommended(world)
+    request_lapse(request=request, by=world.inz_officer, reason="The employer did not answer the invitation.")
+    request.refresh_from_db()
+    assert (request.status, ask(world.employer_a, request).body.code) == ("lapsed", "inz")
 
 
 # --- who may ask ----------------------------------------------------------------------------------------------------

@@ -19,16 +19,17 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from bordercase.accounts.models import Organisation, User
 from bordercase.accounts.organisations import organisation_by_code
-from bordercase.accounts.roles import Roles, roles_of
+from bordercase.accounts.roles import roles_of
 from bordercase.cases import access
 from bordercase.cases.lifecycle import EventKind, Party, State
 from bordercase.cases.models import Request
 from bordercase.cases.services.events import event_append
+from bordercase.immigration.services.status import with_ended_from
 from bordercase.lib.email import absolute_url, email_send
 from bordercase.lib.errors import InvalidInput, NotFound, Refused
 
@@ -101,21 +102,15 @@ def holding_body(request: Request) -> Organisation | None:
     changes a draft themselves)."""
     state = request.state
     if state in _ENDED_ELSEWHERE:
-        before = (request.events.filter(to_state=request.status).exclude(from_state=F("to_state"))
-                  .order_by("-position").values_list("from_state", flat=True).first())
+        # The state it ended from, as the journey reads it (immigration.services.status), not a rule of our own.
+        before = (with_ended_from(Request.objects.filter(pk=request.pk))
+                  .values_list("ended_from", flat=True).first())
         state = State(before) if before else state
     if state == State.DRAFT:
         return None
     if state in _WITH_IMMIGRATION:
         return organisation_by_code(IMMIGRATION_NZ)
     return request.assessing_body
-
-
-def works_for(roles: Roles, body: Organisation) -> bool:
-    """Whether the user is staff of the body: an assessor there, or (at Immigration NZ) one of its officers."""
-    if body.pk in roles.assessor_at:
-        return True
-    return body.kind == Organisation.Kind.IMMIGRATION and roles.inz_officer
 
 
 def bodies_served(user: User) -> list[Organisation]:
