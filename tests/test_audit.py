@@ -18,28 +18,30 @@ from bordercase.cases.models import Event, Request
 from bordercase.cli import main
 from tests.conftest import DemoScene
 
-APPEND_ONLY = importlib.import_module("bordercase.cases.migrations.0003_event_append_only")
+APPEND_ONLY = importlib.import_module("bordercase.cases.migrations.0016_event_redaction")
 
 
 @contextmanager
 def append_only_trigger_off() -> Iterator[Any]:
-    """Inside the test's transaction, take the database's append-only trigger away, then put it back."""
+    """Inside the test's transaction, take the database's append-only triggers away, then put them back."""
     postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         if postgres:
             # Deferred foreign-key checks queued by this transaction's inserts would block ALTER TABLE.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("ALTER TABLE cases_event DISABLE TRIGGER cases_event_append_only")
+            cursor.execute("ALTER TABLE cases_event DISABLE TRIGGER cases_event_only_redaction")
         else:
-            cursor.execute("DROP TRIGGER cases_event_append_only")
+            cursor.execute("DROP TRIGGER cases_event_v1_unchanged")
+            cursor.execute("DROP TRIGGER cases_event_only_redaction")
         try:
             yield cursor
         finally:
             if postgres:
-                cursor.execute("ALTER TABLE cases_event ENABLE TRIGGER cases_event_append_only")
+                cursor.execute("ALTER TABLE cases_event ENABLE TRIGGER cases_event_only_redaction")
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             else:
-                cursor.execute(APPEND_ONLY.SQLITE_UP)
+                for statement in APPEND_ONLY.SQLITE_UP:
+                    cursor.execute(statement)
 
 
 def verify() -> tuple[str, CommandError | None]:

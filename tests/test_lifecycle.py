@@ -15,7 +15,7 @@ from django.utils import timezone
 from bordercase.accounts.models import User
 from bordercase.accounts.organisations import organisation_by_code
 from bordercase.cases import lifecycle
-from bordercase.cases.chain import GENESIS, event_hash
+from bordercase.cases.chain import GENESIS, event_hash_v2, text_digest
 from bordercase.cases.lifecycle import (
     FINAL_STATES,
     TRANSITIONS,
@@ -275,9 +275,13 @@ def test_a_permitted_actor_can_make_every_legal_transition(
     assert new.actor == (by if isinstance(by, User) else None)
     assert new.position == before[-1].position + 1
     assert new.prev_hash == before[-1].hash
-    assert new.hash == event_hash(
-        reference=stored.reference, actor_label=new.actor_label, at=new.at, transition=name, from_state=source,
-        to_state=transition.target, reason=reason, data=new.data, prev_hash=new.prev_hash)
+    # Chain version 2: the hash covers the account and salted digests of who and why, which the text matches.
+    assert new.salt and new.actor_digest == text_digest(salt=new.salt, field="actor", text=new.actor_label)
+    assert new.reason_digest == text_digest(salt=new.salt, field="reason", text=reason)
+    assert new.hash == event_hash_v2(
+        reference=stored.reference, actor_id=new.actor_id, actor_digest=new.actor_digest, at=new.at,
+        transition=name, from_state=source, to_state=transition.target, reason_digest=new.reason_digest,
+        data=new.data, prev_hash=new.prev_hash)
     assert stored.events_count == len(after) and stored.events_head_hash == new.hash
     assert stored.status_changed_at is not None and stored.status_changed_at <= new.at
     assert (stored.lodged_at is not None) == (transition.target != State.DRAFT)

@@ -15,6 +15,7 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,8 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 
 from bordercase.accounts.models import User
-from bordercase.cases.chain import event_hash
+from bordercase.cases.audit import chained_event
+from bordercase.cases.chain import event_hash, text_digest
 from bordercase.cases.models import AllocationRound, Event, Request
 from bordercase.cases.services.events import SYSTEM, event_append
 from bordercase.immigration.models import IssuedLetter
@@ -174,11 +176,14 @@ def _rehash_from(request: Request, position: int, cursor: object) -> None:
     """Re-compute the chain from ``position`` on and the request's head, as a careful forger would."""
     previous = Event.objects.get(request=request, position=position - 1).hash if position > 1 else "0" * 64
     for event in Event.objects.filter(request=request, position__gte=position).order_by("position"):
-        hashed = event_hash(reference=request.reference, actor_label=event.actor_label, at=event.at,
-                            transition=event.transition, from_state=event.from_state, to_state=event.to_state,
-                            reason=event.reason, data=event.data, prev_hash=previous)
-        cursor.execute("UPDATE cases_event SET prev_hash = %s, hash = %s WHERE id = %s",  # type: ignore[attr-defined]
-                       [previous, hashed, event.pk])
+        # The forger knows the salts, so re-digests the text as it now stands (chain version 2).
+        chained = replace(chained_event(event), prev_hash=previous,
+                          actor_digest=text_digest(salt=event.salt, field="actor", text=event.actor_label),
+                          reason_digest=text_digest(salt=event.salt, field="reason", text=event.reason))
+        hashed = chained.recomputed_hash(request.reference)
+        cursor.execute("UPDATE cases_event SET prev_hash = %s, hash = %s, actor_digest = %s, "  # type: ignore[attr-defined]
+                       "reason_digest = %s WHERE id = %s",
+                       [previous, hashed, chained.actor_digest, chained.reason_digest, event.pk])
         previous = hashed
     cursor.execute("UPDATE cases_request SET events_head_hash = %s WHERE id = %s",  # type: ignore[attr-defined]
                    [previous, request.pk])

@@ -8,11 +8,12 @@ from bordercase.cases.chain import Anchor, ChainedEvent, chain_problems
 from bordercase.cases.models import Event, Request
 
 
-def _chained(event: Event) -> ChainedEvent:
+def chained_event(event: Event) -> ChainedEvent:
     return ChainedEvent(
         position=event.position, actor_label=event.actor_label, at=event.at, transition=event.transition,
         from_state=event.from_state, to_state=event.to_state, reason=event.reason, data=event.data,
-        prev_hash=event.prev_hash, hash=event.hash, actor_id=event.actor_id,
+        prev_hash=event.prev_hash, hash=event.hash, actor_id=event.actor_id, salt=event.salt,
+        actor_digest=event.actor_digest, reason_digest=event.reason_digest, redacted=event.redacted_at is not None,
     )
 
 
@@ -30,7 +31,7 @@ def audit_problems(progress: Callable[[int, int], None] | None = None, batch: in
             break
         events_by_request: dict[int, list[ChainedEvent]] = {r.pk: [] for r in requests}
         for event in Event.objects.filter(request_id__in=events_by_request).order_by("request_id", "position"):
-            events_by_request[event.request_id].append(_chained(event))
+            events_by_request[event.request_id].append(chained_event(event))
         for request in requests:
             anchor = Anchor(request.events_count, request.events_head_hash, request.status)
             yield from chain_problems(request.reference, events_by_request[request.pk], anchor)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import models
 from django.db.models import F
 from django.utils import timezone
 
 from bordercase.accounts.models import User
 from bordercase.cases import lifecycle
-from bordercase.cases.chain import GENESIS, event_hash
+from bordercase.cases.chain import GENESIS, event_hash_v2, text_digest
 from bordercase.cases.models import Event, Request
+from bordercase.cases.models.events import AppendOnly
 
 
 @dataclass(frozen=True)
@@ -46,12 +49,18 @@ def event_new(
     at = at or timezone.now()
     data = data or {}
     label = actor_label(by)
+    account = by if isinstance(by, User) else None
+    # Chain version 2: the hash covers salted digests of who and why, so that text can be redacted later.
+    salt = secrets.token_hex(16)
+    actor_digest = text_digest(salt=salt, field="actor", text=label)
+    reason_digest = text_digest(salt=salt, field="reason", text=reason)
     return Event(
-        request=request, position=position, actor=by if isinstance(by, User) else None, actor_label=label, at=at,
+        request=request, position=position, actor=account, actor_label=label, at=at,
         transition=transition, from_state=from_state, to_state=to_state, reason=reason, data=data,
-        prev_hash=prev_hash,
-        hash=event_hash(reference=request.reference, actor_label=label, at=at, transition=transition,
-                        from_state=from_state, to_state=to_state, reason=reason, data=data, prev_hash=prev_hash),
+        prev_hash=prev_hash, salt=salt, actor_digest=actor_digest, reason_digest=reason_digest,
+        hash=event_hash_v2(reference=request.reference, actor_id=account.pk if account else None,
+                           actor_digest=actor_digest, at=at, transition=transition, from_state=from_state,
+                           to_state=to_state, reason_digest=reason_digest, data=data, prev_hash=prev_hash),
     )
 
 
@@ -71,4 +80,32 @@ def event_append(
     Request.objects.filter(pk=request.pk).update(events_count=F("events_count") + 1, events_head_hash=event.hash)
     request.events_count += 1
     request.events_head_hash = event.hash
+    return event
+
+
+class NotRedactable(AppendOnly):
+    """The event hashes its text as it is (chain version 1), or was redacted already."""
+
+
+def event_redact(event: Event, *, actor: bool = True) -> Event:
+    """Remove the event's personal text under the retention schedule, the one change an event may ever have.
+
+    The reason always goes; the actor label too unless ``actor`` is False (a body's staff, whose name is not the
+    person's information). The salt goes with them, so the digests the hash covers can no longer confirm a guess
+    at the text; the hash, the digests and everything else stay, and the event still verifies. The database
+    refuses any other change (cases migration 0016).
+    """
+    if not event.actor_digest:
+        raise NotRedactable(
+            f"Event {event.position} of the request was recorded before events could be redacted (chain version 1): "
+            "its hash covers its text as it is, so removing the text would break the chain. It is kept.")
+    if event.redacted_at is not None:
+        raise NotRedactable(f"Event {event.position} of the request was redacted already, at {event.redacted_at}.")
+    changes: dict[str, object] = {"reason": "", "salt": "", "redacted_at": timezone.now()}
+    if actor:
+        changes["actor_label"] = ""
+    # The plain QuerySet's update: Event's own refuses every change, and this is the one allowed.
+    models.QuerySet.update(Event.objects.filter(pk=event.pk), **changes)
+    for name, value in changes.items():
+        setattr(event, name, value)
     return event
