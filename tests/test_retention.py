@@ -389,13 +389,97 @@ def test_a_draft_changed_after_the_plan_is_left(dataset: Dataset, django_capture
 
 
 def test_a_reduced_request_verifies_event_by_event(dataset: Dataset, django_capture_on_commit_callbacks: Any) -> None:
-    from bordercase.cases.audit import _chained
+    from bordercase.cases.audit import chained_event
     from bordercase.cases.chain import chain_problems
 
     apply(dataset.now, django_capture_on_commit_callbacks)
     row = Request.objects.get(pk=dataset.requests["declined_old"].pk)
-    events = [_chained(e) for e in Event.objects.filter(request=row).order_by("position")]
+    events = [chained_event(e) for e in Event.objects.filter(request=row).order_by("position")]
+    assert any(e.redacted for e in events)
     assert chain_problems(row.reference, events, Anchor(row.events_count, row.events_head_hash, row.status)) == []
+
+
+# --- the history's personal text -------------------------------------------------------------------------------
+
+
+def _body_staff(world: World) -> set[int]:
+    return {u.pk for u in (world.assessor_inz, world.inz_officer, world.administrator)}
+
+
+def test_apply_removes_every_reason_and_the_applicants_email_from_the_reduced_requests_history(
+    world: World, dataset: Dataset, django_capture_on_commit_callbacks: Any,
+) -> None:
+    whole = [r for n, r in dataset.requests.items() if n.endswith("_old")]
+    before = {e.pk: e for e in Event.objects.filter(request__in=whole)}
+    assert any(e.reason for e in before.values()), "the dataset writes reasons, else this proves nothing"
+    people = {e.actor_id: e.actor_label for e in before.values()
+              if e.actor_id is not None and e.actor_id not in _body_staff(world)}
+    assert world.employer_a.pk in people
+    done = apply(dataset.now, django_capture_on_commit_callbacks)
+    assert done.events_redacted > 0 and done.events_unredactable == 0
+    for event in Event.objects.filter(request__in=whole).order_by("request_id", "position"):
+        where = f"{event.request_id}#{event.position} {event.transition}"
+        if event.transition == EventKind.RETENTION_REDUCED:
+            assert event.redacted_at is None and event.actor_label == "system:retention", where
+            continue
+        assert event.reason == "", where
+        assert not any(label.partition(":")[2] in event.actor_label for label in people.values()), where
+        # Everything the hash covers is as it was recorded.
+        was = before[event.pk]
+        assert (event.hash, event.prev_hash, event.actor_id, event.actor_digest, event.reason_digest, event.data) \
+            == (was.hash, was.prev_hash, was.actor_id, was.actor_digest, was.reason_digest, was.data), where
+        if event.actor_id in _body_staff(world) or event.actor_id is None:
+            assert event.actor_label == was.actor_label, where  # a body's staff and bordercase itself stay named
+        if was.reason or event.actor_id in people:
+            assert event.redacted_at is not None and event.salt == "", where
+            assert event.reason_shown == "removed under the retention schedule", where
+    assert world.employer_a.email not in json.dumps(
+        list(Event.objects.filter(request__in=whole).values("actor_label", "reason")))
+    # Requests not reduced whole keep their history's text.
+    young = dataset.requests["declined_young"]
+    assert not Event.objects.filter(request=young, redacted_at__isnull=False).exists()
+    assert Event.objects.filter(request=young, actor=world.employer_a).exclude(actor_label="").exists()
+
+
+def _as_version_1(request: Request) -> int:
+    """Re-record the request's history as events were before they could be redacted (chain version 1), as an
+    older bordercase stored them; its count of events with text to remove."""
+    from bordercase.cases.chain import GENESIS, event_hash
+    from tests.test_audit import append_only_trigger_off
+
+    previous = GENESIS
+    with append_only_trigger_off() as cursor:
+        for e in Event.objects.filter(request=request).order_by("position"):
+            hashed = event_hash(reference=request.reference, actor_label=e.actor_label, at=e.at,
+                                transition=e.transition, from_state=e.from_state, to_state=e.to_state,
+                                reason=e.reason, data=e.data, prev_hash=previous)
+            cursor.execute("UPDATE cases_event SET salt = '', actor_digest = '', reason_digest = '', prev_hash = %s, "
+                           "hash = %s WHERE id = %s", [previous, hashed, e.pk])
+            previous = hashed
+        cursor.execute("UPDATE cases_request SET events_head_hash = %s WHERE id = %s", [previous, request.pk])
+    return Event.objects.filter(request=request).exclude(reason="", actor__isnull=True).exclude(
+        reason="", actor__memberships__organisation__kind__in=["assessing_body", "immigration", "ministry"]).count()
+
+
+def test_events_recorded_before_they_could_be_redacted_are_kept_and_counted(
+    dataset: Dataset, django_capture_on_commit_callbacks: Any,
+) -> None:
+    old = dataset.requests["withdrawn_old"]
+    count = _as_version_1(old)
+    assert count >= 2  # the lodge and the withdrawal, by the employer, the withdrawal with its reason
+    kept = list(Event.objects.filter(request=old).order_by("position").values_list("actor_label", "reason", "hash"))
+    out = io.StringIO()
+    call_command("retention", "plan", stdout=out)
+    assert f"history: {count} events of the requests reduced kept: recorded before events could be redacted" \
+        in out.getvalue()
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("retention", "apply", stdout=out)
+    assert f"history: {count} events kept: recorded before events could be redacted" in out.getvalue()
+    after = list(Event.objects.filter(request=old).order_by("position").values_list("actor_label", "reason", "hash"))
+    assert after[:len(kept)] == kept  # left as recorded, then the reduction's own event
+    assert after[-1][0] == "system:retention"
+    call_command("audit", "verify", stdout=io.StringIO())  # raises CommandError on any problem
 
 
 # --- a bad schedule ---------------------------------------------------------------------------------------------

@@ -206,7 +206,7 @@ def _assessment_out(user: User, found: Request) -> AssessmentOut:
         ) for r in assessment.rules_of(found)],
         warnings=[WarningOut(kind=w.kind, message=w.message) for w in queue.warnings_of(found)],
         pending_decline=pending.reasons if pending else None,
-        answer=answer.reason if answer is not None and answer.transition == "provide_information" else None,
+        answer=answer.reason_shown if answer is not None and answer.transition == "provide_information" else None,
     )
 
 

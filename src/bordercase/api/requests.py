@@ -278,8 +278,10 @@ def list_events(request: HttpRequest, reference: str) -> list[EventOut]:
     found = request_get(user, reference)
     return [
         EventOut(
-            position=e.position, at=e.at, actor=e.actor_label, transition=e.transition, from_state=e.from_state,
-            to_state=e.to_state, reason=e.reason, prev_hash=e.prev_hash, hash=e.hash,
+            position=e.position, at=e.at, actor=e.actor_shown, transition=e.transition, from_state=e.from_state,
+            to_state=e.to_state, reason=e.reason_shown, prev_hash=e.prev_hash, hash=e.hash,
+            redacted=e.redacted_at is not None, version=2 if e.actor_digest else 1, actor_id=e.actor_id,
+            salt=e.salt, actor_digest=e.actor_digest, reason_digest=e.reason_digest,
         )
         for e in history_for(user, found)
     ]

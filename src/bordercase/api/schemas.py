@@ -92,6 +92,15 @@ class EventOut(Schema):
     reason: str
     prev_hash: str
     hash: str
+    redacted: bool = Field(False, description="Its actor and reason were removed under the retention schedule "
+                                              "(each then reads so); the event still verifies.")
+    # What re-computing the hash needs (bordercase.cases.chain): version 1 hashes actor and reason as text;
+    # version 2 the account, and salted digests of the text (the salt is gone once redacted).
+    version: int = Field(1, description="1: the hash covers actor and reason; 2: it covers actor_id and the digests")
+    actor_id: int | None = None
+    salt: str = ""
+    actor_digest: str = ""
+    reason_digest: str = ""
 
 
 class ErrorOut(Schema):

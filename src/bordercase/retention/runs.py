@@ -5,7 +5,13 @@ A request is never deleted: its events are append-only and hashed (and leaves of
 statistics count it. It is *reduced*: the worker's identity and passport, the answers, the evidence and the request
 to travel are removed, and its reference, scheme, employer, body, status and dates stay. Each reduction is an event
 in the request's own history (``retention_reduced``, which moves no state and holds no personal data) and a
-``Reduction`` row, so a second run finds nothing left to do. Other records (accounts never confirmed, sent email,
+``Reduction`` row, so a second run finds nothing left to do.
+
+A request reduced whole also has its history's personal text redacted (``event_redact``): every reason written
+(an applicant's answer, a withdrawal's or a decline's reason are about the person), and who acted, unless a body's
+staff or bordercase itself did. The events stay, hashed over salted digests of that text (chain version 2), so the
+chain and the transparency log still verify. Events recorded before chain version 2 hash their text as it is and
+cannot be redacted: they are kept, and the plan and the run count them. Other records (accounts never confirmed, sent email,
 idempotency records, expired sessions) are deleted.
 """
 
@@ -24,10 +30,10 @@ from django.db.models import Exists, OuterRef, ProtectedError, QuerySet, Restric
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from bordercase.accounts.models import Membership, User
+from bordercase.accounts.models import Membership, Organisation, User
 from bordercase.cases.lifecycle import FINAL_STATES, EventKind, State
 from bordercase.cases.models import Document, Evaluation, Event, IdempotencyRecord, Person, Request
-from bordercase.cases.services.events import System, event_append
+from bordercase.cases.services.events import System, event_append, event_redact
 from bordercase.immigration.models import FamilyMember, Invitation, TravelRequest
 from bordercase.retention.models import Reduction
 from bordercase.retention.schedule import REQUEST_OUTCOMES, Kind, Rule, Schedule
@@ -73,6 +79,7 @@ class Line:
 class Plan:
     as_at: dt.datetime
     lines: tuple[Line, ...]
+    events_unredactable: int = 0  # events of requests to be reduced whole recorded before they could be redacted
 
     @property
     def empty(self) -> bool:
@@ -85,6 +92,8 @@ class Done:
 
     counts: dict[str, int] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)  # why a record planned was left, each a sentence
+    events_redacted: int = 0
+    events_unredactable: int = 0
 
 
 _WHOLE = (Kind.DRAFT_NEVER_LODGED, *REQUEST_OUTCOMES)  # the kinds that reduce a request whole
@@ -172,6 +181,7 @@ def retention_plan(schedule: Schedule, as_at: dt.datetime | None = None) -> Plan
         dues = _dues(_due_whole(kind, rule.cutoff(as_at)), kind, set())
         whole.update(d.request_id for d in dues)
         lines.append(Line(rule, rule.cutoff(as_at), dues, len(dues)))
+    unredactable = sum(_unredactable(Request(pk=pk)) for pk in sorted(whole))
     for kind, due in ((Kind.EVIDENCE, _due_evidence), (Kind.TRAVEL_DETAILS, _due_travel)):
         rule = schedule.rule(kind)
         dues = _dues(due(rule.cutoff(as_at)), kind, whole)
@@ -179,7 +189,7 @@ def retention_plan(schedule: Schedule, as_at: dt.datetime | None = None) -> Plan
     for kind in (Kind.UNCONFIRMED_ACCOUNT, Kind.QUEUED_EMAIL, Kind.IDEMPOTENCY_RECORD, Kind.SESSION):
         rule = schedule.rule(kind)
         lines.append(Line(rule, rule.cutoff(as_at), count=_rows(kind, rule.cutoff(as_at)).count()))
-    return Plan(as_at, tuple(lines))
+    return Plan(as_at, tuple(lines), unredactable)
 
 
 # --- doing it --------------------------------------------------------------------------------------------------------
@@ -232,6 +242,51 @@ def _whole_remove(request: Request) -> dict[str, int]:
     return {k: v for k, v in removed.items() if v}
 
 
+# --- the history's personal text ---------------------------------------------------------------------------------
+_KEPT_UNREDACTABLE = "kept: recorded before events could be redacted"
+
+
+def _body_staff(events: Iterable[Event]) -> set[int]:
+    """The accounts among the events' actors who act for a body (an assessing body, Immigration New Zealand, the
+    scheme administrator): who decided is the body's record, not the person's information."""
+    actors = {e.actor_id for e in events if e.actor_id is not None}
+    return set(Membership.objects.filter(user_id__in=actors).exclude(organisation__kind=Organisation.Kind.EMPLOYER)
+               .values_list("user_id", flat=True))
+
+
+def _redactable(request: Request) -> list[tuple[Event, bool]]:
+    """Each event of the request holding personal text not yet removed, with whether its actor label goes too.
+
+    Every reason goes, for each is about the person (an answer they gave, why they withdrew, why they were
+    declined); the retention run's own events are left, for they say what the schedule did and name no one.
+    """
+    events = list(Event.objects.filter(request=request, redacted_at__isnull=True)
+                  .exclude(transition=EventKind.RETENTION_REDUCED).order_by("position"))
+    staff = _body_staff(events)
+    found = []
+    for event in events:
+        actor = event.actor_id is not None and event.actor_id not in staff and bool(event.actor_label)
+        if actor or event.reason:
+            found.append((event, actor))
+    return found
+
+
+def _unredactable(request: Request) -> int:
+    return sum(1 for event, _ in _redactable(request) if not event.actor_digest)
+
+
+def _events_redact(request: Request) -> tuple[int, int]:
+    """Redact the request's events (chain version 2); count those redacted and those too old to be."""
+    redacted = kept = 0
+    for event, actor in _redactable(request):
+        if not event.actor_digest:
+            kept += 1
+            continue
+        event_redact(event, actor=actor)
+        redacted += 1
+    return redacted, kept
+
+
 def _still_due(request: Request, kind: Kind, due: Due) -> bool:
     """The request, locked, is as the plan found it: a draft may have been changed or lodged since."""
     if kind == Kind.DRAFT_NEVER_LODGED:
@@ -239,7 +294,7 @@ def _still_due(request: Request, kind: Kind, due: Due) -> bool:
     return bool(request.status in _FINAL and request.status_changed_at == due.dated)
 
 
-def _reduce(rule: Rule, due: Due, now: dt.datetime) -> bool:
+def _reduce(rule: Rule, due: Due, now: dt.datetime, done: Done) -> bool:
     kind = rule.kind
     with transaction.atomic():
         request = Request.objects.select_for_update().filter(pk=due.request_id).first()
@@ -251,6 +306,11 @@ def _reduce(rule: Rule, due: Due, now: dt.datetime) -> bool:
             removed = _travel_remove(request)
         else:
             removed = _whole_remove(request)
+            redacted, kept = _events_redact(request)
+            if redacted:
+                removed["event_texts"] = redacted
+            done.events_redacted += redacted
+            done.events_unredactable += kept
         data = {"kind": kind.value, "kept_for": str(rule.kept_for), "counted_from": rule.counted_from,
                 "dated": due.dated.astimezone(dt.UTC).isoformat(), "removed": removed}
         # No personal data in what the history hashes: the rule, its dates and counts of what went.
@@ -294,7 +354,7 @@ def retention_apply(schedule: Schedule, as_at: dt.datetime | None = None, progre
         if line.is_requests:
             count = 0
             for number, due in enumerate(line.requests, start=1):
-                if _reduce(line.rule, due, now):
+                if _reduce(line.rule, due, now, done):
                     count += 1
                 else:
                     done.skipped.append(f"{due.reference} changed since the plan was made, so it was left.")
@@ -317,3 +377,15 @@ def plan_text(plan: Plan) -> Iterable[str]:
         for due in line.requests:
             yield (f"  {due.reference}  {due.status:<16} {rule.counted_from} "
                    f"{due.dated.astimezone(dt.UTC):%Y-%m-%d}  rule {rule.kind.value}")
+    if plan.events_unredactable:
+        yield (f"history: {plan.events_unredactable:,} events of the requests reduced {_KEPT_UNREDACTABLE} (their "
+               "reasons and who acted stay, for their hashes cover that text)")
+
+
+def done_text(done: Done) -> Iterable[str]:
+    """What a run did to the histories of the requests it reduced, as lines for a person."""
+    if done.events_redacted:
+        yield (f"history: {done.events_redacted:,} events had their reasons, and who acted for the applicant, "
+               "removed; they still verify")
+    if done.events_unredactable:
+        yield f"history: {done.events_unredactable:,} events {_KEPT_UNREDACTABLE}"

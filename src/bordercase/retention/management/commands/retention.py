@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bordercase.cases.windows import NZ
 from bordercase.retention.current import schedule_current
-from bordercase.retention.runs import plan_text, retention_apply, retention_plan
+from bordercase.retention.runs import done_text, plan_text, retention_apply, retention_plan
 from bordercase.retention.schedule import Schedule, ScheduleError
 
 _EVERY = 100  # progress is told every this many records of a kind, and at the end of each
@@ -52,6 +52,8 @@ class Command(BaseCommand):
         total = sum(done.counts.values())
         summary = ", ".join(f"{kind} {count:,}" for kind, count in done.counts.items() if count)
         self.stdout.write(f"Retention applied: {summary}." if total else "Retention applied: nothing was due.")
+        for line in done_text(done):
+            self.stdout.write(line)
 
     def _schedule(self) -> Schedule:
         try:
