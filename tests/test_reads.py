@@ -449,3 +449,16 @@ def test_the_applicants_list_is_by_new_zealand_day_newest_first(
         (dt.date(2026, 3, 2), organisation_by_code("mbie").name, 1,
          ["The details sent to Immigration NZ in a recommendation"]),
     ]
+
+
+@pytest.mark.parametrize("persona", ["assessor_nztech", "inz_officer", "administrator"])
+def test_a_read_costs_one_insert_and_nothing_else(world: World, with_evidence: tuple[Request, Document],
+                                                  persona: str) -> None:
+    found, _ = with_evidence
+    found = Request.objects.select_related("nominee").get(pk=found.pk)
+    user = world.actor(persona)
+    reads.record_read(user, found, f"{reads.REQUEST_DETAILS}: request page")  # reads the roles and the body once
+    with CaptureQueriesContext(connection) as queries:
+        reads.record_read(user, found, f"{reads.REQUEST_DETAILS}: request page")
+    assert len(queries.captured_queries) == 1 and _inserts(queries) == 1
+    assert StaffRead.objects.filter(reader=user).count() == 2
