@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from ninja import NinjaAPI
 
+from bordercase.api.account import router as account_router
 from bordercase.api.administration import router as administration_router
 from bordercase.api.allocation import router as allocation_router
 from bordercase.api.assessment import router as assessment_router
@@ -53,4 +54,5 @@ api.add_router("/", administration_router)
 api.add_router("/", transparency_router)
 api.add_router("/", rules_router)
 api.add_router("/", occupations_router)
+api.add_router("/", account_router)
 

@@ -227,6 +227,9 @@ class EventKind(StrEnum):
     DECLINE_PROPOSED = "decline_proposed"
     DECLINE_SENT_BACK = "decline_sent_back"
     ENTER_ROUND = "enter_round"
+    CORRECTION_ASKED = "correction_asked"  # the Privacy Act's IPP 7: the person asks for their information corrected
+    CORRECTION_ANSWERED = "correction_answered"
+    RETENTION_REDUCED = "retention_reduced"  # IPP 9: personal details removed under the retention schedule
 
 
 @dataclass(frozen=True)
@@ -244,6 +247,9 @@ EVENTS: dict[EventKind, EventInfo] = {
     EventKind.DECLINE_PROPOSED: EventInfo("Decline proposed, for a second assessor", False),
     EventKind.DECLINE_SENT_BACK: EventInfo("Decline sent back by the second assessor", False),
     EventKind.ENTER_ROUND: EventInfo("Entered in an allocation round", True),
+    EventKind.CORRECTION_ASKED: EventInfo("Correction of personal information asked for", True),
+    EventKind.CORRECTION_ANSWERED: EventInfo("Correction request answered", True),
+    EventKind.RETENTION_REDUCED: EventInfo("Personal details removed under the retention schedule", True),
 }
 CREATED = EventKind.CREATE
 # Events an applicant does not read: the assessors' own working.
