@@ -344,12 +344,15 @@ def test_the_navigation_offers_your_organisation_only_to_employer_staff(world: W
 
     assert menu(None) == ["Sign in", "Create an account"]
     assert menu(world.employer_a) == ["Requests", "Start a request", "Your organisation", "API tokens",
-                                      "Two-step verification", "Email"]
-    assert menu(world.individual) == ["Requests", "Start a request", "API tokens", "Two-step verification", "Email"]
-    assert menu(world.assessor_nztech) == ["Requests", "Assessment queue", "Recommend to Immigration NZ", "API tokens",
-                                           "Two-step verification"]
+                                      "Two-step verification", "Email", "Your information"]
+    assert menu(world.individual) == ["Requests", "Start a request", "API tokens", "Two-step verification", "Email",
+                                      "Your information"]
+    assert menu(world.assessor_nztech) == ["Requests", "Assessment queue", "Recommend to Immigration NZ",
+                                           "Correction requests", "API tokens", "Two-step verification",
+                                           "Your information"]
     assert menu(world.inz_officer) == ["Requests", "Recommendations", "Invitations to apply", "Visa decisions",
-                                       "API tokens", "Two-step verification"]
+                                       "Correction requests", "API tokens", "Two-step verification",
+                                       "Your information"]
 
 
 # --- invitations: unconfirmed accounts and members -----------------------------------------------------------------

@@ -18,8 +18,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from bordercase.immigration.services.recommendations import _cell as spreadsheet_safe
 from bordercase.lib.identifiers import InvalidIdentifier, reference_normalise
+from bordercase.lib.spreadsheet import spreadsheet_safe
 from bordercase.privacy import reads
 from bordercase.web.administration_views import administrator_or_404
 from bordercase.web.forms import DatesForm

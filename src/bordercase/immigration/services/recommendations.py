@@ -29,6 +29,7 @@ from bordercase.cases.services.transitions import request_transition
 from bordercase.immigration.access import recommending_bodies
 from bordercase.immigration.models import RecommendationBatch
 from bordercase.lib.errors import ConcurrentChange, InvalidInput, Refused
+from bordercase.lib.spreadsheet import spreadsheet_safe
 
 EXPORT_FORMAT = "bordercase-recommendations-v1"
 EXPORT_FIELDS = (
@@ -37,7 +38,6 @@ EXPORT_FIELDS = (
     "decided_at", "allocated_at",
 )
 # A spreadsheet runs a cell starting with one of these as a formula: an employer's or worker's name must not.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def recommendable(scheme: Scheme, body: Organisation) -> QuerySet[Request]:
@@ -134,17 +134,13 @@ def export_rows(batch: RecommendationBatch) -> list[dict[str, str]]:
     return rows
 
 
-def _cell(value: str) -> str:
-    return f"'{value}" if value.startswith(_FORMULA_START) else value
-
-
 def export_csv(rows: Sequence[dict[str, str]]) -> bytes:
     """RFC 4180 CSV in UTF-8 with a header row; a value a spreadsheet would run as a formula starts with '."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(EXPORT_FIELDS)
     for row in rows:
-        writer.writerow([_cell(row[f]) for f in EXPORT_FIELDS])
+        writer.writerow([spreadsheet_safe(row[f]) for f in EXPORT_FIELDS])
     return out.getvalue().encode("utf-8")
 
 
