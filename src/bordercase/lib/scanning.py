@@ -20,7 +20,7 @@ from django.conf import settings
 logger = logging.getLogger("bordercase.scanning")
 
 # Long enough for the daemon to read a file at the largest size evidence may have and scan it; short enough that a
-# daemon that has hung gives the person an answer before the web server gives up on the request.
+# daemon that has hung gives the person an answer before gunicorn's 30-second worker timeout ends the request.
 TIMEOUT_SECONDS = 25
 # clamd marks a signature from any database but ClamAV's own signed ones; the virus's name is what people need.
 _UNOFFICIAL = ".UNOFFICIAL"
