@@ -11,8 +11,8 @@ A request reduced whole also has its history's personal text redacted (``event_r
 (an applicant's answer, a withdrawal's or a decline's reason are about the person), and who acted, unless a body's
 staff or bordercase itself did. The events stay, hashed over salted digests of that text (chain version 2), so the
 chain and the transparency log still verify. Events recorded before chain version 2 hash their text as it is and
-cannot be redacted: they are kept, and the plan and the run count them. Other records (accounts never confirmed, sent email,
-idempotency records, expired sessions) are deleted.
+cannot be redacted: they are kept, and the plan and the run count them. Other records (accounts never confirmed,
+sent email, idempotency records, expired sessions) are deleted.
 """
 
 from __future__ import annotations

@@ -5,7 +5,6 @@ from typing import Any, NoReturn
 from django.conf import settings
 from django.db import models
 
-
 REMOVED = "removed under the retention schedule"  # what pages and exports show for a redacted event's text
 
 
@@ -67,6 +66,14 @@ class Event(models.Model):
     def __str__(self) -> str:
         return f"{self.request_id}#{self.position} {self.transition}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnly("Events are append-only: record a new event instead of changing one.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnly("Events are append-only: they cannot be deleted.")
+
     @property
     def reason_removed(self) -> bool:
         return self.redacted_at is not None and not self.reason
@@ -83,11 +90,3 @@ class Event(models.Model):
     @property
     def actor_shown(self) -> str:
         return REMOVED if self.actor_removed else self.actor_label
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AppendOnly("Events are append-only: record a new event instead of changing one.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise AppendOnly("Events are append-only: they cannot be deleted.")
