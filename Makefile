@@ -3,12 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint assets setup-app setup-test browser clean
+.PHONY: demo test lint assets setup-app setup-test browser scanner clean
 
 demo: setup-app assets
 	$(BIN)/bordercase demo
 
-test: setup-test assets browser
+test: setup-test assets browser scanner
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/lint-imports
 	$(BIN)/mypy
@@ -44,6 +44,10 @@ assets: node_modules/.package-lock.json
 
 browser:
 	@scripts/ensure-chromium
+
+# The upload tests start ClamAV's daemon of their own.
+scanner:
+	@scripts/ensure-clamav
 
 clean:
 	rm -rf $(VENV) node_modules src/bordercase/web/static/bordercase/build test-artifacts

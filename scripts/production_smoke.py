@@ -64,6 +64,14 @@ def check(ok: bool, what: str) -> None:
         failures.append(what)
 
 
+def secret_file(path: Path, text: str) -> None:
+    """Write a secret into a file readable by its owner alone from the moment it exists."""
+    path.unlink(missing_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(text + "\n")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -318,6 +326,9 @@ def main() -> int:
         env.pop(name, None)
     log_key = work / "bordercase-log.key"
     env["BORDERCASE_LOG_KEY_FILE"] = str(log_key)
+    # The keys that seal passport numbers, each in a file of the operator's alone, as the README says.
+    data_keys, index_key = work / "bordercase-data-keys", work / "bordercase-index-key"
+    env["BORDERCASE_DATA_KEYS_FILE"], env["BORDERCASE_INDEX_KEY_FILE"] = str(data_keys), str(index_key)
     server: subprocess.Popen[str] | None = None
     signer: subprocess.Popen[str] | None = None
     nginx: subprocess.Popen[bytes] | None = None
@@ -328,12 +339,24 @@ def main() -> int:
         descriptor = os.open(log_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as out:
             out.write(made_key)
+        step("The keys that seal passport numbers: bordercase keys new, owner-only")
+        key_a = run([str(bordercase), "keys", "new"], env, capture_output=True).stdout.strip()
+        secret_file(data_keys, key_a)
+        secret_file(index_key, run([str(bordercase), "keys", "new"], env, capture_output=True).stdout.strip())
         step("bordercase check --deploy --fail-level WARNING && bordercase migrate")
         run([str(bordercase), "check", "--deploy", "--fail-level", "WARNING"], env)
         run([str(bordercase), "migrate"], env, capture_output=True)
         step("Loading the demo data, and API tokens for an employer and an assessor")
         sign_ins = demo_sign_ins(run([str(bordercase), "demo", "--no-serve"], env, capture_output=True).stdout)
         made = tokens(bordercase, env)
+        step("Rotating the data key as the README says: a new key first, keys rotate, the old key out, keys check")
+        secret_file(data_keys, f"{run([str(bordercase), 'keys', 'new'], env, capture_output=True).stdout.strip()},"
+                               f"{key_a}")
+        rotated = run([str(bordercase), "keys", "rotate"], env, capture_output=True).stdout
+        check("cases.Person (passport_number):" in rotated and "values sealed again" in rotated,
+              f"keys rotate sealed the demo's passports again: {rotated.splitlines()[-2:]}")
+        secret_file(data_keys, data_keys.read_text(encoding="utf-8").split(",")[0])
+        run([str(bordercase), "keys", "check"], env, capture_output=True)
         config = fuzz_config(bordercase, env, work)
         step(f"bordercase serve --host 0.0.0.0 (port {port})")
         server_log = (work / "serve.log").open("w")

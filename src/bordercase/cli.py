@@ -32,10 +32,16 @@ COMMANDS: dict[str, str] = {
     "staff": "`staff list`, `staff invite BODY EMAIL ROLE`, `staff role EMAIL BODY ROLE`, `staff deactivate EMAIL`, "
              "each change with --as ADMINISTRATOR and --reason.",
     "activity": "Every administrator's change (windows, imports, staff), newest first, with who and why.",
+    "retention": "`retention plan [--as-at DATE]`: what the retention schedule would remove and why, each request "
+                 "with its rule and date; `retention apply`: remove it, an event in each request's history (run it "
+                 "daily from a timer).",
     "invitations": "`invitations expire`: lapse every request whose invitation to apply expired unused (run it "
                    "from a timer).",
     "notices": "`notices digest`: email each person who chose one email a day their requests' changes (run it "
                "daily from a timer).",
+    "keys": "The keys that seal passport numbers at rest: `keys new` prints a fresh key, `keys rotate` seals every "
+            "value again under the newest of BORDERCASE_DATA_KEYS (in batches; safe to run again), `keys check` "
+            "counts what is not under it yet.",
     "worker": "Send queued email and other background work (with BORDERCASE_TASKS=database or redis).",
     "check": "Check the configuration; add --deploy to check it is safe for production.",
     "manage": "Run any other Django management command, such as `manage shell`.",

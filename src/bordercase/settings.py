@@ -270,6 +270,21 @@ if EVIDENCE_MAX_PIXELS < 1:
     raise ImproperlyConfigured(f"BORDERCASE_EVIDENCE_MAX_PIXELS must be a number of pixels above 0, "
                                f"not {EVIDENCE_MAX_PIXELS}.")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Where the accessibility statement (/accessibility/) tells people to report a problem; empty, it names no address.
+ACCESSIBILITY_EMAIL = env_str("BORDERCASE_ACCESSIBILITY_EMAIL", "")
+if ACCESSIBILITY_EMAIL and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", ACCESSIBILITY_EMAIL):
+    raise ImproperlyConfigured(f"BORDERCASE_ACCESSIBILITY_EMAIL must be an email address, such as "
+                               f"accessibility@agency.govt.nz, not {ACCESSIBILITY_EMAIL!r}.")
+# ClamAV's daemon that scans every upload (bordercase.lib.scanning): a unix socket's path or host:port; empty, no
+# scanning. Once set, an upload it cannot scan is refused, so an address that can never work is refused here.
+CLAMAV = env_str("BORDERCASE_CLAMAV", "")
+if CLAMAV:
+    from bordercase.lib.scanning import daemon_at
+
+    try:
+        daemon_at(CLAMAV)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"BORDERCASE_CLAMAV: {exc}") from exc
 
 # The TrueType font PDF letters embed (bordercase.immigration.letters); empty: DejaVu Sans or Liberation Sans where
 # Debian installs them. A font named but missing would only show when a letter is sent, so it is refused here.
@@ -315,6 +330,10 @@ if STATS_DISCLOSURE not in ("none", "suppress", "round3"):
                                f"{STATS_DISCLOSURE!r}.")
 STATS_SUPPRESS_BELOW = env_int("BORDERCASE_STATS_SUPPRESS_BELOW", 6)
 
+# The retention schedule (how long each kind of record is kept): a deployment's own YAML file, or the packaged one
+# (bordercase/retention/schedule.yaml) when empty.
+RETENTION_FILE = env_str("BORDERCASE_RETENTION_FILE") or ""
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -351,6 +370,12 @@ BORDERCASE_BASE_URL = env_str("BORDERCASE_BASE_URL", f"http://127.0.0.1:{env_int
 TRANSPARENCY_KEY_FILE = env_str("BORDERCASE_LOG_KEY_FILE")
 TRANSPARENCY_ORIGIN = env_str("BORDERCASE_LOG_ORIGIN") or (
     f"{BORDERCASE_BASE_URL.split('://', 1)[-1].split('/', 1)[0].split(':', 1)[0]}/bordercase-log")
+# Encryption at rest of passport numbers (bordercase.lib.sealed): the Fernet keys that seal them, newest first
+# (comma-separated: the first seals, every one opens), and the separate key of the keyed worker identity. `bordercase
+# keys new` makes either. Development makes its own under the var directory; production refuses to start without
+# them (a deploy check), and read here, not refused here, so that `bordercase keys new` runs before there are any.
+DATA_KEYS = [key.strip() for key in env_str("BORDERCASE_DATA_KEYS").split(",") if key.strip()]
+INDEX_KEY = env_str("BORDERCASE_INDEX_KEY").strip()
 
 # What every server process must share: the API's call counts and the version of the schemes each process holds
 # (cases.services.scheme_cache). `file` shares them between the processes of one machine; `redis` between machines.

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from bordercase.web import (
+    accessibility_views,
     account_views,
     administration_views,
     allocation_views,
@@ -118,6 +119,7 @@ urlpatterns = [
     path("transparency/checkpoints/", transparency_views.checkpoints, name="transparency-checkpoints"),
     path("statistics/charts/<slug:name>.svg", statistics_views.chart, name="statistics-chart"),
     path("statistics/download.<str:extension>", statistics_views.download, name="statistics-download"),
+    path("accessibility/", accessibility_views.statement, name="accessibility"),
     path("sign-up/", account_views.sign_up, name="sign-up"),
     path("sign-up/check-email/", account_views.check_email, name="check-email"),
     path("sign-up/confirm/<str:token>/", account_views.confirm_email, name="confirm-email"),
