@@ -24,6 +24,7 @@ from bordercase.cases.services.documents import document_add, document_kinds
 from bordercase.cases.services.requests import request_create
 from bordercase.immigration.services import visas
 from bordercase.privacy.access import my_data, my_data_zip
+from bordercase.privacy.corrections import correction_ask
 from tests.conftest import ANSWERS, PASSWORD, World, draft_made, nominee, signed_in, totp_device
 from tests.immigration_support import CHILD_PASSPORT, PARTNER_PASSPORT, travelling
 from tests.walking import agreement_upload, walk
@@ -254,3 +255,75 @@ def test_the_api_answers_the_same_zip_to_a_token_and_401_without_one(
     refused = Client().get("/api/v1/account/my-data")
     assert refused.status_code == 401 and set(refused.json()) == {"message", "fields"}
     assert "/api/v1/account/my-data" in Client().get("/api/v1/openapi.json").json()["paths"]
+
+
+# --- review: hostile names, lost files, two capacities, other people's correction requests -----------------------
+
+
+def test_file_names_never_leave_files_reference_in_the_zip_and_same_names_stay_apart(world: World,
+                                                                                    scene: Scene) -> None:
+    hostile = ["../../../../etc/cron.d/evil.png", "/etc/passwd.png", "..\\..\\windows\\system.png", "..",
+               "C:\\evil.png", "x" * 251 + ".png", "birth-certificate.png"]
+    made = [Document.objects.create(request=scene.own, kind=scene.own_file.kind, original_name=name,
+                                    content_type="image/png", size=scene.own_file.size, sha256=scene.own_file.sha256,
+                                    uploaded_by=world.individual, file=scene.own_file.file.name)
+            for name in hostile]
+    data, files, archive = unzipped(world.individual)
+    assert len(files) == len(made) + 1, "two files of the same name are both there"
+    prefix = f"files/{scene.own.reference}/"
+    for name in files:
+        parts = name.split("/")
+        assert name.startswith(prefix) and len(parts) == 3 and parts[2] not in ("", ".", ".."), name
+        assert "\\" not in name and ":" not in name and "\x00" not in name and len(parts[2]) <= 300, name
+        assert archive.read(name) == archive.read(f"{prefix}{scene.own_file.pk}-birth-certificate.png")
+    listed = {e["file"] for e in data["requests_about_you"][0]["evidence"]}
+    assert listed == files
+
+
+def test_a_file_lost_from_storage_or_never_stored_leaves_the_rest_and_never_a_500(world: World, scene: Scene) -> None:
+    scene.own_file.file.storage.delete(scene.own_file.file.name)
+    empty = Document.objects.create(request=scene.own, kind=scene.own_file.kind, original_name="never-stored.png",
+                                    content_type="image/png", size=1, sha256="0" * 64, uploaded_by=world.individual,
+                                    file="")
+    client = signed_in(world.individual)
+    response = client.post("/account/my-data/")
+    assert response.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))  # type: ignore[arg-type]
+    assert archive.namelist() == ["data.json"]
+    data = json.loads(archive.read("data.json"))
+    assert {e["name"] for e in data["requests_about_you"][0]["evidence"]} == {"birth-certificate.png",
+                                                                             empty.original_name}
+
+
+def test_an_employer_who_is_also_a_worker_gets_their_own_request_in_full_and_their_employer_s_by_reference(
+    world: World, scene: Scene
+) -> None:
+    membership_add(user=scene.worker, organisation=world.org_b, role="employer")
+    started = draft_made(world, scheme=OEW, body="inz", by=scene.worker, organisation=world.org_b)
+    data, files, _ = unzipped(scene.worker)
+    assert refs(data["requests_about_you"]) == {scene.travelled.reference}
+    assert refs(data["requests_you_started_for_an_employer"]) == {started.reference}
+    text = json.dumps(data)
+    assert started.nominee.passport_number not in text, "the other worker's passport is theirs"
+    assert scene.foreign.reference not in text, "a colleague's request at the new employer is not theirs"
+    assert all(f.startswith(f"files/{scene.travelled.reference}/") for f in files)
+
+
+def test_a_worker_s_zip_holds_their_correction_requests_not_the_employer_s_and_no_session_key(
+    world: World, scene: Scene
+) -> None:
+    asked = {"information": "passport", "why": "Renewed."}
+    correction_ask(user=scene.worker, reference=scene.travelled.reference, should_say="Worker's own words", **asked)
+    correction_ask(user=world.employer_a, reference=scene.travelled.reference, should_say="Employer's words", **asked)
+    client = signed_in(scene.worker)
+    session_key = client.session.session_key
+    assert session_key
+    raw = b"".join(client.post("/account/my-data/").streaming_content)  # type: ignore[attr-defined]
+    data = json.loads(zipfile.ZipFile(io.BytesIO(raw)).read("data.json"))
+    [mine] = data["requests_about_you"]
+    assert [c["should_say"] for c in mine["correction_requests"]] == ["Worker's own words"]
+    assert [c["should_say"] for c in data["correction_requests_you_made"]] == ["Worker's own words"]
+    assert "Employer's words" not in json.dumps(data) and session_key.encode() not in raw
+    employer = json.loads(zipfile.ZipFile(my_data_zip(world.employer_a)).read("data.json"))
+    assert [c["should_say"] for c in employer["correction_requests_you_made"]] == ["Employer's words"]
+    assert "Worker's own words" not in json.dumps(employer)

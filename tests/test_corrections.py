@@ -256,3 +256,96 @@ def test_after_a_decline_the_person_has_their_statement_attached_once(world: Wor
     assert correction.statement_attached_at == attached
     assert "Attach my statement" not in client.get(f"/requests/{assessed.reference}/").content.decode()
     assert "Yes, on" in signed_in(world.assessor_nztech).get(f"/corrections/{correction.pk}/").content.decode()
+
+
+# --- review: who reads what, statements shown to staff, odd input --------------------------------------------------
+
+
+def test_the_employer_does_not_read_what_the_worker_asked_nor_the_worker_what_the_employer_asked(
+    world: World, assessed: Request
+) -> None:
+    person = worker(assessed)
+    theirs = ask(person, assessed, should_say="Passport P7654321, and my partner is Wiremu Tamihana-Quill.")
+    employers = ask(world.employer_a, assessed, information="answers", should_say="Salary is NZD 91,000.")
+    assert list(corrections.corrections_of(person, assessed)) == [theirs]
+    assert list(corrections.corrections_of(world.employer_a, assessed)) == [employers]
+    employer_page = signed_in(world.employer_a).get(f"/requests/{assessed.reference}/").content.decode()
+    assert "Tamihana-Quill" not in employer_page and "Salary is NZD 91,000." in employer_page
+    worker_page = signed_in(person).get(f"/requests/{assessed.reference}/").content.decode()
+    assert "Tamihana-Quill" in worker_page and "Salary is NZD 91,000." not in worker_page
+
+
+def _declined_with_statement(world: World, request: Request, staff: User) -> CorrectionRequest:
+    asker = worker(request)
+    correction = ask(asker, request, should_say="My family name is Ngā-Rangi, with a macron.")
+    correction_answer(user=staff, correction_id=correction.pk, outcome="declined",
+                      answer="The passport shows Nga-Rangi without a macron.")
+    return corrections.statement_attach(user=asker, request=request, correction_id=correction.pk)
+
+
+def test_a_statement_attached_after_a_decline_is_on_the_assessors_request_page(world: World, assessed: Request) -> None:
+    page = signed_in(world.assessor_nztech).get(f"/assessment/requests/{assessed.reference}/").content.decode()
+    assert "Statements of correction" not in page
+    correction = _declined_with_statement(world, assessed, world.assessor_nztech)
+    page = signed_in(world.assessor_nztech).get(f"/assessment/requests/{assessed.reference}/").content.decode()
+    assert "Statements of correction" in page and "My family name is Ngā-Rangi, with a macron." in page
+    assert "The passport shows Nga-Rangi without a macron." in page and f"/corrections/{correction.pk}/" in page
+    # Immigration NZ's officers read the request too, and the statement with it, though the correction went to NZTech.
+    inz = signed_in(world.inz_officer).get(f"/requests/{assessed.reference}/").content.decode()
+    assert "My family name is Ngā-Rangi, with a macron." in inz and f"/corrections/{correction.pk}/" not in inz
+    # A statement is not a thing the employer reads: the worker's correction is the worker's.
+    employer = signed_in(world.employer_a).get(f"/requests/{assessed.reference}/").content.decode()
+    assert "Statements of correction" not in employer and "Ngā-Rangi" not in employer
+
+
+def test_posts_need_the_csrf_token(world: World, assessed: Request) -> None:
+    correction = ask(worker(assessed), assessed)
+    asker = Client(enforce_csrf_checks=True)
+    asker.force_login(worker(assessed))
+    assert asker.post(f"/requests/{assessed.reference}/corrections/new/", ASKED).status_code == 403
+    assert asker.post(f"/requests/{assessed.reference}/corrections/{correction.pk}/statement/").status_code == 403
+    staff = signed_in(world.assessor_nztech)
+    staff.handler.enforce_csrf_checks = True
+    assert staff.post(f"/corrections/{correction.pk}/", {"outcome": "declined", "answer": "No."}).status_code == 403
+    correction.refresh_from_db()
+    assert not correction.answered and CorrectionRequest.objects.count() == 1
+
+
+ODD_TEXT = ["a\x00b", "x" * 100_000, "\u202eevil\u202c مرحبا 漢字 🙂", "<script>alert(1)</script>", "  \t\n ", "\ufeff"]
+ODD_IDS = ["0", "-1", "99999999999999999999", "1.5", "%00", "abc", "..%2F..", "BX-0000-0000", "ﬀ", "x" * 500]
+
+
+def test_odd_ids_and_input_never_answer_500_and_html_is_escaped(world: World, assessed: Request) -> None:
+    correction = ask(worker(assessed), assessed)
+    clients = {"worker": signed_in(worker(assessed)), "employer": signed_in(world.employer_a),
+               "staff": signed_in(world.assessor_nztech), "other staff": signed_in(world.assessor_itpnz),
+               "outsider": signed_in(world.outsider)}
+    for who, client in clients.items():
+        for odd in ODD_IDS:
+            for url in (f"/requests/{odd}/corrections/new/", f"/corrections/{odd}/", f"/corrections/?page={odd}",
+                        f"/requests/{assessed.reference}/corrections/{odd}/statement/"):
+                for method in (client.get, client.post):
+                    status = method(url).status_code
+                    assert status in (200, 302, 400, 404, 405), (who, method.__name__, url, status)
+        for text in ODD_TEXT:
+            for posted in ({**ASKED, "should_say": text}, {**ASKED, "why": text}, {**ASKED, "information": text}):
+                status = client.post(f"/requests/{assessed.reference}/corrections/new/", posted).status_code
+                assert status in (200, 302, 404), (who, posted, status)
+            status = client.post(f"/corrections/{correction.pk}/", {"outcome": text, "answer": text}).status_code
+            assert status in (200, 404), (who, text, status)
+    # A GET with the answer's fields in its query string changes nothing.
+    clients["staff"].get(f"/corrections/{correction.pk}/?outcome=declined&answer=No")
+    correction.refresh_from_db()
+    assert not correction.answered, "no odd outcome, and no GET, answered it"
+    # Script the person typed is shown as text to the staff who read it.
+    ask(worker(assessed), assessed, should_say="<script>alert(1)</script>", why="<b>bold</b>")
+    shown = "".join(clients["staff"].get(f"/corrections/{c.pk}/").content.decode()
+                    for c in CorrectionRequest.objects.all())
+    assert "<script>alert(1)</script>" not in shown and "&lt;script&gt;alert(1)&lt;/script&gt;" in shown
+    assert "<b>bold</b>" not in shown
+    # Unicode and RTL text survive as typed; a NUL byte is refused on its box, not stored.
+    page = clients["worker"].post(f"/requests/{assessed.reference}/corrections/new/", {**ASKED, "should_say": "a\x00b"})
+    assert page.status_code == 200 and "Null characters are not allowed" in page.content.decode()
+    kept = ask(worker(assessed), assessed, should_say="\u202eevil\u202c مرحبا 漢字 🙂")
+    kept.refresh_from_db()
+    assert kept.should_say == "\u202eevil\u202c مرحبا 漢字 🙂"

@@ -39,9 +39,10 @@ from bordercase.cases import access
 from bordercase.cases.lifecycle import State, event_title
 from bordercase.cases.models import Document, Person, Request
 from bordercase.cases.services.assessment import history_for
+from bordercase.cases.services.documents import display_name
 from bordercase.immigration.models import IssuedLetter, TravelRequest, VisaDecision
 from bordercase.lib.evidence import download_name
-from bordercase.privacy.corrections import CorrectionRequest
+from bordercase.privacy.corrections import CorrectionRequest, corrections_of
 
 FORMAT = "bordercase-my-data/1"
 _COPY_CHUNK = 1024 * 1024
@@ -153,14 +154,21 @@ def zip_write(out: IO[bytes], found: MyData) -> None:
             info.compress_type = zipfile.ZIP_STORED
             try:
                 source = placed.document.file.open("rb")
-            except FileNotFoundError:
-                continue  # gone from storage (disposed of under the retention rules): data.json still lists it
+            except (OSError, ValueError):
+                # Gone from storage (disposed of under the retention rules, a store that lost it) or a row with no
+                # file at all (ValueError): data.json still lists it, and the person still gets the rest.
+                continue
             with source, archive.open(info, "w", force_zip64=True) as target:
                 shutil.copyfileobj(source, target, _COPY_CHUNK)
 
 
 def _place(request: Request, documents: Iterable[Document]) -> list[FileOut]:
-    return [FileOut(f"files/{request.reference}/{d.pk}-{download_name(d.original_name, d.content_type)}", d)
+    # The uploader's name is cleaned when stored (cases.services.documents.display_name), but a row written any
+    # other way (the admin, an import, an older version) must not put "../" or "/" into the zip: cleaned again here,
+    # by the same rule, so a member can never land outside files/<reference>/ when unzipped. The number first keeps
+    # two files of the same name apart.
+    return [FileOut(f"files/{request.reference}/{d.pk}-"
+                    f"{display_name(download_name(d.original_name, d.content_type))}", d)
             for d in documents]
 
 
@@ -220,8 +228,8 @@ def _request_in_full(user: User, request: Request, placed: list[FileOut]) -> dic
             {"kind": letter.get_kind_display(), "for": letter.get_for_whom_display(), "decided": letter.decided,
              "verification_code": letter.code, "issued_at": letter.issued_at, "sha256": letter.sha256}
             for letter in letters],
-        "correction_requests": [
-            _correction(c) for c in request.correction_requests.select_related("body").order_by("asked_at", "pk")],
+        # The ones this person may read (privacy.corrections' rule): a worker's own, not the employer's, and back.
+        "correction_requests": [_correction(c) for c in corrections_of(user, request).select_related("request")],
     }
 
 

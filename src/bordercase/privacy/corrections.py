@@ -198,10 +198,33 @@ def _staff_emails(body: Organisation) -> list[str]:
 
 
 def corrections_of(user: User, request: Request) -> QuerySet[CorrectionRequest]:
-    """The correction requests on this request that the user asked for or, as its applicant or worker, may read."""
-    if not access.parties(user, request) & _ASKERS:
+    """The correction requests on this request that the user may read: those asked in the capacity in which they
+    stand to it. The worker reads the ones they asked; the applicant (an employer's staff, or the individual) the
+    ones the applicant's side asked. What a worker says their passport or family should be is the worker's own
+    information, which the employer that nominated them has no need to read, and the other way round."""
+    held = access.parties(user, request)
+    if not held & _ASKERS:
         return CorrectionRequest.objects.none()
-    return request.correction_requests.select_related("body").order_by("asked_at", "pk")
+    found = request.correction_requests.select_related("body").order_by("asked_at", "pk")
+    worker_id = request.nominee.user_id if request.nominee_id is not None else None
+    if Party.APPLICANT in held and (Party.NOMINEE in held or worker_id is None):
+        return found  # both sides are this person (an individual applying for themselves), or there is no worker
+    if Party.APPLICANT in held:
+        return found.exclude(asked_by_id=worker_id)
+    return found.filter(asked_by_id=user.pk)
+
+
+_STAFF = frozenset({Party.ASSESSOR, Party.INZ_OFFICER, Party.ADMINISTRATOR})
+
+
+def statements_of(user: User, request: Request) -> QuerySet[CorrectionRequest]:
+    """The statements of correction attached to this request's information (IPP 7(3)): once a person has asked
+    for theirs to be attached after a decline, every member of staff who reads the information reads it with it,
+    whichever body held the request when it was declined. None for anyone who does not read it as staff."""
+    if not access.parties(user, request) & _STAFF:
+        return CorrectionRequest.objects.none()
+    return (request.correction_requests.filter(statement_attached_at__isnull=False)
+            .select_related("body", "asked_by").order_by("statement_attached_at", "pk"))
 
 
 # --- answering ------------------------------------------------------------------------------------------------------
