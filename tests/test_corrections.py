@@ -4,6 +4,7 @@ recorded in its hash-chained history."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from django.test import Client
 
 from bordercase.accounts.models import User
+from bordercase.accounts.organisations import membership_add
 from bordercase.cases.audit import audit_problems
 from bordercase.cases.lifecycle import EventKind
 from bordercase.cases.models import Event, Request
@@ -349,3 +351,23 @@ def test_odd_ids_and_input_never_answer_500_and_html_is_escaped(world: World, as
     kept = ask(worker(assessed), assessed, should_say="\u202eevil\u202c مرحبا 漢字 🙂")
     kept.refresh_from_db()
     assert kept.should_say == "\u202eevil\u202c مرحبا 漢字 🙂"
+
+
+def test_an_answer_is_not_emailed_to_someone_who_has_left_the_employer_since_asking(
+    world: World, assessed: Request, smtp: MailServer, django_capture_on_commit_callbacks: Capture
+) -> None:
+    colleague = User.objects.create_user("left@kowhai.example", "a long enough password 7", full_name="Left Soon")
+    membership = membership_add(user=colleague, organisation=world.org_a, role="employer")
+    correction = ask(colleague, assessed)
+    still_here = ask(worker(assessed), assessed)
+    membership.delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        correction_answer(user=world.assessor_nztech, correction_id=correction.pk, outcome="corrected",
+                          answer="Passport number changed to Z1234567.")
+        correction_answer(user=world.assessor_nztech, correction_id=still_here.pk, outcome="corrected",
+                          answer="Done.")
+    assert str(smtp.about("Your correction request")["To"]) == worker(assessed).email
+    time.sleep(0.3)
+    assert smtp.to(colleague.email) == []
+    correction.refresh_from_db()
+    assert correction.outcome == "corrected", "the decision is recorded all the same"

@@ -272,9 +272,13 @@ def correction_answer(*, user: User, correction_id: int, outcome: str, answer: s
         event_append(request=request, by=user, transition=EventKind.CORRECTION_ANSWERED, from_state=request.status,
                      to_state=request.status, data={"correction": found.pk, "outcome": outcome})
     found.refresh_from_db()
-    email_send(to=found.asked_by.email, template="correction_answered",
-               context={"correction": found, "reference": request.reference,
-                        "url": absolute_url(f"/requests/{request.reference}/#corrections")})
+    # The answer may quote the information itself: it goes only to someone who still stands to the request as they
+    # did when they asked (an employer's staff member who has since left, or a closed account, is not told).
+    asker = found.asked_by
+    if access.parties(asker, request) & _ASKERS:
+        email_send(to=asker.email, template="correction_answered",
+                   context={"correction": found, "reference": request.reference,
+                            "url": absolute_url(f"/requests/{request.reference}/#corrections")})
     return found
 
 
