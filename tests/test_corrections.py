@@ -22,7 +22,7 @@ from bordercase.privacy import corrections
 from bordercase.privacy.corrections import TEXT_LIMIT, CorrectionRequest, correction_answer, correction_ask
 from bordercase.privacy.models import StaffRead
 from tests.conftest import World, request_snapshot, signed_in
-from tests.immigration_support import recommended
+from tests.immigration_support import recommended, travelling
 from tests.mail import MailServer
 from tests.walking import walk, worker_account
 
@@ -298,6 +298,14 @@ def test_a_statement_attached_after_a_decline_is_on_the_assessors_request_page(w
     # A statement is not a thing the employer reads: the worker's correction is the worker's.
     employer = signed_in(world.employer_a).get(f"/requests/{assessed.reference}/").content.decode()
     assert "Statements of correction" not in employer and "Ngā-Rangi" not in employer
+
+
+def test_a_statement_is_on_immigration_nz_s_visa_page_beside_the_passports_it_may_be_about(world: World) -> None:
+    request = travelling(world, recommended(world))
+    correction = _declined_with_statement(world, request, world.inz_officer)
+    page = signed_in(world.inz_officer).get(f"/immigration/visas/{request.reference}/").content.decode()
+    assert "Statements of correction" in page and "My family name is Ngā-Rangi, with a macron." in page
+    assert f"/corrections/{correction.pk}/" in page
 
 
 def test_posts_need_the_csrf_token(world: World, assessed: Request) -> None:
