@@ -328,7 +328,6 @@ def main() -> int:
     env["BORDERCASE_LOG_KEY_FILE"] = str(log_key)
     # The keys that seal passport numbers, each in a file of the operator's alone, as the README says.
     data_keys, index_key = work / "bordercase-data-keys", work / "bordercase-index-key"
-    env["BORDERCASE_DATA_KEYS_FILE"], env["BORDERCASE_INDEX_KEY_FILE"] = str(data_keys), str(index_key)
     server: subprocess.Popen[str] | None = None
     signer: subprocess.Popen[str] | None = None
     nginx: subprocess.Popen[bytes] | None = None
@@ -343,6 +342,8 @@ def main() -> int:
         key_a = run([str(bordercase), "keys", "new"], env, capture_output=True).stdout.strip()
         secret_file(data_keys, key_a)
         secret_file(index_key, run([str(bordercase), "keys", "new"], env, capture_output=True).stdout.strip())
+        # Named only once they exist: settings read a _FILE named, and refuse one that cannot be read.
+        env["BORDERCASE_DATA_KEYS_FILE"], env["BORDERCASE_INDEX_KEY_FILE"] = str(data_keys), str(index_key)
         step("bordercase check --deploy --fail-level WARNING && bordercase migrate")
         run([str(bordercase), "check", "--deploy", "--fail-level", "WARNING"], env)
         run([str(bordercase), "migrate"], env, capture_output=True)
