@@ -187,6 +187,24 @@ def test_serve_refuses_a_cache_kept_in_each_process(settings: Any, tmp_path: Pat
         call_command("serve", "--port", "0", "--workers", workers)
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("missing", ["DATA_KEYS", "INDEX_KEY"])
+def test_serve_in_production_refuses_to_start_without_the_keys_that_seal_passports(
+    settings: Any, tmp_path: Path, missing: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bordercase.cases.management.commands import serve
+    from bordercase.lib.sealed import new_key
+
+    started: list[str] = []
+    monkeypatch.setattr(serve._Gunicorn, "run", lambda self: started.append("gunicorn"))
+    settings.PRODUCTION, settings.STATIC_ROOT = True, tmp_path / "static"
+    settings.DATA_KEYS, settings.INDEX_KEY = [new_key()], new_key()
+    setattr(settings, missing, [] if missing == "DATA_KEYS" else "")
+    with pytest.raises(CommandError, match=f"Production mode needs BORDERCASE_{missing}"):
+        call_command("serve", "--port", "0")
+    assert started == [] and not (tmp_path / "static").exists()
+
+
 @pytest.mark.parametrize(("tasks", "worker"), [("database", "db_worker"), ("redis", "rqworker")])
 def test_the_worker_is_the_one_of_the_task_queue_configured(tasks: str, worker: str, tmp_path: Path) -> None:
     env = {**os.environ, "BORDERCASE_VAR_DIR": str(tmp_path), "BORDERCASE_TASKS": tasks}

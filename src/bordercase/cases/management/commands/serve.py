@@ -4,12 +4,14 @@ import os
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 from gunicorn.app.base import BaseApplication
 
 from bordercase.health import unapplied_migrations
+from bordercase.lib.sealed import keys as sealing_keys
 
 
 def served_base_url(host: str, port: int) -> str:
@@ -51,6 +53,11 @@ class Command(BaseCommand):
             raise CommandError("BORDERCASE_CACHE=local keeps the cache in each process, so a window closed or a "
                                "person deactivated by a command or by another worker would go unseen by the server: "
                                "use file (the default) or redis.")
+        try:
+            # Without its keys production could take a request but never store its passport: refuse to start.
+            sealing_keys()
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
         call_command("collectstatic", interactive=False, verbosity=0)
         # gunicorn forks its workers from this process: a connection opened by the checks above would be shared
         # by every worker, which with DATABASE_CONN_MAX_AGE > 0 interleaves their queries on one socket.
