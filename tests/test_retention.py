@@ -28,6 +28,7 @@ from bordercase.cases.lifecycle import EventKind
 from bordercase.cases.models import Document, Evaluation, Event, IdempotencyRecord, Person, Request
 from bordercase.cases.services.documents import document_add, document_kinds
 from bordercase.immigration.models import FamilyMember, TravelRequest
+from bordercase.privacy.corrections import CorrectionRequest
 from bordercase.retention.models import Reduction
 from bordercase.retention.runs import retention_apply, retention_plan
 from bordercase.retention.schedule import Kind, schedule_load
@@ -439,6 +440,35 @@ def test_apply_removes_every_reason_and_the_applicants_email_from_the_reduced_re
     young = dataset.requests["declined_young"]
     assert not Event.objects.filter(request=young, redacted_at__isnull=False).exists()
     assert Event.objects.filter(request=young, actor=world.employer_a).exclude(actor_label="").exists()
+
+
+def test_apply_removes_what_a_correction_request_said_of_a_reduced_request_and_keeps_the_rest(
+    world: World, dataset: Dataset, django_capture_on_commit_callbacks: Any,
+) -> None:
+    def asked(request: Request, *, answered: bool) -> CorrectionRequest:
+        made = CorrectionRequest.objects.create(
+            request=request, asked_by=world.employer_a, body=request.assessing_body, information="personal",
+            should_say="Family name Ngā-Rangi", why="The passport has the macron.")
+        if answered:
+            CorrectionRequest.objects.filter(pk=made.pk).update(
+                outcome="declined", answer="The passport shows Nga-Rangi.", answered_by=world.assessor_inz,
+                answered_at=timezone.now())
+        return made
+
+    old, young = dataset.requests["declined_old"], dataset.requests["declined_young"]
+    waiting, answered, kept = asked(old, answered=False), asked(old, answered=True), asked(young, answered=True)
+    done = apply(dataset.now, django_capture_on_commit_callbacks)
+    assert done  # the run happened; what it left is below
+    for correction in (waiting, answered):
+        correction.refresh_from_db()
+        assert (correction.should_say, correction.why) == ("", "")
+        assert "Ngā-Rangi" not in correction.answer and "Nga-Rangi" not in correction.answer
+    answered.refresh_from_db()
+    assert answered.outcome == "declined" and answered.answer == "removed under the retention schedule"
+    kept.refresh_from_db()
+    assert (kept.should_say, kept.answer) == ("Family name Ngā-Rangi", "The passport shows Nga-Rangi.")
+    reduction = Event.objects.get(request=old, transition=EventKind.RETENTION_REDUCED)
+    assert reduction.data["removed"]["correction_texts"] == 2
 
 
 def _as_version_1(request: Request) -> int:

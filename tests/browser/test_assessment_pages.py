@@ -99,13 +99,16 @@ def test_an_nztech_assessor_claims_asks_for_information_overrides_a_criterion_an
     page.get_by_role("button", name="Record the decision").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("You recommended the request")
     expect(page.locator(".govuk-summary-list").first).to_contain_text("Eligible")
-    expect(page.get_by_role("table")).to_contain_text("Criterion assessed")
+    expect(page.get_by_role("table", name="Everything that has happened")).to_contain_text("Criterion assessed")
     assessor.assert_accessible("assessment-recommended")
 
     employer.goto(f"/requests/{reference}/")
     expect(their_page.locator("#decision")).to_contain_text("Found eligible")
     expect(their_page.locator("#decision")).to_contain_text("Signed offer letter shows NZ$125,000.")
-    expect(their_page.get_by_role("table")).not_to_contain_text("Criterion assessed")
+    # The employer's page has the history and who looked (NZTech's assessor did): the history has no staff working.
+    expect(their_page.get_by_role("table", name="Organisations that looked")).to_contain_text("NZTech")
+    expect(their_page.get_by_role("table", name="Everything that has happened")).not_to_contain_text(
+        "Criterion assessed")
     employer.assert_accessible("request-found-eligible")
     assert Request.objects.get(pk=request.pk).status == "eligible"
 

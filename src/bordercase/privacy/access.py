@@ -217,7 +217,7 @@ def _request_in_full(user: User, request: Request, placed: list[FileOut]) -> dic
         "answers": request.answers,
         "history": [
             {"what": event_title(e.transition), "at": e.at, "from": e.from_state, "to": e.to_state,
-             "reason": e.reason}
+             "reason": e.reason_shown}
             for e in history_for(user, request)],
         "evidence": [_document(f) for f in placed],
         "request_to_travel": _travel(travel) if travel else None,

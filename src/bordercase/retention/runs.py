@@ -33,8 +33,10 @@ from django_tasks_db.models import DBTaskResult
 from bordercase.accounts.models import Membership, Organisation, User
 from bordercase.cases.lifecycle import FINAL_STATES, EventKind, State
 from bordercase.cases.models import Document, Evaluation, Event, IdempotencyRecord, Person, Request
+from bordercase.cases.models.events import REMOVED
 from bordercase.cases.services.events import System, event_append, event_redact
 from bordercase.immigration.models import FamilyMember, Invitation, TravelRequest
+from bordercase.privacy.corrections import CorrectionRequest
 from bordercase.retention.models import Reduction
 from bordercase.retention.schedule import REQUEST_OUTCOMES, Kind, Rule, Schedule
 
@@ -234,6 +236,11 @@ def _whole_remove(request: Request) -> dict[str, int]:
     Evaluation.objects.filter(request=request).update(answers={})
     removed["invitation_addresses"] = Invitation.objects.filter(request=request).exclude(worker_email="") \
         .update(worker_email="")
+    # What a person said their information should be, and staff's answer, are that information again; the fact of
+    # the correction (which information, when, the outcome) stays with the history's correction events.
+    asked = CorrectionRequest.objects.filter(request=request).exclude(should_say="", why="")
+    removed["correction_texts"] = asked.filter(outcome="").update(should_say="", why="") + \
+        asked.exclude(outcome="").update(should_say="", why="", answer=REMOVED)
     if nominee_id is not None:
         # One person may be named by several requests; the record goes with the last of them.
         if not Request.objects.filter(nominee_id=nominee_id).exists():
