@@ -1,6 +1,6 @@
-"""Encryption at rest (bordercase.lib.sealed): passport numbers and machine-readable zones are held sealed, read back
-as written, rotated to a new key by a command, and the same worker nominated twice is still found by the keyed
-identity. Run on SQLite and on PostgreSQL as the suite is."""
+"""Encryption at rest (bordercase.lib.sealed): passport numbers, machine-readable zones and the exports recommendation
+batches were sent as are held sealed, read back as written, rotated to a new key by a command, and the same worker
+nominated twice is still found by the keyed identity. Run on SQLite and on PostgreSQL as the suite is."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import importlib
 import io
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -21,14 +22,16 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from bordercase.accounts.models import User
 from bordercase.cases.models import Person, Request
 from bordercase.cases.services.requests import request_create
 from bordercase.cases.services.workers import identity_of, same_worker_requests
-from bordercase.immigration.models import FamilyMember, TravelRequest
-from bordercase.immigration.services import travel
+from bordercase.immigration.models import FamilyMember, RecommendationBatch, TravelRequest
+from bordercase.immigration.services import recommendations, travel
 from bordercase.lib import sealed
 from bordercase.lib.identifiers import worker_identity
 from tests.conftest import ANSWERS, TECH, World, api_post, nominee
+from tests.immigration_support import allocated
 from tests.travel_support import MakeRequest, filled, invited, worker_of
 from tests.walking import walk
 
@@ -55,6 +58,21 @@ def raw_write(table: str, column: str, pk: int, value: str) -> None:
         cursor.execute(f"UPDATE {quote(table)} SET {quote(column)} = %s WHERE id = %s", [value, pk])  # noqa: S608
 
 
+def raw_bytes(table: str, column: str, pk: int) -> bytes:
+    """A binary column exactly as the database holds it, past the ORM."""
+    with connection.cursor() as cursor:
+        quote = connection.ops.quote_name
+        cursor.execute(f"SELECT {quote(column)} FROM {quote(table)} WHERE id = %s", [pk])  # noqa: S608
+        (value,) = cursor.fetchone()
+    return bytes(value)
+
+
+def raw_write_bytes(table: str, column: str, pk: int, value: bytes) -> None:
+    with connection.cursor() as cursor:
+        quote = connection.ops.quote_name
+        cursor.execute(f"UPDATE {quote(table)} SET {quote(column)} = %s WHERE id = %s", [value, pk])  # noqa: S608
+
+
 def current_keys() -> list[str]:
     """The data keys in force: the environment's, or development's own under the var directory."""
     sealed.keys()  # makes development's key if there is none yet
@@ -71,6 +89,22 @@ def travelling_rows(world: World, make_request: MakeRequest) -> list[tuple[str, 
         rows += [(table, "passport_number", member.pk, member.passport_number),
                  (table, "passport_mrz", member.pk, member.passport_mrz)]
     return rows
+
+
+BATCHES = RecommendationBatch._meta.db_table
+EXPORTS = ("export_csv", "export_json")
+
+
+def sent_batch(world: World) -> tuple[RecommendationBatch, list[bytes]]:
+    """A batch of two requests sent to Immigration NZ, and what each export must never show in clear: the workers'
+    names (one with macrons) and passport numbers."""
+    first = allocated(world, given_names="Kōwhai", family_name="Ngāta")
+    second = allocated(world, employer="b")
+    batch = recommendations.batch_send(scheme=first.scheme, body=first.assessing_body, requests=[first, second],
+                                       by=world.assessor_nztech)
+    secrets = [text.encode("utf-8") for r in (first, second)
+               for text in (r.nominee.passport_number, r.nominee.given_names, r.nominee.family_name)]
+    return RecommendationBatch.objects.get(pk=batch.pk), secrets
 
 
 @pytest.fixture
@@ -119,6 +153,33 @@ def test_the_database_is_never_asked_to_compare_a_sealed_value(db: None) -> None
     with pytest.raises(FieldError, match=r"FamilyMember\.passport_mrz is sealed"):
         list(FamilyMember.objects.filter(passport_mrz__startswith="P<"))
     assert Person.objects.filter(pk=person.pk).exclude(passport_number="").exists()
+
+
+def test_a_batch_export_is_held_sealed_and_downloads_as_sent_matching_its_digest(
+    world: World, staff_client: Callable[[User], Any], api_client: Callable[[User], Any],
+) -> None:
+    batch, secrets = sent_batch(world)
+    for column in EXPORTS:
+        stored = raw_bytes(BATCHES, column, batch.pk)
+        assert stored.startswith(sealed.TOKEN_PREFIX_BYTES), column
+        assert not [secret for secret in secrets if secret in stored], column
+        assert sealed.unseal_bytes(stored) == bytes(getattr(batch, column))
+    assert secrets[0] in batch.export_csv and secrets[2] in batch.export_json  # opened, the export is as sent
+    pages, api = staff_client(world.assessor_nztech), api_client(world.inz_officer)
+    for kind, digest in (("csv", batch.csv_sha256), ("json", batch.json_sha256)):
+        for download in (pages.get(f"/immigration/batches/{batch.pk}/export.{kind}"),
+                         api.get(f"/api/v1/recommendation-batches/{batch.pk}/export.{kind}")):
+            assert download.status_code == 200 and hashlib.sha256(download.content).hexdigest() == digest, kind
+            assert download.content == bytes(getattr(batch, f"export_{kind}"))
+
+
+def test_the_database_is_never_asked_to_compare_a_sealed_export(world: World) -> None:
+    batch, _ = sent_batch(world)
+    with pytest.raises(FieldError, match=r"RecommendationBatch\.export_csv is sealed.*find the row another way"):
+        list(RecommendationBatch.objects.filter(export_csv=batch.export_csv))
+    with pytest.raises(FieldError, match=r"RecommendationBatch\.export_json is sealed.*'contains'"):
+        list(RecommendationBatch.objects.filter(export_json__contains=b"Kumar"))
+    assert RecommendationBatch.objects.filter(pk=batch.pk, export_csv__isnull=False).exclude(export_json=b"").exists()
 
 
 # --- the same worker, found by the keyed identity -------------------------------------------------------------------
@@ -185,6 +246,46 @@ def test_rotation_seals_everything_again_under_the_newest_key_and_the_old_one_ca
     assert not any(f" {n} values sealed again" in again.getvalue() for n in range(1, 10))
     call_command("keys", "check", stdout=checked)
     assert "Every sealed value is under the newest key" in checked.getvalue()
+
+
+def test_rotation_seals_the_batch_exports_again_and_check_counts_them(
+    world: World, settings: Any, keys_a: list[str], staff_client: Callable[[User], Any],
+) -> None:
+    batch, _ = sent_batch(world)
+    sent = {column: bytes(getattr(batch, column)) for column in EXPORTS}
+    before = {column: raw_bytes(BATCHES, column, batch.pk) for column in EXPORTS}
+    key_b = Fernet.generate_key().decode()
+    settings.DATA_KEYS = [key_b, *keys_a]
+    checked = io.StringIO()
+    with pytest.raises(CommandError, match="sealed values are not under the newest key"):
+        call_command("keys", "check", stdout=checked)
+    name = "immigration.RecommendationBatch (export_csv, export_json)"
+    assert f"{name}: 1 of 1 rows, 2 values not under the newest key" in checked.getvalue()
+    out = io.StringIO()
+    call_command("keys", "rotate", stdout=out)
+    assert f"{name}: 1 of 1 rows, 2 values sealed again" in out.getvalue()
+    settings.DATA_KEYS = [key_b]  # key A taken away
+    for column in EXPORTS:
+        after = raw_bytes(BATCHES, column, batch.pk)
+        assert after != before[column] and Fernet(key_b.encode()).decrypt(after) == sent[column]
+    download = staff_client(world.assessor_nztech).get(f"/immigration/batches/{batch.pk}/export.json")
+    assert hashlib.sha256(download.content).hexdigest() == batch.json_sha256
+    call_command("keys", "check", stdout=checked)
+    assert "Every sealed value is under the newest key" in checked.getvalue()
+
+
+def test_an_export_sealed_under_a_key_taken_away_stops_rotation_naming_the_batch(
+    world: World, settings: Any,
+) -> None:
+    batch, _ = sent_batch(world)
+    settings.DATA_KEYS = [Fernet.generate_key().decode()]
+    with pytest.raises(sealed.SealedValueUnreadable, match=r"A value of RecommendationBatch\.export_csv cannot be "
+                                                           r"opened with any key"):
+        RecommendationBatch.objects.get(pk=batch.pk)
+    fields = [RecommendationBatch._meta.get_field(column) for column in EXPORTS]  # the passports would stop it first
+    with pytest.raises(sealed.SealedValueUnreadable,
+                       match=rf"RecommendationBatch\.export_csv of row {batch.pk} cannot be opened"):
+        sealed.reseal(RecommendationBatch, fields)  # type: ignore[arg-type]
 
 
 def test_a_value_changed_while_rotating_is_left_as_the_site_wrote_it(
@@ -324,6 +425,29 @@ def test_the_travel_migration_seals_passports_and_machine_readable_zones_kept_in
         assert raw(table, column, pk).startswith(sealed.TOKEN_PREFIX)
     family_zones = {text for _, column, _, text in rows[2:] if column == "passport_mrz"}
     assert {m.passport_mrz for m in FamilyMember.objects.all()} == family_zones
+
+
+def test_the_export_migration_seals_batches_kept_in_clear_and_opens_them_again(world: World) -> None:
+    batch, secrets = sent_batch(world)
+    sent = {column: bytes(getattr(batch, column)) for column in EXPORTS}
+    for column in EXPORTS:  # as the database held them before: exactly as sent, in clear
+        raw_write_bytes(BATCHES, column, batch.pk, sent[column])
+    with pytest.raises(sealed.SealedValueUnreadable, match="stored in clear, not sealed: run `bordercase migrate`"):
+        RecommendationBatch.objects.get(pk=batch.pk)
+    exports = importlib.import_module("bordercase.immigration.migrations.0005_sealed_exports")
+    editor = SimpleNamespace(connection=connection)
+    exports.seal(None, editor)
+    sealed_once = {column: raw_bytes(BATCHES, column, batch.pk) for column in EXPORTS}
+    exports.seal(None, editor)  # run again, nothing is sealed twice
+    for column in EXPORTS:
+        stored = raw_bytes(BATCHES, column, batch.pk)
+        assert stored == sealed_once[column] and stored.startswith(sealed.TOKEN_PREFIX_BYTES)
+        assert not [secret for secret in secrets if secret in stored], column
+    opened = RecommendationBatch.objects.get(pk=batch.pk)
+    assert hashlib.sha256(opened.export_csv).hexdigest() == batch.csv_sha256
+    assert hashlib.sha256(opened.export_json).hexdigest() == batch.json_sha256
+    exports.open_(None, editor)  # and back: the bytes as sent, in clear
+    assert {column: raw_bytes(BATCHES, column, batch.pk) for column in EXPORTS} == sent
 
 
 # --- the forms and the API still check passport numbers -------------------------------------------------------------

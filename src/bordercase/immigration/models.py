@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from bordercase.lib.sealed import SealedCharField
+from bordercase.lib.sealed import SealedBinaryField, SealedCharField
 
 
 class RecommendationBatch(models.Model):
@@ -18,8 +18,10 @@ class RecommendationBatch(models.Model):
     requests = models.ManyToManyField("cases.Request", related_name="recommendation_batches")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    export_csv = models.BinaryField(help_text="The batch as CSV, exactly as sent.")
-    export_json = models.BinaryField(help_text="The batch as JSON, exactly as sent.")
+    # Each export lists every worker's name, birth date and passport number, so it is sealed (bordercase.lib.sealed);
+    # the digests are of the bytes as sent, which is what opening them gives back.
+    export_csv = SealedBinaryField(help_text="The batch as CSV, exactly as sent.")
+    export_json = SealedBinaryField(help_text="The batch as JSON, exactly as sent.")
     csv_sha256 = models.CharField(max_length=64)
     json_sha256 = models.CharField(max_length=64)
 

@@ -1,4 +1,4 @@
-"""Encryption at rest: text kept in the database sealed under keys the database never holds.
+"""Encryption at rest: text and files kept in the database sealed under keys the database never holds.
 
 Passport numbers and machine-readable zones identify a person to every border in the world and are what an identity
 thief wants, so a copy of the database (a backup, a replica, a dump handed to support) must not give them away. They
@@ -16,9 +16,14 @@ Development makes keys of its own under the var directory, as it does its secret
 without both (a deploy check, ``keys_given``), and sealing or opening anything without
 them raises ``ImproperlyConfigured`` saying what to set.
 
-A sealed column cannot be filtered, ordered or compared by the database: ``SealedCharField`` refuses every lookup but
-``isnull`` and equality with the empty string (blank stays blank, so "no passport given yet" can still be asked),
-with an error naming the field, rather than letting a filter on a plaintext silently match nothing.
+Recommendation batches keep the file each was sent to Immigration NZ as, exactly as sent, and it lists every worker's
+name, birth date and passport number: ``SealedBinaryField`` seals those bytes the same way (``seal_bytes``), in the
+same binary column, so a digest of what was sent still matches what is opened.
+
+A sealed column cannot be filtered, ordered or compared by the database: ``SealedCharField`` and ``SealedBinaryField``
+refuse every lookup but ``isnull`` and equality with the empty value (blank stays blank, so "no passport given yet"
+can still be asked), with an error naming the field, rather than letting a filter on a plaintext silently match
+nothing.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import base64
 import binascii
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -47,6 +52,7 @@ MAKE_ONE = "make one with `bordercase keys new`"
 # digits and "<") begins so, so a token is never mistaken for a plaintext left over from before sealing. (Until 2106,
 # when a token's timestamp outgrows four bytes.)
 TOKEN_PREFIX = "gAAAAA"  # noqa: S105 - a format's marker, not a secret
+TOKEN_PREFIX_BYTES = TOKEN_PREFIX.encode("ascii")  # the same, as a binary column holds it (no export begins so either)
 
 
 class SealedValueUnreadable(ImproperlyConfigured):
@@ -145,36 +151,54 @@ def index_key() -> bytes:
     return keys().index
 
 
+def seal_bytes(data: bytes) -> bytes:
+    """The bytes sealed under the newest key, as a token of ASCII bytes; blank stays blank."""
+    if data == b"":
+        return b""
+    return keys().sealing.encrypt(data)
+
+
+def unseal_bytes(token: bytes, *, what: str = "a sealed value") -> bytes:
+    """The bytes a token seals, or SealedValueUnreadable naming ``what`` and what to do; blank stays blank."""
+    if token == b"":
+        return b""
+    try:
+        return keys().sealing.decrypt(token)
+    except InvalidToken as exc:
+        raise _unreadable(token, what) from exc
+
+
+def _unreadable(token: bytes, what: str) -> SealedValueUnreadable:
+    if not token.startswith(TOKEN_PREFIX_BYTES):
+        return SealedValueUnreadable(
+            f"{what} is stored in clear, not sealed: run `bordercase migrate`, which seals what was kept "
+            "before encryption at rest.")
+    return SealedValueUnreadable(
+        f"{what} cannot be opened with any key in BORDERCASE_DATA_KEYS: the key that sealed it is missing. Put "
+        "back the key taken away (keys are taken away only after `bordercase keys rotate` finishes), or check "
+        "that this is the database the keys belong to.")
+
+
 def seal(text: str) -> str:
     """The text sealed under the newest key; blank stays blank."""
-    if text == "":
-        return ""
-    return keys().sealing.encrypt(text.encode("utf-8")).decode("ascii")
+    return seal_bytes(text.encode("utf-8")).decode("ascii")
 
 
 def unseal(token: str, *, what: str = "a sealed value") -> str:
     """The text a token seals, or SealedValueUnreadable naming ``what`` and what to do; blank stays blank."""
-    if token == "":
-        return ""
     try:
-        return keys().sealing.decrypt(token.encode("ascii")).decode("utf-8")
-    except (InvalidToken, UnicodeError) as exc:
-        if not token.startswith(TOKEN_PREFIX):
-            raise SealedValueUnreadable(
-                f"{what} is stored in clear, not sealed: run `bordercase migrate`, which seals what was kept "
-                "before encryption at rest.") from exc
-        raise SealedValueUnreadable(
-            f"{what} cannot be opened with any key in BORDERCASE_DATA_KEYS: the key that sealed it is missing. Put "
-            "back the key taken away (keys are taken away only after `bordercase keys rotate` finishes), or check "
-            "that this is the database the keys belong to.") from exc
+        # A token is ASCII; text that is not (a name with macrons) was never sealed.
+        return unseal_bytes(token.encode("ascii"), what=what).decode("utf-8")
+    except UnicodeError as exc:
+        raise _unreadable(token.encode("utf-8"), what) from exc
 
 
-def under_newest_key(token: str) -> bool:
+def under_newest_key(token: str | bytes) -> bool:
     """Whether the token was sealed with the newest key (blank counts as current)."""
-    if token == "":
+    if token in ("", b""):
         return True
     try:
-        keys().newest.decrypt(token.encode("ascii"))
+        keys().newest.decrypt(token)
     except InvalidToken:
         return False
     return True
@@ -187,20 +211,42 @@ class _BlankOnlyExact(Exact):
     """Equality with the blank value only: blank is stored blank, every other value as a token random each time."""
 
     def get_prep_lookup(self) -> Any:
-        if self.rhs != "":
-            field = self.lhs.output_field
+        field = self.lhs.output_field
+        if self.rhs != field.blank_value:
             raise FieldError(f"{field.model.__name__}.{field.name} is sealed, so the database cannot compare it with "
-                             "a value: find the row another way (for a worker, by the keyed worker identity).")
+                             f"a value: {field.find_instead}.")
         return self.rhs
 
 
-class SealedCharField(models.CharField):  # type: ignore[type-arg]
+class _RefusesLookups:
+    """What a sealed field lets the database be asked: whether it is null, or blank; nothing else."""
+
+    blank_value: Any
+    find_instead = "find the row another way"
+    model: type[models.Model]
+    name: str
+
+    def get_lookup(self, lookup_name: str) -> Any:
+        if lookup_name == "isnull":
+            return IsNull
+        if lookup_name == "exact":
+            return _BlankOnlyExact
+        raise FieldError(f"{self.model.__name__}.{self.name} is sealed, so the database cannot filter it by "
+                         f"{lookup_name!r}: find the row another way.")
+
+    def get_transform(self, lookup_name: str) -> Any:
+        return None
+
+
+class SealedCharField(_RefusesLookups, models.CharField):  # type: ignore[type-arg]
     """A short text kept sealed (``seal``): read and written as text, held in the column as a Fernet token.
 
     ``max_length`` and the validators check the text; the column is unbounded text, which a token needs.
     """
 
     description = "Text sealed under the data keys"
+    blank_value = ""
+    find_instead = "find the row another way (for a worker, by the keyed worker identity)"
 
     def get_internal_type(self) -> str:
         return "TextField"
@@ -216,26 +262,40 @@ class SealedCharField(models.CharField):  # type: ignore[type-arg]
             return value
         return seal(value)
 
-    def get_lookup(self, lookup_name: str) -> Any:
-        if lookup_name == "isnull":
-            return IsNull
-        if lookup_name == "exact":
-            return _BlankOnlyExact
-        raise FieldError(f"{self.model.__name__}.{self.name} is sealed, so the database cannot filter it by "
-                         f"{lookup_name!r}: find the row another way.")
 
-    def get_transform(self, lookup_name: str) -> Any:
-        return None
+class SealedBinaryField(_RefusesLookups, models.BinaryField):  # type: ignore[type-arg]
+    """Bytes kept sealed (``seal_bytes``): read and written as bytes, held in the binary column as a Fernet token.
+
+    The column stays the binary column a ``BinaryField`` has, so sealing one that held bytes in clear changes no
+    column type, only its values (a migration with ``seal_in_place``).
+    """
+
+    description = "Bytes sealed under the data keys"
+    blank_value = b""
+
+    def from_db_value(self, value: Any, expression: Any, connection: BaseDatabaseWrapper) -> bytes | None:
+        if value is None:
+            return None
+        return unseal_bytes(bytes(value), what=f"A value of {self.model.__name__}.{self.name}")
+
+    def get_prep_value(self, value: Any) -> Any:
+        value = super().get_prep_value(value)
+        if value is None or not isinstance(value, bytes | bytearray | memoryview):
+            return value
+        return seal_bytes(bytes(value))
+
+
+SealedField = SealedCharField | SealedBinaryField
 
 
 # --- every sealed column, and re-sealing it under the newest key ----------------------------------------------------
 
 
-def sealed_columns() -> list[tuple[type[models.Model], list[SealedCharField]]]:
-    """Every model with sealed fields, and those fields, in the order the apps are installed."""
-    found = []
+def sealed_columns() -> list[tuple[type[models.Model], list[SealedField]]]:
+    """Every model with sealed fields, text or bytes, and those fields, in the order the apps are installed."""
+    found: list[tuple[type[models.Model], list[SealedField]]] = []
     for model in apps.get_models():
-        fields = [f for f in model._meta.concrete_fields if isinstance(f, SealedCharField)]
+        fields = [f for f in model._meta.concrete_fields if isinstance(f, SealedCharField | SealedBinaryField)]
         if fields:
             found.append((model, fields))
     return found
@@ -274,7 +334,7 @@ def seal_in_place(connection: BaseDatabaseWrapper, table: str, columns: list[str
     value back in clear); what is already so is left alone, so it can run again. The number of values changed.
 
     Reads and writes the columns directly: a migration's models read them through the field, which cannot read a
-    column half sealed.
+    column half sealed. A text column is sealed as ``SealedCharField`` seals it, a binary one as ``SealedBinaryField``.
     """
     quote = connection.ops.quote_name
     changed = 0
@@ -282,16 +342,28 @@ def seal_in_place(connection: BaseDatabaseWrapper, table: str, columns: list[str
         with connection.cursor() as cursor:
             for row in rows:
                 for column, value in zip(columns, row[1:], strict=True):
-                    if not value or value.startswith(TOKEN_PREFIX) != opening:
+                    if not value or _is_token(value) != opening:
                         continue
-                    new = unseal(value, what=f"{table}.{column} of row {row[0]}") if opening else seal(value)
+                    what = f"{table}.{column} of row {row[0]}"
+                    new: str | bytes
+                    if isinstance(value, str):
+                        new = unseal(value, what=what) if opening else seal(value)
+                    else:
+                        new = unseal_bytes(bytes(value), what=what) if opening else seal_bytes(bytes(value))
                     cursor.execute(f"UPDATE {quote(table)} SET {quote(column)} = %s "  # noqa: S608
                                    f"WHERE {quote(pk_column)} = %s", [new, row[0]])
                     changed += 1
     return changed
 
 
-def reseal(model: type[models.Model], fields: list[SealedCharField], *, batch_size: int = 500,
+def _is_token(value: str | bytes | memoryview) -> bool:
+    """Whether a column's value is a token (a binary column's comes back as bytes, or from some drivers memoryview)."""
+    if isinstance(value, str):
+        return value.startswith(TOKEN_PREFIX)
+    return bytes(value[:len(TOKEN_PREFIX_BYTES)]) == TOKEN_PREFIX_BYTES
+
+
+def reseal(model: type[models.Model], fields: Sequence[SealedField], *, batch_size: int = 500,
            check_only: bool = False, using: str = "default",
            progress: Callable[[Tally], None] | None = None) -> Tally:
     """Seal every value of these fields again under the newest key, in batches of ``batch_size`` rows, each batch in
@@ -312,15 +384,23 @@ def reseal(model: type[models.Model], fields: list[SealedCharField], *, batch_si
         for row in rows:
             tally.rows += 1
             for field, token in zip(fields, row[1:], strict=True):
+                if isinstance(token, memoryview):
+                    token = bytes(token)  # a binary column, as some drivers give it
                 if token is None or under_newest_key(token):
                     tally.current += 1
                     continue
                 try:
-                    resealed = sealing.rotate(token.encode("ascii")).decode("ascii")
+                    # A text column gets a text token back, a binary one bytes: each as its field writes it.
+                    resealed: str | bytes
+                    if isinstance(token, str):
+                        resealed = sealing.rotate(token.encode("ascii")).decode("ascii")
+                    else:
+                        resealed = sealing.rotate(token)
                 except (InvalidToken, UnicodeError) as exc:
                     # The same words as reading it would give, with the row it is in.
+                    what = f"{model.__name__}.{field.name} of row {row[0]}"
                     try:
-                        unseal(token, what=f"{model.__name__}.{field.name} of row {row[0]}")
+                        unseal(token, what=what) if isinstance(token, str) else unseal_bytes(token, what=what)
                     except SealedValueUnreadable as unreadable:
                         raise unreadable from exc
                     raise  # pragma: no cover - unseal opened what rotate could not
