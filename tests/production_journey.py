@@ -10,7 +10,11 @@ test_*.py, so `make test` does not run it. As issue 14 asks:
 - imports a history file, is refused importing it again, and undoes it;
 - the statistics then show no more places held than places, and the same as the API;
 - axe-core finds nothing at 320 px on the requests list, the queue, a public round and the statistics, and no page
-  scrolls sideways there.
+  scrolls sideways there;
+- and, as issue 20 asks, Hana's look at the request she declined is in the record of who looked (for the
+  administrator by her address, for the employer by her body only), the employer downloads her information as a zip
+  holding her account and the requests she started but no worker's passport, and the privacy and accessibility
+  statements and the download page pass axe-core at 320 px.
 
 Each step raises AssertionError (or Playwright's) with what was expected.
 """
@@ -18,8 +22,10 @@ Each step raises AssertionError (or Playwright's) with what was expected.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -97,7 +103,7 @@ def invite_an_assessor(admin: Person) -> None:
     expect(admin.page.locator("main")).to_contain_text(f"Invitation sent to {NEW_ASSESSOR}")
 
 
-def sign_up_and_confirm_a_decline(hana: Person, mail: MailServer) -> None:
+def sign_up_and_confirm_a_decline(hana: Person, mail: MailServer) -> str:
     hana.page.goto(first_link(mail.about("invited you", timeout=30)))
     hana.page.get_by_label("Full name").fill("Hana Te Rangi")
     hana.page.get_by_label("Create a password").fill(PASSWORD)
@@ -110,9 +116,32 @@ def sign_up_and_confirm_a_decline(hana: Person, mail: MailServer) -> None:
     hana.goto("/assessment/")
     waiting = hana.page.locator("tr", has=hana.page.get_by_text("Decline to confirm"))
     expect(waiting).to_have_count(1)
+    reference = waiting.locator("a.bc-reference").inner_text().strip()
     waiting.locator("a.bc-reference").click()
     hana.page.get_by_role("button", name="Confirm the decline").click()
     expect(hana.page.locator("main")).to_contain_text("Declined")
+    return reference
+
+
+def who_looked(admin: Person, employer: Person, reference: str) -> None:
+    admin.goto(f"/administration/reads/?reference={reference}")
+    expect(admin.page.get_by_role("region", name="Reads found")).to_contain_text(NEW_ASSESSOR)
+    employer.goto(f"/requests/{reference}/")
+    expect(employer.page.get_by_role("table", name="Organisations that looked")).to_contain_text("NZTech")
+    expect(employer.page.locator("main")).not_to_contain_text(NEW_ASSESSOR)
+
+
+def my_information(employer: Person, email: str, reference: str) -> None:
+    employer.goto("/account/my-data/")
+    with employer.page.expect_download() as downloading:
+        employer.page.get_by_role("button", name="Download your information (zip)").click()
+    with zipfile.ZipFile(downloading.value.path()) as made:
+        data = json.loads(made.read("data.json"))
+    assert data["account"]["email"] == email, f"the zip is of {data['account']['email']}, not {email}"
+    started = {r["reference"] for r in data["requests_you_started_for_an_employer"]}
+    assert reference in started, f"{reference} is not among the requests {email} started: {sorted(started)}"
+    assert data["requests_about_you"] == [] and "passport_number" not in json.dumps(data), \
+        "an employer's download holds a worker's personal details"
 
 
 def close_a_window(admin: Person) -> None:
@@ -182,13 +211,21 @@ def walk(base: str, accounts: dict[str, tuple[str, str]], mail: MailServer, work
             admin.sign_in("admin@mbie.example", *accounts["admin@mbie.example"])
             invite_an_assessor(admin)
             with window(browser, base) as hana:
-                sign_up_and_confirm_a_decline(hana, mail)
+                declined = sign_up_and_confirm_a_decline(hana, mail)
+            with window(browser, base) as aroha:
+                aroha.sign_in("aroha@kowhai.example", *accounts["aroha@kowhai.example"])
+                who_looked(admin, aroha, declined)
+                my_information(aroha, "aroha@kowhai.example", declined)
             close_a_window(admin)
             draw_round_2(admin)
             import_twice_and_undo(admin, work)
             places, held = places_held(admin)
             assert held == places == 600, f"{held} places held of {places} after round 2's draw"
-        for email, paths in (("aroha@kowhai.example", ["/requests/", f"/allocation/{TECH}/1/", "/statistics/"]),
+        with window(browser, base, width=320) as anyone:
+            for path in ("/privacy/", "/accessibility/"):
+                anyone.accessible_at_320(path)
+        for email, paths in (("aroha@kowhai.example", ["/requests/", f"/allocation/{TECH}/1/", "/statistics/",
+                                                       "/account/my-data/"]),
                              ("mere@nztech.example", ["/assessment/"])):
             with window(browser, base, width=320) as person:
                 person.sign_in(email, *accounts[email])
