@@ -199,7 +199,7 @@ def under_newest_key(token: str | bytes) -> bool:
         return True
     try:
         keys().newest.decrypt(token)
-    except InvalidToken:
+    except (InvalidToken, ValueError):  # ValueError: text in clear that is not even ASCII, so no token
         return False
     return True
 

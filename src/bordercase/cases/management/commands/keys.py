@@ -1,4 +1,5 @@
-"""`bordercase keys`: the keys that seal passport numbers at rest (bordercase.lib.sealed).
+"""`bordercase keys`: the keys that seal passport numbers, and the recommendation exports listing them, at rest
+(bordercase.lib.sealed). Every sealed column is covered, text or bytes: `sealed.sealed_columns` finds them.
 
 `keys new` prints a fresh key; `keys rotate` seals every sealed value again under the newest of BORDERCASE_DATA_KEYS,
 so the older keys can then be taken away; `keys check` says how many values are not under the newest key yet.
