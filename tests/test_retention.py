@@ -28,13 +28,14 @@ from bordercase.cases.lifecycle import EventKind
 from bordercase.cases.models import Document, Evaluation, Event, IdempotencyRecord, Person, Request
 from bordercase.cases.services.documents import document_add, document_kinds
 from bordercase.immigration.models import FamilyMember, TravelRequest
+from bordercase.immigration.services.recommendations import batch_send
 from bordercase.privacy.corrections import CorrectionRequest
 from bordercase.retention.models import Reduction
 from bordercase.retention.runs import retention_apply, retention_plan
 from bordercase.retention.schedule import Kind, schedule_load
 from bordercase.transparency.checkpoints import checkpoint_make
-from tests.conftest import FAST_HASHERS, World, draft_made
-from tests.immigration_support import approved_in_principle, travelling
+from tests.conftest import FAST_HASHERS, World, draft_made, signed_in
+from tests.immigration_support import allocated, approved_in_principle, travelling
 from tests.walking import agreement_upload, walk
 
 SCHEDULE = schedule_load()
@@ -469,6 +470,32 @@ def test_apply_removes_what_a_correction_request_said_of_a_reduced_request_and_k
     assert (kept.should_say, kept.answer) == ("Family name Ngā-Rangi", "The passport shows Nga-Rangi.")
     reduction = Event.objects.get(request=old, transition=EventKind.RETENTION_REDUCED)
     assert reduction.data["removed"]["correction_texts"] == 2
+
+
+def test_a_recommendation_batch_s_export_goes_with_the_last_of_its_requests_and_its_digests_stay(
+    world: World, dataset: Dataset, django_capture_on_commit_callbacks: Any,
+) -> None:
+    first, second = allocated(world), allocated(world)
+    batch = batch_send(scheme=first.scheme, body=first.assessing_body, requests=[first, second],
+                       by=world.assessor_nztech)
+    digests = (batch.csv_sha256, batch.json_sha256)
+    officer = signed_in(world.inz_officer)
+    assert officer.get(f"/immigration/batches/{batch.pk}/export.csv").status_code == 200
+    walk(first, [("withdraw", world.employer_a)])
+    dated(first, Kind.WITHDRAWN, due=True, now=dataset.now)
+    apply(dataset.now, django_capture_on_commit_callbacks)
+    batch.refresh_from_db()
+    assert bytes(batch.export_csv) and bytes(batch.export_json), "the second worker's request is not reduced yet"
+    walk(second, [("withdraw", world.employer_a)])
+    dated(second, Kind.WITHDRAWN, due=True, now=dataset.now)
+    apply(dataset.now, django_capture_on_commit_callbacks)
+    batch.refresh_from_db()
+    assert (bytes(batch.export_csv), bytes(batch.export_json)) == (b"", b"")
+    assert (batch.csv_sha256, batch.json_sha256) == digests
+    assert Reduction.objects.get(request=second, kind=Kind.WITHDRAWN.value).removed["batch_exports"] == 1
+    gone = officer.get(f"/immigration/batches/{batch.pk}/export.csv")
+    assert gone.status_code == 410 and "removed under the retention schedule" in gone.content.decode()
+    assert batch.csv_sha256 in gone.content.decode()
 
 
 def _as_version_1(request: Request) -> int:

@@ -35,7 +35,7 @@ from bordercase.cases.lifecycle import FINAL_STATES, EventKind, State
 from bordercase.cases.models import Document, Evaluation, Event, IdempotencyRecord, Person, Request
 from bordercase.cases.models.events import REMOVED
 from bordercase.cases.services.events import System, event_append, event_redact
-from bordercase.immigration.models import FamilyMember, Invitation, TravelRequest
+from bordercase.immigration.models import FamilyMember, Invitation, RecommendationBatch, TravelRequest
 from bordercase.privacy.corrections import CorrectionRequest
 from bordercase.retention.models import Reduction
 from bordercase.retention.schedule import REQUEST_OUTCOMES, Kind, Rule, Schedule
@@ -241,12 +241,25 @@ def _whole_remove(request: Request) -> dict[str, int]:
     asked = CorrectionRequest.objects.filter(request=request).exclude(should_say="", why="")
     removed["correction_texts"] = asked.filter(outcome="").update(should_say="", why="") + \
         asked.exclude(outcome="").update(should_say="", why="", answer=REMOVED)
+    removed["batch_exports"] = _batch_exports_remove(request)
     if nominee_id is not None:
         # One person may be named by several requests; the record goes with the last of them.
         if not Request.objects.filter(nominee_id=nominee_id).exists():
             Person.objects.filter(pk=nominee_id).delete()
         removed["person"] = 1
     return {k: v for k, v in removed.items() if v}
+
+
+def _batch_exports_remove(request: Request) -> int:
+    """A recommendation batch's file lists every worker in it, so it goes once the last of them is reduced whole;
+    its digests stay, so a copy kept by Immigration NZ can still be checked against them."""
+    whole = [Kind.DRAFT_NEVER_LODGED.value, *(k.value for k in REQUEST_OUTCOMES)]
+    emptied = 0
+    for batch in RecommendationBatch.objects.filter(requests=request).exclude(export_csv=b""):
+        waiting = batch.requests.exclude(pk=request.pk).exclude(retention_reductions__kind__in=whole)
+        if not waiting.exists():
+            emptied += RecommendationBatch.objects.filter(pk=batch.pk).update(export_csv=b"", export_json=b"")
+    return emptied
 
 
 # --- the history's personal text ---------------------------------------------------------------------------------

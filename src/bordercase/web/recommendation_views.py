@@ -131,6 +131,9 @@ def batch_download(request: HttpRequest, batch_id: int, kind: str) -> HttpRespon
     if kind not in ("csv", "json"):
         raise Http404("No such export")
     batch = _batch(user, batch_id)
+    if recommendations.exports_removed(batch):
+        return render(request, "web/immigration/export_removed.html",
+                      {"batch": batch, "why": recommendations.EXPORTS_REMOVED}, status=410)
     export = recommendations.export_of(batch, kind)
     reads.record_export(user, batch, kind)
     response = HttpResponse(export.content, content_type=export.content_type)

@@ -28,7 +28,7 @@ from bordercase.cases.models import Event, Request, Scheme
 from bordercase.cases.services.transitions import request_transition
 from bordercase.immigration.access import recommending_bodies
 from bordercase.immigration.models import RecommendationBatch
-from bordercase.lib.errors import ConcurrentChange, InvalidInput, Refused
+from bordercase.lib.errors import ConcurrentChange, InvalidInput, NotFound, Refused
 from bordercase.lib.spreadsheet import spreadsheet_safe
 
 EXPORT_FORMAT = "bordercase-recommendations-v1"
@@ -173,7 +173,18 @@ class Export:
         return f"sha-256=:{base64.b64encode(hashlib.sha256(self.content).digest()).decode('ascii')}:"
 
 
+EXPORTS_REMOVED = ("This batch's exports were removed under the retention schedule once every request in it had been "
+                   "reduced; its SHA-256 digests are kept, so a copy kept elsewhere can still be checked against them.")
+
+
+def exports_removed(batch: RecommendationBatch) -> bool:
+    """Retention empties both exports together once the last request in the batch is reduced."""
+    return not batch.export_csv
+
+
 def export_of(batch: RecommendationBatch, kind: str) -> Export:
+    if exports_removed(batch):
+        raise NotFound(EXPORTS_REMOVED)
     if kind == "csv":
         return Export(bytes(batch.export_csv), "text/csv; charset=utf-8", export_name(batch, "csv"))
     return Export(bytes(batch.export_json), "application/json", export_name(batch, "json"))
