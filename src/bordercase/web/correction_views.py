@@ -19,6 +19,7 @@ from bordercase.cases import access
 from bordercase.lib.errors import InvalidInput, NotFound, Refused
 from bordercase.privacy import corrections, reads
 from bordercase.privacy.corrections import CorrectionRequest
+from bordercase.web.forms import errors_onto
 from bordercase.web.plumbing import user_of
 
 
@@ -43,11 +44,6 @@ class AnswerForm(forms.Form):
                              "what you changed and where; if you declined, give your reasons.")
 
 
-def _onto(form: forms.Form, exc: InvalidInput) -> None:
-    for field, message in exc.errors.items():
-        form.add_error(field if field in form.fields else None, message)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def ask(request: HttpRequest, reference: str) -> HttpResponse:
@@ -60,7 +56,7 @@ def ask(request: HttpRequest, reference: str) -> HttpResponse:
         try:
             corrections.correction_ask(user=user, reference=found.reference, **form.cleaned_data)
         except InvalidInput as exc:
-            _onto(form, exc)
+            errors_onto(form, exc)
         except Refused as exc:
             form.add_error(None, str(exc))
         else:
@@ -113,7 +109,7 @@ def staff_answer(request: HttpRequest, correction_id: int) -> HttpResponse:
         try:
             corrections.correction_answer(user=user, correction_id=correction.pk, **form.cleaned_data)
         except InvalidInput as exc:
-            _onto(form, exc)
+            errors_onto(form, exc)
         except Refused as exc:
             form.add_error(None, str(exc))
         else:

@@ -170,6 +170,17 @@ def _require_in_assessment(request: Request, what: str) -> None:
                                       "now. Reload it to see where it stands."})
 
 
+def _held_for_assessment(request: Request, by: User, *, cannot: str, while_waiting: str,
+                         field: str = "status") -> Request:
+    """The request's row, locked, once ``by`` may assess it now: theirs, in assessment, no decline waiting."""
+    current = _locked(request)
+    _require_assessor(current, by)
+    _require_in_assessment(current, cannot)
+    if pending_decline(current) is not None:
+        raise InvalidInput({field: while_waiting})
+    return current
+
+
 def findings_record(*, request: Request, by: User, found: Mapping[str, tuple[str, str]]) -> dict[str, Finding]:
     """Record the assessor's finding (outcome, note) of each criterion given; all are checked before any is kept."""
     rules = {r.id: r for r in rules_of(request)}
@@ -187,12 +198,10 @@ def findings_record(*, request: Request, by: User, found: Mapping[str, tuple[str
     if problems:
         raise InvalidInput(problems)
     with transaction.atomic():
-        current = _locked(request)
-        _require_assessor(current, by)
-        _require_in_assessment(current, "its criteria cannot be assessed")
-        if pending_decline(current) is not None:
-            raise InvalidInput({"status": "A decline of this request waits for a second assessor, on these "
-                                          "findings: they confirm it or send it back before the findings change."})
+        current = _held_for_assessment(
+            request, by, cannot="its criteria cannot be assessed",
+            while_waiting="A decline of this request waits for a second assessor, on these findings: they confirm it "
+                          "or send it back before the findings change.")
         before = findings_of(current)
         now = timezone.now()
         for criterion, finding in made.items():
@@ -232,13 +241,10 @@ def occupation_record(*, request: Request, by: User, code: str, note: str) -> Ev
     if problems:
         raise InvalidInput(problems)
     with transaction.atomic():
-        current = _locked(request)
-        _require_assessor(current, by)
-        _require_in_assessment(current, "its occupation cannot be recorded")
-        if pending_decline(current) is not None:
-            raise InvalidInput({"occupation": "A decline of this request waits for a second assessor, on these "
-                                              "findings: they confirm it or send it back before the occupation "
-                                              "changes."})
+        current = _held_for_assessment(
+            request, by, cannot="its occupation cannot be recorded", field="occupation",
+            while_waiting="A decline of this request waits for a second assessor, on these findings: they confirm it "
+                          "or send it back before the occupation changes.")
         before = OccupationFinding.objects.filter(request=current).first()
         if before is not None and (before.code, before.note) == (code, note):
             return None  # the same finding sent again changes nothing and records nothing
@@ -300,12 +306,10 @@ def request_decide(*, request: Request, by: User, decision: str, reasons: Iterab
     decline, the decline waits for one (``decline_confirm``).
     """
     with transaction.atomic():
-        current = _locked(request)
-        _require_assessor(current, by)
-        _require_in_assessment(current, "it cannot be decided")
-        if pending_decline(current) is not None:
-            raise InvalidInput({"status": "A decline of this request is waiting for a second assessor: they "
-                                          "confirm it or send it back first."})
+        current = _held_for_assessment(
+            request, by, cannot="it cannot be decided",
+            while_waiting="A decline of this request is waiting for a second assessor: they confirm it or send it "
+                          "back first.")
         rules, findings = rules_of(current), findings_of(current)
         try:
             chosen = decision_check(decision, rules, findings, reasons, text)
