@@ -13,8 +13,8 @@ from django.test import Client
 from bordercase.accounts.models import User
 from bordercase.api import requests as request_routes
 from bordercase.api.api import api
-from bordercase.api.throttle import CallRateThrottle
 from bordercase.cases.models import Document, Event, Person, Request
+from bordercase.lib.throttle import CallRateThrottle
 from tests.conftest import ANSWERS, API, World, api_post, request_snapshot, signed_in, verified_client
 from tests.test_api import NOMINEE
 from tests.test_evidence import pdf_bytes

@@ -19,10 +19,10 @@ from django.test.utils import CaptureQueriesContext
 from bordercase.accounts.models import Membership, Organisation, User
 from bordercase.accounts.roles import roles_of
 from bordercase.accounts.tokens import token_create
-from bordercase.api.throttle import CallRateThrottle
 from bordercase.cases.models import Evaluation, IdempotencyRecord, Person, Request, Scheme
 from bordercase.lib.held import Held
 from bordercase.lib.rows import rows_insert
+from bordercase.lib.throttle import CallRateThrottle
 from tests.conftest import API, World
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "bordercase"

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from bordercase.api.api import api
-from bordercase.api.throttle import CallRateThrottle
+from bordercase.lib.throttle import CallRateThrottle
 from bordercase.policy.anzsco import Match, anzsco
 from tests.conftest import API
 

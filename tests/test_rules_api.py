@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from bordercase.api.api import api
-from bordercase.api.throttle import CallRateThrottle
+from bordercase.lib.throttle import CallRateThrottle
 
 pytestmark = pytest.mark.django_db
 

@@ -315,7 +315,7 @@ if PRODUCTION:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # The API's rate limit: calls per token (per address on the public routes), "N/s", "N/m", "N/h" or "N/d". Counted in
-# Django's cache (api.throttle): exactly across servers with redis, nearly so across one machine's processes with
+# Django's cache (lib.throttle): exactly across servers with redis, nearly so across one machine's processes with
 # file, whose counts two processes can each write at once.
 API_RATE = env_str("BORDERCASE_API_RATE", "600/m")
 if not re.fullmatch(r"[1-9]\d*/(s|m|h|d)", API_RATE):

@@ -21,8 +21,8 @@ from bordercase.api.requests import router as requests_router
 from bordercase.api.rules import router as rules_router
 from bordercase.api.schemes import router as schemes_router
 from bordercase.api.stats import router as stats_router
-from bordercase.api.throttle import CallRateThrottle
 from bordercase.api.transparency import router as transparency_router
+from bordercase.lib.throttle import CallRateThrottle
 
 
 class BordercaseAPI(NinjaAPI):

@@ -38,7 +38,9 @@ def may_recommend(user: User) -> bool:
 
 def batches_for(user: User) -> QuerySet[RecommendationBatch]:
     """The batches this user may read: all of them for officers and administrators, their own body's else."""
-    batches = RecommendationBatch.objects.select_related("scheme", "assessing_body", "created_by")
+    # The exports are sealed whole: opened only when one is downloaded, never to list or find a batch.
+    batches = RecommendationBatch.objects.select_related("scheme", "assessing_body", "created_by") \
+        .defer("export_csv", "export_json")
     roles = roles_of(user)
     if roles.user_id is None:
         return batches.none()

@@ -398,12 +398,8 @@ def reseal(model: type[models.Model], fields: Sequence[SealedField], *, batch_si
                         resealed = sealing.rotate(token)
                 except (InvalidToken, UnicodeError) as exc:
                     # The same words as reading it would give, with the row it is in.
-                    what = f"{model.__name__}.{field.name} of row {row[0]}"
-                    try:
-                        unseal(token, what=what) if isinstance(token, str) else unseal_bytes(token, what=what)
-                    except SealedValueUnreadable as unreadable:
-                        raise unreadable from exc
-                    raise  # pragma: no cover - unseal opened what rotate could not
+                    raw = token.encode("utf-8") if isinstance(token, str) else token
+                    raise _unreadable(raw, f"{model.__name__}.{field.name} of row {row[0]}") from exc
                 tally.resealed += 1
                 updates.append((f"UPDATE {quote(model._meta.db_table)} SET {quote(field.column)} = %s "  # noqa: S608
                                 f"WHERE {quote(pk.column)} = %s AND {quote(field.column)} = %s",

@@ -23,7 +23,7 @@ from bordercase.cases.lifecycle import LifecycleError, Party, State
 from bordercase.cases.models import Evaluation, Request, Scheme
 from bordercase.cases.services import assessment, queue
 from bordercase.cases.services.evaluations import evaluation_latest, policy_of
-from bordercase.cases.services.occupations import OCCUPATION_ANSWER, occupation_of
+from bordercase.cases.services.occupations import occupation_of, reads_occupation
 from bordercase.lib.errors import ConcurrentChange, InvalidInput, Refused
 from bordercase.policy.anzsco import anzsco
 from bordercase.privacy import reads
@@ -170,8 +170,7 @@ def _render_request(request: HttpRequest, user: User, found: Request, errors: di
 
 def _occupation_context(found: Request, policy: Any) -> dict[str, Any]:
     """The request's occupation and, where the scheme reads one, what its job title could be coded to."""
-    question = policy.questions.get(OCCUPATION_ANSWER) if policy is not None else None
-    if question is None or question.type != "anzsco":
+    if not reads_occupation(policy):
         return {"reads_occupation": False}
     title = found.answers.get("job_title")
     coding = anzsco().code_title(title) if isinstance(title, str) and title.strip() else None

@@ -20,7 +20,7 @@ from bordercase.lib.errors import InvalidInput, NotFound, Refused
 from bordercase.privacy import corrections, reads
 from bordercase.privacy.corrections import CorrectionRequest
 from bordercase.web.forms import errors_onto
-from bordercase.web.plumbing import user_of
+from bordercase.web.plumbing import posted_data, user_of
 
 
 class AskForm(forms.Form):
@@ -51,7 +51,7 @@ def ask(request: HttpRequest, reference: str) -> HttpResponse:
     found = access.request_get(user, reference)
     if not corrections.may_ask(user, found):
         raise Http404("No request that you can ask to correct")
-    form = AskForm(request.POST if request.method == "POST" else None)
+    form = AskForm(posted_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             corrections.correction_ask(user=user, reference=found.reference, **form.cleaned_data)
@@ -74,9 +74,12 @@ def statement(request: HttpRequest, reference: str, correction_id: int) -> HttpR
     try:
         corrections.statement_attach(user=user, request=found, correction_id=correction_id)
     except Refused:
-        # Only a second press of the button finds the statement attached already: nothing more to do.
-        return redirect(f"{_request_url(found.reference)}#corrections")
-    messages.success(request, "Your statement of the correction you asked for is now attached to your information.")
+        # A second press finds the statement attached already, and the button is offered only after a decline:
+        # either way there is nothing to attach, and the request's page shows where the correction stands.
+        pass
+    else:
+        messages.success(request, "Your statement of the correction you asked for is now attached to your "
+                                  "information.")
     return redirect(f"{_request_url(found.reference)}#corrections")
 
 
@@ -104,7 +107,7 @@ def staff_answer(request: HttpRequest, correction_id: int) -> HttpResponse:
         raise Http404(str(exc)) from exc
     # What the person says their information should be is personal information: staff reading it is a read.
     reads.record_read(user, correction.request, f"{reads.REQUEST_DETAILS}: correction request {correction.pk}")
-    form = AnswerForm(request.POST if request.method == "POST" else None)
+    form = AnswerForm(posted_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             corrections.correction_answer(user=user, correction_id=correction.pk, **form.cleaned_data)

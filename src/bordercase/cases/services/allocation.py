@@ -112,7 +112,7 @@ def _employer_id(round_: AllocationRound, request: Request) -> str:
                        algorithm="sha256").hexdigest()[:16]
 
 
-def _lodged_at(request: Request) -> str:
+def lodged_at_text(request: Request) -> str:
     """The lodging time as fixed-width UTC text, so that sorting the text sorts the times."""
     # Never empty in fact: the database refuses a lodged request without its lodging time.
     moment = request.lodged_at or request.created_at
@@ -138,7 +138,7 @@ def _entries(round_: AllocationRound, pool: Sequence[Request]) -> dict[str, tupl
             # Weights are tickets in a draw; in order of receipt nothing is drawn, so every entry holds one.
             weight=weight_of(r.answers, weights) if by_ballot else 1,
             priority=0 if by_ballot else priority_tier(r.answers, priority),
-            lodged_at="" if by_ballot else _lodged_at(r))
+            lodged_at="" if by_ballot else lodged_at_text(r))
         entered[entry.entry_id] = (r, entry)
     return entered
 

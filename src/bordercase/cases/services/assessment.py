@@ -31,7 +31,12 @@ from bordercase.cases.models import CriterionFinding, DeclineProposal, Evaluatio
 from bordercase.cases.services.documents import document_add
 from bordercase.cases.services.evaluations import answers_check, evaluation_latest, policy_of
 from bordercase.cases.services.events import event_append
-from bordercase.cases.services.occupations import NOTE_MAX_LENGTH, OCCUPATION_ANSWER, for_rules, occupation_of
+from bordercase.cases.services.occupations import (
+    NOTE_MAX_LENGTH,
+    for_rules,
+    occupation_of,
+    reads_occupation,
+)
 from bordercase.cases.services.transitions import request_transition
 from bordercase.lib.errors import ConcurrentChange, InvalidInput, Refused
 from bordercase.policy.answers import InvalidAnswers
@@ -285,11 +290,7 @@ def _evaluate_with_occupation(request: Request, code: str) -> tuple[Evaluation |
 
 def occupation_needed(request: Request) -> bool:
     """Whether the scheme reads an occupation (it asks for an ANZSCO code) and the request has none settled."""
-    policy = policy_of(request.scheme)
-    if policy is None:
-        return False
-    question = policy.questions.get(OCCUPATION_ANSWER)
-    return question is not None and question.type == "anzsco" and occupation_of(request) is None
+    return reads_occupation(policy_of(request.scheme)) and occupation_of(request) is None
 
 
 def pending_decline(request: Request) -> DeclineProposal | None:

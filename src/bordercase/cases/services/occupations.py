@@ -14,9 +14,20 @@ from typing import Any
 
 from bordercase.cases.models import OccupationFinding, Request
 from bordercase.policy.anzsco import OCCUPATION_FOUND, anzsco
+from bordercase.policy.loader import OCCUPATION_QUESTION
+from bordercase.policy.scheme import Scheme as Policy
 
 # The answer the schemes give an occupation under (the tech class's question, and its ballot_category).
 OCCUPATION_ANSWER = "anzsco_code"
+
+
+def reads_occupation(policy: Policy | None) -> bool:
+    """Whether the scheme's rules read an occupation: it asks for one as an ANZSCO question, which an assessor may
+    settle with a finding."""
+    question = policy.questions.get(OCCUPATION_ANSWER) if policy is not None else None
+    return question is not None and question.type == OCCUPATION_QUESTION
+
+
 # The longest note an assessor may give with their finding, on the page and through the API alike.
 NOTE_MAX_LENGTH = 5_000
 

@@ -20,6 +20,7 @@ from bordercase.cases.allocation import HOLDS_PLACE, category_of
 from bordercase.cases.lifecycle import State
 from bordercase.cases.models import Request
 from bordercase.cases.places_whatif import DRAWS, Places, Waiting, places_whatif
+from bordercase.cases.services.allocation import lodged_at_text
 from bordercase.cases.services.evaluations import lodged_answers
 from bordercase.cases.services.occupations import (
     Found,
@@ -153,13 +154,13 @@ def _waiting(policy: Policy) -> _Pool:
     requests = list(Request.objects.filter(scheme__code=policy.id, status=State.ELIGIBLE)
                     .exclude(worker_identity__in=holders).order_by("pk")
                     .only("pk", "scheme_id", "reference", "answers", "worker_identity", "organisation_id",
-                          "lodged_at"))
+                          "lodged_at", "created_at"))
     # The occupation as freezing reads it (cases.services.occupations), so a nomination coded from its title or by
     # an assessor falls in its category here as it would in the round.
     occupations = occupations_of(requests)
     waiting = [Waiting(r.reference, with_occupation(r.answers, occupations[r.pk]), r.worker_identity,
                        "" if r.organisation_id is None else str(r.organisation_id),
-                       r.lodged_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if r.lodged_at else "",
+                       lodged_at_text(r),
                        timezone.localdate(r.lodged_at) if r.lodged_at else None) for r in requests]
     found = {r.reference: o.code if o is not None and o.found is Found.ASSESSOR else None
              for r in requests for o in [occupations[r.pk]]}

@@ -178,8 +178,9 @@ EXPORTS_REMOVED = ("This batch's exports were removed under the retention schedu
 
 
 def exports_removed(batch: RecommendationBatch) -> bool:
-    """Retention empties both exports together once the last request in the batch is reduced."""
-    return not batch.export_csv
+    """Retention empties both exports together once the last request in the batch is reduced (asked of the
+    database, which can tell an empty export without opening a sealed one)."""
+    return RecommendationBatch.objects.filter(pk=batch.pk, export_csv=b"").exists()
 
 
 def export_of(batch: RecommendationBatch, kind: str) -> Export:
